@@ -1,0 +1,40 @@
+"""costmodel: closed-form parameters, MACs and activation volume of CNNs described in YAML.
+
+    import costmodel
+    result = costmodel.analyze("specs/mobilenet_cifar.yaml", alpha=0.5, delta=2)
+    result.totals.macs                          # 5975552, checked against the reference propagator
+    result.rows[0].shape                        # (16, 16, 16)
+    net = costmodel.load_network("specs/mobilenet_cifar.yaml")
+    net.total("macs")                           # sympy expression in alpha, delta, classes
+    net.total("macs", smooth_form=True)         # the same without channel rounding
+
+Pipeline: spec (YAML -> NetworkSpec) -> ops (one formula per layer type) -> network (symbolic
+walk, totals) -> check (against reference, an independent numeric propagator) -> report / cli.
+"""
+
+from __future__ import annotations
+
+from .errors import CheckError, SpecError
+from .spec import LayerSpec, NetworkSpec, from_dict, load, loads
+
+__version__ = "0.1.0"
+
+__all__ = ["analyze", "build", "load", "loads", "from_dict", "load_network", "LayerSpec", "NetworkSpec",
+           "SpecError", "CheckError", "__version__"]
+
+
+def build(spec: NetworkSpec):
+    """Closed-form costs of a spec: a `network.Network`."""
+    from .network import build as _build
+    return _build(spec)
+
+
+def load_network(source):
+    """A spec from a path, or an already loaded NetworkSpec, analysed symbolically."""
+    return build(source if isinstance(source, NetworkSpec) else load(source))
+
+
+def analyze(source, values: dict | None = None, **symbol_values):
+    """Numbers for one configuration, checked against the reference propagator: an `Evaluation`
+    with `.rows`, `.totals`, `.breakdown()` and `.network` (the closed forms)."""
+    return load_network(source).evaluate({**(values or {}), **symbol_values})

@@ -1,0 +1,272 @@
+"""The restricted expression language of spec fields, e.g. ``32*alpha`` or ``floor(c*t/2)``.
+
+Spec text never reaches ``eval``, ``sympify`` or ``parse_expr``: this module tokenises and parses it
+itself into a tiny tree (Num, Name, Neg, BinOp, Call) that the symbolic side turns into sympy and
+the reference propagator evaluates with exact fractions, each with its own code.
+
+Grammar (usual precedence; ``**`` binds tighter than unary minus and is right-associative)::
+
+    expr   := term (('+' | '-') term)*
+    term   := unary (('*' | '/' | '//') unary)*
+    unary  := ('-' | '+') unary | power
+    power  := atom ('**' unary)?
+    atom   := NUMBER | NAME | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
+    FUNC   := floor | ceil | min | max
+
+Limits keep every expression cheap: at most MAX_LENGTH characters, MAX_DEPTH nesting, and an
+exponent must be an integer constant of magnitude at most MAX_EXPONENT.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+MAX_LENGTH = 500
+MAX_DEPTH = 40
+MAX_EXPONENT = 16
+MAX_LITERAL = 10**15
+FUNCTIONS = {"floor": 1, "ceil": 1, "min": None, "max": None}  # name -> arity (None: 2 or more)
+
+
+class ExprError(ValueError):
+    """A malformed expression; `column` is 1-based within the expression text."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / // **
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str  # one of FUNCTIONS
+    args: tuple
+
+
+Node = Num | Name | Neg | BinOp | Call
+
+_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)(?:[eE]([+-]?\d+))?|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|//|[-+*/(),]))")
+
+
+def _tokenize(text: str) -> list[tuple[str, object, int]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ExprError(f"unexpected character {text[pos:].lstrip()[0]!r}", pos + 1 + len(text[pos:]) - len(text[pos:].lstrip()))
+        column = m.start() + 1 + len(m.group(0)) - len(m.group(0).lstrip())
+        number, exponent, name, op = m.groups()
+        if number is not None:
+            value = Fraction(number)
+            if exponent is not None:
+                if abs(int(exponent)) > 15:
+                    raise ExprError(f"number {m.group(0).strip()} is out of range", column)
+                value *= Fraction(10) ** int(exponent)
+            if value > MAX_LITERAL:
+                raise ExprError(f"number {m.group(0).strip()} is out of range", column)
+            tokens.append(("num", value, column))
+        elif name is not None:
+            tokens.append(("name", name, column))
+        else:
+            tokens.append(("op", op, column))
+        pos = m.end()
+    tokens.append(("end", None, len(text) + 1))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _tokenize(text)
+        self.i = 0
+        self.depth = 0
+
+    def peek(self):
+        return self.tokens[self.i]
+
+    def take(self):
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect(self, op: str):
+        kind, value, column = self.take()
+        if kind != "op" or value != op:
+            raise ExprError(f"expected {op!r}", column)
+
+    def nest(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"expression nested deeper than {MAX_DEPTH}", self.peek()[2])
+
+    def expr(self) -> Node:
+        self.nest()
+        node = self.term()
+        while self.peek()[0] == "op" and self.peek()[1] in ("+", "-"):
+            node = BinOp(self.take()[1], node, self.term())
+        self.depth -= 1
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while self.peek()[0] == "op" and self.peek()[1] in ("*", "/", "//"):
+            node = BinOp(self.take()[1], node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        kind, value, _ = self.peek()
+        if kind == "op" and value in ("-", "+"):
+            self.take()
+            self.nest()
+            operand = self.unary()
+            self.depth -= 1
+            return Neg(operand) if value == "-" else operand
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.atom()
+        kind, value, column = self.peek()
+        if kind == "op" and value == "**":
+            self.take()
+            exponent = self.unary()
+            power = _constant(exponent)
+            if power is None or power.denominator != 1 or abs(power) > MAX_EXPONENT:
+                raise ExprError(f"an exponent must be an integer constant between -{MAX_EXPONENT} and {MAX_EXPONENT}", column)
+            return BinOp("**", base, Num(power))
+        return base
+
+    def atom(self) -> Node:
+        kind, value, column = self.take()
+        if kind == "num":
+            return Num(value)
+        if kind == "name":
+            if self.peek()[0] == "op" and self.peek()[1] == "(":
+                if value not in FUNCTIONS:
+                    raise ExprError(f"unknown function {value!r} (allowed: {', '.join(FUNCTIONS)})", column)
+                self.take()
+                args = [self.expr()]
+                while self.peek()[0] == "op" and self.peek()[1] == ",":
+                    self.take()
+                    args.append(self.expr())
+                self.expect(")")
+                arity = FUNCTIONS[value]
+                if (arity is not None and len(args) != arity) or (arity is None and len(args) < 2):
+                    raise ExprError(f"{value}() takes {arity or 'two or more'} argument{'s' if arity != 1 else ''}", column)
+                return Call(value, tuple(args))
+            if value in FUNCTIONS:
+                raise ExprError(f"{value} is a function: write {value}(...)", column)
+            return Name(value)
+        if kind == "op" and value == "(":
+            node = self.expr()
+            self.expect(")")
+            return node
+        if kind == "end":
+            raise ExprError("expression ends too early", column)
+        raise ExprError(f"unexpected {value!r}", column)
+
+
+def _constant(node: Node) -> Fraction | None:
+    """The value of a node built from numbers alone (for exponents), else None."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = _constant(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, BinOp) and node.op == "**":  # 3 ** 2 in 2 ** 3 ** 2, already bounded
+        base, power = _constant(node.left), _constant(node.right)
+        if base is None or (base == 0 and power < 0):
+            return None
+        return base ** int(power)
+    return None
+
+
+def parse(text: str) -> Node:
+    """Parse one expression; raise ExprError with a column on anything outside the grammar."""
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    parser = _Parser(text)
+    node = parser.expr()
+    kind, value, column = parser.peek()
+    if kind != "end":
+        raise ExprError(f"unexpected {value!r} after a complete expression", column)
+    return node
+
+
+def from_value(value) -> Node:
+    """A spec field as a node: YAML ints and floats become exact numbers, strings are parsed."""
+    if isinstance(value, bool):
+        raise ExprError(f"expected a number or an expression, got {str(value).lower()}")
+    if isinstance(value, int):
+        if abs(value) > MAX_LITERAL:
+            raise ExprError(f"number {value} is out of range")
+        return Num(Fraction(value))
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")) or abs(value) > MAX_LITERAL:
+            raise ExprError(f"number {value} is out of range")
+        return Num(Fraction(repr(value)))  # 1.4 means 7/5, not the nearest binary double
+    if isinstance(value, str):
+        return parse(value)
+    raise ExprError(f"expected a number or an expression, got {type(value).__name__}")
+
+
+def names(node: Node) -> set[str]:
+    """Every symbol name a node refers to."""
+    if isinstance(node, Name):
+        return {node.name}
+    if isinstance(node, Neg):
+        return names(node.operand)
+    if isinstance(node, BinOp):
+        return names(node.left) | names(node.right)
+    if isinstance(node, Call):
+        return set().union(*(names(a) for a in node.args))
+    return set()
+
+
+def substitute(node: Node, bindings: dict[str, Node]) -> Node:
+    """Replace names by nodes (a block's arguments by the caller's expressions)."""
+    if isinstance(node, Name):
+        return bindings.get(node.name, node)
+    if isinstance(node, Neg):
+        return Neg(substitute(node.operand, bindings))
+    if isinstance(node, BinOp):
+        return BinOp(node.op, substitute(node.left, bindings), substitute(node.right, bindings))
+    if isinstance(node, Call):
+        return Call(node.func, tuple(substitute(a, bindings) for a in node.args))
+    return node
+
+
+def to_text(node: Node) -> str:
+    """A readable, fully parenthesised rendering (for messages)."""
+    if isinstance(node, Num):
+        return str(node.value)
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Neg):
+        return f"-{to_text(node.operand)}"
+    if isinstance(node, BinOp):
+        return f"({to_text(node.left)} {node.op} {to_text(node.right)})"
+    return f"{node.func}({', '.join(to_text(a) for a in node.args)})"

@@ -1,0 +1,111 @@
+"""The one registry of layer types, keyed by the spec's ``type``.
+
+Each entry says which arguments the type takes (so the spec loader can check them and fill in
+defaults) and holds one function that, given the input shape(s) and the arguments as sympy
+expressions, returns every metric of the layer: output shape, parameters, batch-norm statistics,
+multiply-accumulates. Formulas know nothing about networks.
+
+A type that costs nothing says why (``zero_cost``), once, here: there are no silent zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+import sympy
+
+
+class Kind(Enum):
+    """How a spec value is read (see spec.normalize_arg)."""
+
+    INT = "integer expression"
+    CHANNELS = "channel count (rounded by the spec's rounding rule)"
+    NUMBER = "number expression"
+    PAIR = "integer or [height, width] pair"
+    PADDING = "'same', 'valid', an integer, [height, width] or [[top, bottom], [left, right]]"
+    BOOL = "true or false"
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: Kind
+    default: object = REQUIRED
+    doc: str = ""
+
+
+Shape = tuple  # (H, W, C), each a sympy expression
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one layer produces and costs. Parameters exclude batch-norm running statistics,
+    which are `params_non_trainable` (Keras counts them among its parameters)."""
+
+    shape: Shape
+    params: sympy.Expr = sympy.Integer(0)
+    params_non_trainable: sympy.Expr = sympy.Integer(0)
+    macs: sympy.Expr = sympy.Integer(0)
+
+    def __post_init__(self):
+        # Formulas may return plain 0 for an absent term; store sympy integers throughout.
+        for name in ("params", "params_non_trainable", "macs"):
+            value = getattr(self, name)
+            if isinstance(value, int):
+                object.__setattr__(self, name, sympy.Integer(value))
+        object.__setattr__(self, "shape", tuple(sympy.Integer(v) if isinstance(v, int) else v for v in self.shape))
+        if len(self.shape) != 3:
+            raise ValueError(f"a shape is (H, W, C), got {self.shape!r}")
+        for value in (*self.shape, self.params, self.params_non_trainable, self.macs):
+            if isinstance(value, sympy.Basic) and value.is_number and value.is_negative:
+                raise ValueError(f"a cost or size cannot be negative, got {value}")
+
+
+@dataclass(frozen=True)
+class OpDef:
+    type: str
+    formula: Callable
+    params: dict
+    many_inputs: bool
+    zero_cost: str | None
+    category: Callable | str
+    doc: str = field(default="")
+
+
+REGISTRY: dict[str, OpDef] = {}
+ALIASES: dict[str, str] = {}
+
+
+def register(type_: str, *, params: dict | None = None, many_inputs: bool = False,
+             zero_cost: str | None = None, category: Callable | str | None = None,
+             aliases: tuple = ()):
+    """Decorator: add a layer type. A duplicate name is a programming error and raises."""
+
+    def add(formula: Callable) -> Callable:
+        for name in (type_, *aliases):
+            if name in REGISTRY or name in ALIASES:
+                raise ValueError(f"layer type {name!r} is registered twice")
+        REGISTRY[type_] = OpDef(type_, formula, dict(params or {}), many_inputs, zero_cost,
+                                category or type_, (formula.__doc__ or "").strip())
+        for alias in aliases:
+            ALIASES[alias] = type_
+        return formula
+
+    return add
+
+
+def lookup(type_: str) -> OpDef | None:
+    return REGISTRY.get(ALIASES.get(type_, type_))
+
+
+def category_of(op: OpDef, args: dict) -> str:
+    """The row of a resource-per-layer-type breakdown this layer belongs to."""
+    return op.category(args) if callable(op.category) else op.category
+
+
+# Importing the families fills the registry.
+from . import conv, linear, merge, norm, pool, elementwise  # noqa: E402,F401

@@ -1,0 +1,20 @@
+"""Layers that join branches of the graph."""
+
+from __future__ import annotations
+
+import sympy
+
+from . import Cost, register
+
+
+@register("add", many_inputs=True, category="other",
+          zero_cost="element-wise sum: additions only, not multiply-accumulates")
+def add(xs, a):
+    """Element-wise sum of inputs of one shape (a residual connection)."""
+    return Cost(shape=xs[0])
+
+
+@register("concat", many_inputs=True, category="other", zero_cost="concatenation: a copy, no arithmetic")
+def concat(xs, a):
+    """Concatenate inputs of one height and width along channels."""
+    return Cost(shape=(xs[0][0], xs[0][1], sympy.Add(*(x[2] for x in xs))))

@@ -1,0 +1,25 @@
+"""Output size of a sliding window along one axis, per padding mode.
+
+- ``same`` (TensorFlow/Keras): ceil(n / s), whatever the kernel;
+- ``valid``: floor((n - d*(k-1) - 1) / s) + 1, windows that fit entirely;
+- explicit (before, after): floor((n + before + after - d*(k-1) - 1) / s) + 1, as PyTorch and
+  Caffe's floor mode.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+
+def window_out(n, kernel, stride, dilation, padding, axis: int):
+    """Output length along `axis` (0 = height, 1 = width)."""
+    if padding == "same":
+        return sympy.ceiling(n / stride[axis])
+    before, after = (0, 0) if padding == "valid" else padding[2 * axis: 2 * axis + 2]
+    span = dilation[axis] * (kernel[axis] - 1) + 1  # extent of the dilated kernel
+    return sympy.floor((n + before + after - span) / stride[axis]) + 1
+
+
+def spatial_out(shape, kernel, stride, dilation, padding):
+    """(H_out, W_out) of a window op on an (H, W, C) input."""
+    return tuple(window_out(shape[axis], kernel, stride, dilation, padding, axis) for axis in (0, 1))

@@ -1,0 +1,143 @@
+"""Spec expressions as sympy: symbols, channel rounding as named functions, the smooth form.
+
+Channel rounding gets its own sympy functions (not bare ``floor``) so that the *smooth* form of a
+closed form can drop exactly the rounding a rule added, and nothing else (the floor/ceil of a
+spatial size under a padding mode is part of the shape, not a rounding of a fractional count).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy
+from sympy import Function, Integer, Rational
+
+from . import expr as ex
+
+
+def make_symbol(name: str, integer: bool) -> sympy.Symbol:
+    """Every knob is positive; integer ones (delta, classes, resolution) say so, which lets
+    sympy drop a floor around an integer expression."""
+    return sympy.Symbol(name, positive=True, integer=integer or None)
+
+
+def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
+    """Translate a parsed spec expression; every name must be a declared symbol."""
+    if isinstance(node, ex.Num):
+        return Rational(node.value.numerator, node.value.denominator)
+    if isinstance(node, ex.Name):
+        return symbols[node.name]
+    if isinstance(node, ex.Neg):
+        return -to_sympy(node.operand, symbols)
+    if isinstance(node, ex.BinOp):
+        a, b = to_sympy(node.left, symbols), to_sympy(node.right, symbols)
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        if node.op == "/":
+            return a / b
+        if node.op == "//":
+            return sympy.floor(a / b)
+        return a ** b  # '**': the parser allows only a small integer constant exponent
+    args = [to_sympy(a, symbols) for a in node.args]
+    return {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func](*args)
+
+
+class _ChannelRounding(Function):
+    """Base of the channel-rounding functions: integer-valued, evaluated on numbers."""
+
+    label = ""
+
+    def _eval_is_integer(self):
+        return True
+
+    def _eval_is_positive(self):
+        return self.args[0].is_positive
+
+    def _sympystr(self, printer):
+        return f"{self.label}({', '.join(printer._print(a) for a in self.args)})"
+
+    def _latex(self, printer):
+        inner = printer._print(self.args[0])
+        return {"floor": rf"\lfloor {inner} \rfloor", "ceil": rf"\lceil {inner} \rceil"}.get(
+            self.label, rf"\operatorname{{{self.label}}}\left({inner}\right)")
+
+
+class RoundFloor(_ChannelRounding):
+    label = "floor"
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Rational:
+            return Integer(math.floor(Fraction(int(x.p), int(x.q))))
+        if x.is_integer:
+            return x
+
+
+class RoundCeil(_ChannelRounding):
+    label = "ceil"
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Rational:
+            return Integer(math.ceil(Fraction(int(x.p), int(x.q))))
+        if x.is_integer:
+            return x
+
+
+class RoundNearest(_ChannelRounding):
+    """Nearest integer, halves rounded up: floor(x + 1/2)."""
+
+    label = "round"
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Rational:
+            return Integer(math.floor(Fraction(int(x.p), int(x.q)) + Fraction(1, 2)))
+        if x.is_integer:
+            return x
+
+
+class RoundDivisible(_ChannelRounding):
+    """torchvision's _make_divisible(v, d): nearest multiple of d, at least d, and never more
+    than 10 % below v."""
+
+    label = "divisible"
+
+    @classmethod
+    def eval(cls, x, d):
+        if x.is_Rational and d.is_Integer:
+            v, step = Fraction(int(x.p), int(x.q)), int(d)
+            new = max(step, math.floor(v + Fraction(step, 2)) // step * step)
+            if new < Fraction(9, 10) * v:
+                new += step
+            return Integer(new)
+
+
+def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:
+    """Apply a spec's rounding rule to a channel count (rule 'none' leaves it alone)."""
+    if rule == "none":
+        return value
+    if rule == "floor":
+        return RoundFloor(value)
+    if rule == "ceil":
+        return RoundCeil(value)
+    if rule == "nearest":
+        return RoundNearest(value)
+    return RoundDivisible(value, Integer(int(rule.removeprefix("multiple_of_"))))
+
+
+def smooth(value: sympy.Expr) -> sympy.Expr:
+    """The closed form without channel rounding: each rounding replaced by its argument."""
+    if not isinstance(value, sympy.Basic) or not value.has(_ChannelRounding):
+        return value
+    return value.replace(lambda e: isinstance(e, _ChannelRounding), lambda e: e.args[0])
+
+
+def readable(value: sympy.Expr) -> sympy.Expr:
+    """Expanded polynomial form for display: short for MobileNet-like networks."""
+    return sympy.expand(value) if isinstance(value, sympy.Basic) else value
