@@ -1,0 +1,205 @@
+"""Rows and totals -> text: table, markdown, csv, json, latex.
+
+Records (network.py), totals and formatting live apart: this module only lays out what an
+Evaluation already holds. Columns are an enum so every format shows the same ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from enum import Enum
+from fractions import Fraction
+
+from tabulate import tabulate
+
+from .network import Evaluation, LayerRow
+
+FORMATS = ("table", "markdown", "csv", "json", "latex")
+CONVENTION = ("convention macs: a MAC is one multiply-accumulate of a convolution or fully-connected "
+              "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
+              "batch-norm running statistics counted apart")
+DEFAULT_THRESHOLD = 4
+
+
+class Column(Enum):
+    INDEX = ("#", "right")
+    NAME = ("layer", "left")
+    TYPE = ("type", "left")
+    SHAPE = ("output HxWxC", "left")
+    PARAMS = ("params", "right")
+    MACS = ("MACs", "right")
+    FLOATS_OUT = ("floats out", "right")
+    COMPRESSION = ("compression", "right")
+    PARAMS_FORMULA = ("params formula", "left")
+    MACS_FORMULA = ("MACs formula", "left")
+
+    @property
+    def header(self) -> str:
+        return self.value[0]
+
+    @property
+    def align(self) -> str:
+        return self.value[1]
+
+
+def columns(symbolic: bool) -> list[Column]:
+    base = [Column.INDEX, Column.NAME, Column.TYPE, Column.SHAPE, Column.PARAMS, Column.MACS,
+            Column.FLOATS_OUT, Column.COMPRESSION]
+    return base + ([Column.PARAMS_FORMULA, Column.MACS_FORMULA] if symbolic else [])
+
+
+def shape_text(shape) -> str:
+    return "x".join(str(v) for v in shape)
+
+
+def compression_text(value: Fraction, threshold: float) -> str:
+    flag = " *" if value >= threshold else ""
+    return f"{float(value):.2f}{flag}"
+
+
+def value_text(value: Fraction) -> str:
+    """A symbol value as written: 1, 0.5, 7/5."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    as_float = float(value)
+    return repr(as_float) if Fraction(repr(as_float)) == value else str(value)
+
+
+def values_header(evaluation: Evaluation) -> str:
+    values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
+    return f"{evaluation.network.spec.name}" + (f" ({values})" if values else "")
+
+
+def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool) -> list:
+    number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
+    cell = {
+        Column.INDEX: row.index, Column.NAME: row.name, Column.TYPE: row.type,
+        Column.SHAPE: shape_text(row.shape), Column.PARAMS: number(row.params),
+        Column.MACS: number(row.macs), Column.FLOATS_OUT: number(row.floats_out),
+        Column.COMPRESSION: compression_text(row.compression, threshold),
+    }
+    if formulas is not None:
+        cell[Column.PARAMS_FORMULA] = formulas[row.index - 1]["params"]
+        cell[Column.MACS_FORMULA] = formulas[row.index - 1]["macs"]
+    return [cell[c] for c in cols]
+
+
+def layer_formulas(evaluation: Evaluation) -> list[dict]:
+    return [{"params": str(layer.params), "macs": str(layer.macs),
+             "output_shape": [str(v) for v in layer.shape]} for layer in evaluation.network.layers]
+
+
+def total_formulas(evaluation: Evaluation) -> dict:
+    net = evaluation.network
+    return {metric: {"exact": net.formula(metric), "smooth": net.formula(metric, smooth_form=True)}
+            for metric in ("params", "params_non_trainable", "macs", "flops")}
+
+
+def render(evaluation: Evaluation, fmt: str = "table", *, symbolic: bool = False,
+           threshold: float = DEFAULT_THRESHOLD) -> str:
+    if fmt == "json":
+        return render_json(evaluation, symbolic=symbolic, threshold=threshold)
+    if fmt == "csv":
+        return render_csv(evaluation, symbolic=symbolic, threshold=threshold)
+    return render_text(evaluation, fmt, symbolic=symbolic, threshold=threshold)
+
+
+_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+
+
+def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: float) -> str:
+    cols = columns(symbolic)
+    formulas = layer_formulas(evaluation) if symbolic else None
+    rows = [_cells(r, cols, threshold, formulas, thousands=True) for r in evaluation.rows]
+    t = evaluation.totals
+    total = {Column.NAME: "total", Column.PARAMS: f"{t.params:,}", Column.MACS: f"{t.macs:,}",
+             Column.FLOATS_OUT: f"{t.floats_out:,}"}
+    rows.append([total.get(c, "") for c in cols])
+    table = tabulate(rows, headers=[c.header for c in cols], tablefmt=_TABLEFMT[fmt],
+                     colalign=[c.align for c in cols], disable_numparse=True)
+    comment = "%" if fmt == "latex" else ""
+    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{CONVENTION}", "", table, ""]
+    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)]
+    breakdown = [[g["category"], g["layers"], f"{g['macs']:,}", f"{float(g['macs_percent']):.2f}%",
+                  f"{g['params']:,}", f"{float(g['params_percent']):.2f}%"] for g in evaluation.breakdown()]
+    lines += ["", f"{comment}resource per layer type", tabulate(
+        breakdown, headers=["type", "layers", "MACs", "MACs %", "params", "params %"], tablefmt=_TABLEFMT[fmt],
+        colalign=["left", "right", "right", "right", "right", "right"], disable_numparse=True)]
+    if symbolic:
+        lines += ["", f"{comment}closed forms (exact: with channel rounding; smooth: rounding dropped)"]
+        for metric, forms in total_formulas(evaluation).items():
+            lines.append(f"{comment}  {metric} exact  = {forms['exact']}")
+            lines.append(f"{comment}  {metric} smooth = {forms['smooth']}")
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(evaluation: Evaluation, threshold: float) -> list[str]:
+    t = evaluation.totals
+    return [
+        f"params: {t.params:,} trainable + {t.params_non_trainable:,} batch-norm statistics "
+        f"= {t.params_with_statistics:,} (as Keras counts)",
+        f"MACs: {t.macs:,}   FLOPs (2 x MACs): {t.flops:,}",
+        f"floats out: {t.floats_out:,} in all, largest layer {t.peak_floats_out:,}",
+        f"compression = floats in / floats out; * marks >= {threshold:g}",
+    ]
+
+
+def render_csv(evaluation: Evaluation, *, symbolic: bool, threshold: float) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header = ["index", "name", "type", "inputs", "height", "width", "channels", "params",
+              "params_non_trainable", "macs", "floats_out", "compression", "flagged"]
+    formulas = layer_formulas(evaluation) if symbolic else None
+    writer.writerow(header + (["params_formula", "macs_formula"] if symbolic else []))
+    for r in evaluation.rows:
+        cells = [r.index, r.name, r.type, " ".join(r.inputs), *r.shape, r.params, r.params_non_trainable,
+                 r.macs, r.floats_out, f"{float(r.compression):.6g}", int(r.compression >= threshold)]
+        if formulas:
+            cells += [formulas[r.index - 1]["params"], formulas[r.index - 1]["macs"]]
+        writer.writerow(cells)
+    t = evaluation.totals
+    writer.writerow(["", "total", "", "", "", "", "", t.params, t.params_non_trainable, t.macs, t.floats_out, "", ""]
+                    + (["", ""] if symbolic else []))
+    return out.getvalue()
+
+
+def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float = DEFAULT_THRESHOLD) -> dict:
+    """The complete, stable JSON document of a report."""
+    t = evaluation.totals
+    formulas = layer_formulas(evaluation) if symbolic else None
+    layers = []
+    for r in evaluation.rows:
+        item = {"index": r.index, "name": r.name, "type": r.type, "inputs": list(r.inputs), "stage": r.stage,
+                "output_shape": list(r.shape), "params": r.params, "params_non_trainable": r.params_non_trainable,
+                "macs": r.macs, "floats_out": r.floats_out, "compression": round(float(r.compression), 6),
+                "compression_flagged": r.compression >= threshold}
+        if formulas:
+            item["formulas"] = formulas[r.index - 1]
+        layers.append(item)
+    return {
+        "network": evaluation.network.spec.name,
+        "spec": evaluation.network.spec.file,
+        "convention": "macs",
+        "symbols": {name: _json_number(v) for name, v in evaluation.values.items()},
+        "layers": layers,
+        "totals": {"params": t.params, "params_non_trainable": t.params_non_trainable,
+                   "params_with_statistics": t.params_with_statistics, "macs": t.macs, "flops": t.flops,
+                   "floats_out": t.floats_out, "peak_floats_out": t.peak_floats_out},
+        "formulas": total_formulas(evaluation),
+        "breakdown": [{**g, "macs_percent": round(float(g["macs_percent"]), 4),
+                       "params_percent": round(float(g["params_percent"]), 4)} for g in evaluation.breakdown()],
+        "compression_threshold": threshold,
+    }
+
+
+def _json_number(value: Fraction):
+    if value.denominator == 1:
+        return value.numerator
+    as_float = float(value)
+    return as_float if Fraction(repr(as_float)) == value else str(value)
+
+
+def render_json(evaluation: Evaluation, *, symbolic: bool, threshold: float) -> str:
+    return json.dumps(to_dict(evaluation, symbolic=symbolic, threshold=threshold), indent=2) + "\n"
