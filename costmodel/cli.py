@@ -114,12 +114,12 @@ def run_ratio(args) -> int:
              "relative_error": round(r.relative_error, 6)} for r in ratios]}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return 0
+    headers = ["quantity", "exact ratio", "((a*Dk^2 + a^2*N)*d)/(Dk^2 + N)", "a^2*d", "error of a^2*d"]
     rows = [[r.quantity, f"{r.exact} = {float(r.exact):.4f}",
              "" if r.closed_form is None else f"{float(r.closed_form):.4f}",
              f"{float(r.approximation):.4f}", f"{100 * r.relative_error:+.2f}%"] for r in ratios]
-    headers = ["quantity", "exact ratio", "((a*Dk^2 + a^2*N)*d)/(Dk^2 + N)", "a^2*d", "error of a^2*d"]
-    if args.spec:
-        headers[2] = ""
+    if args.spec:  # the paper's closed form is for one layer pair, not a whole network
+        headers, rows = headers[:2] + headers[3:], [row[:2] + row[3:] for row in rows]
     table = tabulate(rows, headers=headers, tablefmt="github" if args.format == "markdown" else "simple",
                      disable_numparse=True)
     rounded = ", ".join(f"{r.quantity} {float(r.exact):.2f}" for r in ratios)

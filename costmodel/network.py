@@ -175,7 +175,12 @@ def build(spec: NetworkSpec) -> Network:
         inputs = [shapes[name] for name in layer.inputs]
         args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols)
                 for name, value in layer.args.items()}
-        cost = op.formula(inputs if op.many_inputs else inputs[0], args)
+        try:
+            cost = op.formula(inputs if op.many_inputs else inputs[0], args)
+        except ValueError as e:  # Cost refused a negative size: the spec cannot fit for any values
+            reference.propagate(spec, spec.defaults())  # raises the located, specific SpecError
+            raise SpecError(str(e), file=spec.file, line=layer.line, column=layer.column,
+                            layer=f"{layer.index} '{layer.name}' ({layer.type})") from None
         shapes[layer.name] = cost.shape
         floats_out = cost.shape[0] * cost.shape[1] * cost.shape[2]
         floats_in = sympy.Add(*(s[0] * s[1] * s[2] for s in inputs))
