@@ -1,0 +1,36 @@
+"""`costmodel dataflow SPEC [SPEC ...]`: EffNet's Table 1, floats out per row, networks side by side."""
+
+from __future__ import annotations
+
+import sys
+
+from ..cli import assignment, positive
+
+
+def add_parser(sub):
+    from ..dataflow import FORMATS
+    from ..report import DEFAULT_THRESHOLD
+
+    p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side")
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML), one column pair each")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
+                   default=[], help="symbol value (repeatable), for every spec that declares NAME")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
+                   help="flag compression factors at or above this (default %(default)s)")
+    return p
+
+
+def run(args) -> int:
+    from .. import analyze, load
+    from ..dataflow import build, render
+    from ..errors import SpecError
+
+    specs = [load(path) for path in args.specs]
+    values = dict(args.values)
+    for name in values:
+        if not any(name in spec.symbols for spec in specs):
+            raise SpecError(f"unknown symbol {name!r}: no spec declares it", file="--set")
+    evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols}) for spec in specs]
+    sys.stdout.write(render(build(evaluations, args.threshold), args.format))
+    return 0
