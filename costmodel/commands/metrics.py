@@ -1,0 +1,165 @@
+"""`costmodel metrics SPEC`: memory access, receptive field, live memory, storage, roofline, exits."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from fractions import Fraction
+
+from ..cli import assignment
+
+FORMATS = ("table", "markdown", "csv", "json")
+_TABLEFMT = {"table": "simple", "markdown": "github"}
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected NAME,NAME,..., got {text!r}")
+    return names
+
+
+def _fractions(text: str) -> list[Fraction]:
+    from ..cli import fraction
+    return [fraction(part.strip()) for part in text.split(",")]
+
+
+def add_parser(sub):
+    from ..metrics import DTYPE_BYTES
+
+    p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits")
+    p.add_argument("spec", help="network spec (YAML)")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
+                   default=[], help="symbol value (repeatable); others keep their defaults")
+    p.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default="fp32",
+                   help="precision of the storage columns (default %(default)s)")
+    p.add_argument("--device", metavar="PROFILE.yaml",
+                   help="device profile for the roofline latency (e.g. profiles/example_device.yaml)")
+    p.add_argument("--exits", type=_names, metavar="NAME,NAME,...", help="exit (classifier) layers, in order")
+    p.add_argument("--fractions", type=_fractions, metavar="F,F,...",
+                   help="fraction of inputs leaving at each exit (sum 1): expected MACs per input")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    return p
+
+
+def run(args) -> int:
+    from .. import load_network
+    from ..errors import SpecError
+    from ..metrics import evaluate, load_device
+
+    network = load_network(args.spec)
+    if args.fractions is not None and not (args.exits or getattr(network.spec, "exits", None)):
+        raise SpecError("--fractions needs --exits", file="--fractions")
+    device = load_device(args.device) if args.device else None
+    exits = args.exits or list(getattr(network.spec, "exits", None) or []) or None  # a spec's `exits:`, if any
+    result = evaluate(network, dict(args.values), dtype=args.dtype, device=device, exits=exits,
+                      fractions=args.fractions)
+    result["spec"] = network.spec.name
+    result["device"] = device.name if device else None
+    render = {"json": render_json, "csv": render_csv}.get(args.format, render_text)
+    sys.stdout.write(render(result, args.format))
+    return 0
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def _pair(p) -> str:
+    return "x".join(f"{float(v):.2f}" if isinstance(v, Fraction) else str(v) for v in p)
+
+
+def _micro(seconds: Fraction) -> str:
+    return f"{float(seconds) * 1e6:,.3f}"
+
+
+def _columns(result) -> list[tuple]:
+    """(header, align, cell function) per column."""
+    cols = [("#", "right", lambda i, r: str(i)), ("layer", "left", lambda i, r: r["name"]),
+            ("type", "left", lambda i, r: r["type"]),
+            ("reads", "right", lambda i, r: f"{r['reads']:,}"), ("writes", "right", lambda i, r: f"{r['writes']:,}"),
+            ("memory access", "right", lambda i, r: f"{r['memory_access']:,}"),
+            ("RF HxW", "left", lambda i, r: _pair(r["rf"]) + (" (all)" if r["whole_input"] else "")),
+            ("jump", "left", lambda i, r: _pair(r["jump"])),
+            ("live floats", "right", lambda i, r: f"{r['live']:,}"),
+            (f"param bytes {result['dtype']}", "right", lambda i, r: f"{r['param_bytes']:,}"),
+            (f"act bytes {result['dtype']}", "right", lambda i, r: f"{r['activation_bytes']:,}"),
+            ("MACs/byte", "right", lambda i, r: f"{float(r['intensity']):.2f}")]
+    if result["totals"].get("latency") is not None:
+        cols += [("latency us", "right", lambda i, r: _micro(r["latency"])), ("bound", "left", lambda i, r: r["bound"])]
+    return cols
+
+
+def _exit_rows(result) -> list[list]:
+    return [[e["name"], e["layers"], f"{e['macs']:,}", f"{e['cumulative_macs']:,}", f"{e['incremental_macs']:,}",
+             f"{e['params']:,}", f"{e['cumulative_params']:,}", f"{e['incremental_params']:,}"]
+            for e in result["exits"]]
+
+
+EXIT_HEADERS = ["exit", "layers", "MACs", "cumulative MACs", "incremental MACs", "params", "cumulative params",
+                "incremental params"]
+
+
+def render_text(result, fmt) -> str:
+    from tabulate import tabulate
+
+    from ..report import value_text
+
+    cols = _columns(result)
+    rows = [[cell(i, r) for _, _, cell in cols] for i, r in enumerate(result["layers"], 1)]
+    t = result["totals"]
+    total = {"layer": "total", "memory access": f"{t['memory_access']:,}",
+             "live floats": f"{t['peak_live']:,} peak",
+             f"param bytes {result['dtype']}": f"{t['param_bytes']:,}",
+             f"act bytes {result['dtype']}": f"{t['activation_bytes']:,}"}
+    if "latency" in t:
+        total["latency us"] = _micro(t["latency"])
+    rows.append([total.get(h, "") for h, _, _ in cols])
+    values = ", ".join(f"{n}={value_text(v)}" for n, v in result["values"].items())
+    lines = [result["spec"] + (f" ({values})" if values else ""),
+             "memory access = floats read (inputs + weights + batch-norm statistics) + floats written (output); "
+             "RF and jump in input pixels; live floats = activations held while the layer runs", "",
+             tabulate(rows, headers=[h for h, _, _ in cols], tablefmt=_TABLEFMT[fmt],
+                      colalign=[a for _, a, _ in cols], disable_numparse=True), "",
+             f"memory access: {t['memory_access']:,} floats",
+             f"peak activation memory: {t['peak_live']:,} floats = {t['peak_activation_bytes']:,} bytes "
+             f"({result['dtype']}), while running {t['peak_layer']}",
+             f"storage ({result['dtype']}, {result['bytes_per_element']} bytes/value): parameters "
+             f"{t['param_bytes']:,} bytes, all activations {t['activation_bytes']:,} bytes"]
+    if "latency" in t:
+        lines.append(f"roofline on {result['device']} ({result['bytes_moved_per_element']} bytes/element moved): "
+                     f"{_micro(t['latency'])} us (sum of per-layer max(compute, memory)); compute "
+                     f"{_micro(t['compute_time'])} us, memory {_micro(t['memory_time'])} us; "
+                     f"{t['compute_bound_layers']} layers compute-bound, {t['memory_bound_layers']} memory-bound")
+    if "exits" in result:
+        lines += ["", tabulate(_exit_rows(result), headers=EXIT_HEADERS, tablefmt=_TABLEFMT[fmt],
+                               colalign=["left"] + ["right"] * 7, disable_numparse=True)]
+        if "expected_macs" in result:
+            lines.append(f"expected MACs per input: {float(result['expected_macs']):,.1f}")
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(result, fmt) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    keys = [k for k in result["layers"][0] if k not in ("rf", "jump")]
+    writer.writerow(keys[:2] + ["rf_h", "rf_w", "jump_h", "jump_w"] + keys[2:])
+    for r in result["layers"]:
+        writer.writerow([r[k] for k in keys[:2]] + [*map(_plain, r["rf"]), *map(_plain, r["jump"])]
+                        + [_plain(r[k]) for k in keys[2:]])
+    return out.getvalue()
+
+
+def _plain(value):
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def render_json(result, fmt) -> str:
+    return json.dumps(_plain(result), indent=2) + "\n"
