@@ -1,0 +1,165 @@
+"""costmodel's speed on this machine, against PyTorch's flop counter where torch is installed.
+
+    python benchmarks/run.py [--runs 5] [--quick]
+
+1. cold process: `costmodel report specs/mobilenet_cifar.yaml` (a fresh Python each time) against
+   benchmarks/torch_counter.py, which builds the same MobileNet-CIFAR in torch and counts it with
+   torch.utils.flop_counter.FlopCounterMode (the MAC counts are checked equal first);
+2. analysis time of generated deep specs of 100, 1,000 and 10,000 layers (load, symbolic build,
+   evaluation checked against the reference propagator), and the growth ratio per 10x layers;
+3. sweep throughput on MobileNet-CIFAR (configurations per second, compiled closed forms) against
+   the torch counter's (one model built and counted per configuration, warm process).
+
+Both wall-clock and CPU seconds (user + system) are printed: the machine may be shared, and
+CPU time is less disturbed by other processes. Medians over --runs.
+Targets: report cold >= 5x faster than the torch counter; sweeps >= 1e6 configurations/s;
+10,000 layers in < 10 s, growing linearly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+TORCH_SCRIPT = ROOT / "benchmarks" / "torch_counter.py"
+sys.path.insert(0, str(ROOT))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cold(argv: list[str], runs: int) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of a fresh process running argv; its last stdout."""
+    walls, cpus, out = [], [], ""
+    for _ in range(runs):
+        cpu0, t0 = _children_cpu(), time.perf_counter()
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(_children_cpu() - cpu0)
+        out = done.stdout
+    return statistics.median(walls), statistics.median(cpus), out
+
+
+def deep_spec(layers: int) -> str:
+    """A spec of `layers` layers: repeated pointwise conv / batch norm / relu triples on 8x8,
+    with a width multiplier, each layer written out (no repeat:), then a classifier."""
+    lines = ["name: deep", "input: [8, 8, 16]", "symbols: {alpha: 1}", "rounding: floor", "layers:"]
+    body = layers - 2
+    for i in range(body):
+        kind = i % 3
+        if kind == 0:
+            lines.append(f"  - {{type: pointwise, name: pw{i}, filters: {16 + 8 * (i % 5)}*alpha}}")
+        elif kind == 1:
+            lines.append(f"  - {{type: batchnorm, name: bn{i}}}")
+        else:
+            lines.append(f"  - {{type: relu, name: relu{i}}}")
+    lines += ["  - {type: global_avgpool}", "  - {type: dense, units: 10}"]
+    return "\n".join(lines) + "\n"
+
+
+def deep(sizes, runs: int) -> list[tuple[int, float, float]]:
+    import costmodel
+    results = []
+    for n in sizes:
+        text = deep_spec(n)
+        times, cpus = [], []
+        for _ in range(runs if n < 10_000 else max(1, runs // 2)):
+            c0, t0 = time.process_time(), time.perf_counter()
+            evaluation = costmodel.analyze(costmodel.loads(text, file=f"deep{n}.yaml"), alpha="0.5")
+            times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+            assert len(evaluation.rows) == n
+        results.append((n, statistics.median(times), statistics.median(cpus)))
+    return results
+
+
+def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
+    """1,000 alphas x 100 deltas x 10 class counts = 1,000,000 configurations, with and without
+    the Pareto front (the compile happens once per network and is timed apart)."""
+    import costmodel
+    from costmodel import explore
+    net = costmodel.load_network(SPEC)
+    t0 = time.perf_counter()
+    explore.compiled(net)
+    compile_time = time.perf_counter() - t0
+    axes = {"alpha": "0.001:1:0.001", "delta": "1:100:1", "classes": "10:100:10"}
+    count = 1000 * 100 * 10
+    timings = {}
+    for pareto in (None, ("macs", "params")):
+        walls, cpus = [], []
+        for _ in range(runs):
+            c0, t0 = time.process_time(), time.perf_counter()
+            rows = explore.sweep(net, axes, pareto=pareto)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+            del rows
+        timings[pareto is not None] = (statistics.median(walls), statistics.median(cpus))
+    return count, timings, compile_time
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--quick", action="store_true", help="3 runs, fewer torch configurations")
+    args = p.parse_args()
+    runs = 3 if args.quick else args.runs
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
+          f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
+
+    report_wall, report_cpu, report_out = cold([sys.executable, "-m", "costmodel", "report", str(SPEC)], runs)
+    ours_macs = int(next(l for l in report_out.splitlines() if l.startswith("MACs:")).split()[1].replace(",", ""))
+    print(f"\n1. cold process, MobileNet-CIFAR (alpha=1, delta=1): {ours_macs:,} MACs")
+    print(f"   costmodel report          wall {report_wall:7.3f} s   cpu {report_cpu:7.3f} s")
+    have_torch = importlib.util.find_spec("torch") is not None
+    torch_per_config = None
+    if have_torch:
+        torch_wall, torch_cpu, torch_out = cold([sys.executable, str(TORCH_SCRIPT)], runs)
+        torch_macs = int(torch_out.split()[0])
+        if torch_macs != ours_macs:
+            print(f"   WARNING: torch counts {torch_macs:,} MACs, costmodel {ours_macs:,}")
+        import torch
+        print(f"   torch {torch.__version__} FlopCounterMode  wall {torch_wall:7.3f} s   cpu {torch_cpu:7.3f} s"
+              f"   ({torch_macs:,} MACs{', equal' if torch_macs == ours_macs else ''})")
+        print(f"   ratio torch / costmodel:  wall {torch_wall / report_wall:5.2f}x   cpu {torch_cpu / report_cpu:5.2f}x"
+              f"   (target >= 5x)")
+        warm = subprocess.run([sys.executable, str(TORCH_SCRIPT), "--repeat", "10" if args.quick else "20"],
+                              cwd=ROOT, capture_output=True, text=True, check=True)
+        torch_per_config = float(warm.stdout.split()[1])
+    else:
+        print("   torch not installed: pip install torch==2.13.0 (CPU build) for the comparison")
+
+    print("\n2. analysis time of deep specs (load + symbolic build + evaluation checked by the reference)")
+    sizes = (100, 1000, 10_000)
+    results = deep(sizes, max(1, runs // 2) if not args.quick else 1)
+    for n, wall, cpu in results:
+        print(f"   {n:>6,} layers   wall {wall:8.3f} s   cpu {cpu:8.3f} s   {1e3 * cpu / n:6.3f} ms cpu per layer")
+    for (n1, _, c1), (n2, _, c2) in zip(results, results[1:]):
+        print(f"   {n1:,} -> {n2:,} layers: cpu time x {c2 / c1:5.2f} (linear: x {n2 / n1:g})")
+
+    print("\n3. sweep throughput, MobileNet-CIFAR (alpha x delta x classes; 31,000 of the configurations,"
+          " alpha < 1/32, do not fit and are left out)")
+    count, timings, compile_time = sweep_throughput(runs)
+    print(f"   compile once: {compile_time:.3f} s")
+    for pareto, (wall, cpu) in timings.items():
+        print(f"   {count:,} configurations{' + Pareto front' if pareto else '                 '}   wall {wall:.3f} s   "
+              f"cpu {cpu:.3f} s   {count / wall:,.0f} configurations/s wall, {count / cpu:,.0f} /s cpu (target >= 1e6)")
+    if torch_per_config:
+        wall = timings[True][0]
+        print(f"   torch counter, warm process: {torch_per_config:.4f} s per configuration = "
+              f"{1 / torch_per_config:,.1f} configurations/s; the sweep is {torch_per_config * count / wall:,.0f}x faster")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""`costmodel compare SPEC --grid alpha=1,0.5 --grid delta=1,2`: configurations side by side,
+each against a baseline row (the layout of Tables 4-6 of Chen & Su's Hybrid MobileNet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+
+from ..cli import assignment
+from ..errors import SpecError
+
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+def add_parser(sub):
+    p = sub.add_parser("compare", help="configurations side by side, with factors against a baseline")
+    p.add_argument("spec", help="network spec (YAML)")
+    p.add_argument("--grid", metavar="NAME=V1,V2,...", type=assignment, action="append", default=[],
+                   help="values of one symbol (repeatable; every combination is a row)")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
+                   help="fixed symbol value (repeatable); others keep their defaults")
+    p.add_argument("--baseline", metavar="NAME=V,NAME=V", default=None,
+                   help="the configuration factors are taken against (default: the first row)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--plot", metavar="FILE.png|svg", help="grouped bar chart of MACs and params (needs matplotlib)")
+    return p
+
+
+def parse_baseline(text: str | None) -> dict | None:
+    if text is None:
+        return None
+    result = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise SpecError(f"--baseline: expected NAME=VALUE,NAME=VALUE, got {text!r}")
+        result[name.strip()] = value.strip()
+    return result
+
+
+def run(args) -> int:
+    from .. import explore, load_network
+
+    net = load_network(args.spec)
+    grid = {name: explore.parse_list(text, f"--grid {name}") for name, text in args.grid}
+    if len(grid) != len(args.grid):
+        raise SpecError("--grid: a symbol is given twice")
+    fixed = dict(args.values)
+    if set(fixed) & set(grid):
+        raise SpecError(f"--set and --grid both give {', '.join(sorted(set(fixed) & set(grid)))}")
+    rows = explore.compare(net, grid, fixed=fixed, baseline=parse_baseline(args.baseline))
+    shown = list(grid) or list(net.spec.symbols)
+    sys.stdout.write(render(net, rows, shown, args.format))
+    if args.plot:
+        from .. import plot
+        plot.compare_bars(rows, args.plot, shown, title=net.spec.name)
+    return 0
+
+
+def _factor(value) -> str:
+    return "" if value is None else f"{float(value):.3f}"
+
+
+def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
+    from ..report import CONVENTION, _json_number, value_text
+
+    if fmt == "json":
+        doc = {"network": net.spec.name, "spec": net.spec.file, "convention": "macs",
+               "rows": [{**row, "values": {n: _json_number(v) for n, v in row["values"].items()},
+                         **{k: (None if row[k] is None else round(float(row[k]), 6))
+                            for k in row if k.endswith("_factor")}} for row in rows]}
+        return json.dumps(doc, indent=2) + "\n"
+    metrics = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
+               "peak_floats_out")
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        names = list(rows[0]["values"])
+        factors = ("macs_factor", "params_factor", "params_with_statistics_factor")
+        writer.writerow([*names, *metrics, *factors, "baseline"])
+        for row in rows:
+            writer.writerow([*(value_text(row["values"][n]) for n in names), *(row[m] for m in metrics),
+                             *(f"{float(row[f]):.6g}" if row[f] is not None else "" for f in factors),
+                             int(row["baseline"])])
+        return out.getvalue()
+    from tabulate import tabulate
+
+    headers = [*shown, "", "MACs", "params", "params + BN stats", "peak floats out", "MACs x", "params x"]
+    table = [[*(value_text(row["values"][n]) for n in shown), "baseline" if row["baseline"] else "",
+              f"{row['macs']:,}", f"{row['params']:,}", f"{row['params_with_statistics']:,}",
+              f"{row['peak_floats_out']:,}", _factor(row["macs_factor"]), _factor(row["params_factor"])]
+             for row in rows]
+    base = rows[0]["values"]
+    others = [n for n in base if n not in shown]
+    fixed = ", ".join(f"{n}={value_text(base[n])}" for n in others)
+    title = (f"{net.spec.name}: {len(rows)} configurations" + (f" ({fixed})" if fixed else "")
+             + "; factors x = row / baseline (" + ", ".join(f"{n}={value_text(base[n])}" for n in shown) + ")")
+    text = tabulate(table, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
+                    colalign=["right"] * len(shown) + ["left"] + ["right"] * 6, disable_numparse=True)
+    note = "params: trainable; params + BN stats: with batch-norm running statistics (as Keras counts)"
+    return "\n".join([title, CONVENTION, "", text, "", note]) + "\n"

@@ -1,0 +1,97 @@
+"""`costmodel solve SPEC --for alpha --max-macs 6e6`: the largest value of a symbol within budget."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from fractions import Fraction
+
+from ..cli import assignment
+
+BUDGETS = ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out")
+
+
+def budget(text: str) -> Fraction:
+    """6e6, 2000000, 1.5e6: exact."""
+    try:
+        value = Fraction(text.replace("_", ""))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def add_parser(sub):
+    p = sub.add_parser("solve", help="largest value of one symbol whose costs meet every budget")
+    p.add_argument("spec", help="network spec (YAML)")
+    p.add_argument("--for", dest="symbol", required=True, metavar="SYMBOL", help="the free symbol (e.g. alpha)")
+    for metric in BUDGETS:
+        p.add_argument(f"--max-{metric.replace('_', '-')}", dest=metric, type=budget, metavar="N",
+                       help=f"budget: {metric} at most N")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
+                   help="other symbol values (repeatable); others keep their defaults")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    return p
+
+
+def run(args) -> int:
+    from .. import explore, load_network
+
+    net = load_network(args.spec)
+    budgets = {m: getattr(args, m) for m in BUDGETS if getattr(args, m) is not None}
+    result = explore.solve(net, args.symbol, budgets, fixed=dict(args.values))
+    sys.stdout.write(render(net, result, args.format))
+    return 0
+
+
+def _n(value: Fraction) -> str:
+    return f"{int(value):,}" if value.denominator == 1 else str(value)
+
+
+def _exact_and_float(value: Fraction) -> str:
+    """257/512 = 0.501953125; 2 -> 2."""
+    return str(value) if value.denominator == 1 else f"{value} = {float(value):.10g}"
+
+
+def render(net, result: dict, fmt: str) -> str:
+    from ..report import _json_number, value_text
+
+    x = result["symbol"]
+    if fmt == "json":
+        low, high = result["step"]
+        doc = {"network": net.spec.name, "symbol": x, "value": _json_number(result["value"]),
+               "kind": result["kind"], "attained": result["attained"],
+               "step": [_json_number(low), _json_number(high)], "step_closed": list(result["step_closed"]),
+               "example": _json_number(result["example"]),
+               "values": {n: _json_number(v) for n, v in result["values"].items()},
+               "costs": result["costs"], "budgets": {m: _json_number(b) for m, b in result["budgets"].items()},
+               "smooth": result["smooth"]}
+        return json.dumps(doc, indent=2) + "\n"
+    others = ", ".join(f"{n}={value_text(v)}" for n, v in result["values"].items() if n != x)
+    limits = ", ".join(f"{explore_text(m)} <= {_n(b)}" for m, b in result["budgets"].items())
+    lines = [f"{net.spec.name}: largest {x}" + (f" with {others}" if others else "") + f" under {limits}", ""]
+    value = _exact_and_float(result["value"])
+    if result["attained"]:
+        lines.append(f"  {x} = {value}  (maximum: it fits, the next value up does not)")
+    else:
+        low, high = result["step"]
+        bracket = "[" if result["step_closed"][0] else "("
+        lines.append(f"  {x} < {value}  (supremum, not attained: at {high} a rounded channel count "
+                     f"steps up and a budget breaks)")
+        lines.append(f"  every {x} in {bracket}{low}, {high}) gives the same costs")
+    lines.append(f"  at {x} = {_exact_and_float(result['example'])} (checked as `report` does):")
+    costs = result["costs"]
+    for metric in ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out"):
+        limit = result["budgets"].get(metric)
+        tail = f"   budget {_n(limit)}, {100 * costs[metric] / float(limit):.2f} % used" if limit else ""
+        lines.append(f"    {explore_text(metric):<32} {costs[metric]:>14,}{tail}")
+    if result["smooth"] is not None:
+        lines.append(f"  smooth estimate (channel rounding dropped): {x} = {result['smooth']:.6g}")
+    return "\n".join(lines) + "\n"
+
+
+def explore_text(metric: str) -> str:
+    from ..explore import metric_text
+    return metric_text(metric)

@@ -1,0 +1,557 @@
+"""Design-space exploration from the closed forms: compare, sweep, solve.
+
+- `compare(spec, grid)`: a few configurations side by side, each one checked against the
+  reference propagator (as `report`), with factors against a baseline row (Tables 4-6 of
+  Chen & Su's Hybrid MobileNet).
+- `sweep(spec, axes)`: every combination of many values, from the compiled closed forms
+  (`fast.Compiled`: roundings exact, the rest vectorised numpy), with an optional Pareto front.
+- `solve(spec, symbol, budgets)`: the largest value of one symbol meeting every budget.
+
+Values are exact (Fractions): a range 0.1:1.0:0.05 is k/20 for k = 2..20, never a float sum.
+Results are plain data: lists of dicts, a numpy structured array, a dict.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import weakref
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from .errors import SpecError
+from .network import Network, resolve_values
+from .spec import NetworkSpec, parse_value
+
+METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
+           "peak_floats_out")
+MAX_CONFIGURATIONS = 50_000_000  # a sweep's grid is held in memory: ~100 bytes per configuration
+MAX_RANGE_VALUES = 10_000_000
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+
+
+def network_of(source) -> Network:
+    """A Network from a path, a NetworkSpec or a Network."""
+    if isinstance(source, Network):
+        return source
+    from . import load_network
+    return load_network(source)
+
+
+def parse_range(text: str, name: str = "range") -> list[Fraction]:
+    """'START:STOP:STEP', STOP included when on the grid; exact (0.1:1.0:0.05 -> 2/20 ... 20/20)."""
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise SpecError(f"{name}: expected START:STOP:STEP, got {text!r}")
+    start, stop, step = (parse_value(p.strip(), f"{name} {what}") for p, what in zip(parts, ("start", "stop", "step")))
+    if step <= 0:
+        raise SpecError(f"{name}: step must be positive, got {step}")
+    if stop < start:
+        raise SpecError(f"{name}: stop {stop} is below start {start}")
+    count = math.floor((stop - start) / step) + 1
+    if count > MAX_RANGE_VALUES:
+        raise SpecError(f"{name}: {count:,} values, more than {MAX_RANGE_VALUES:,}")
+    return [start + k * step for k in range(count)]
+
+
+def parse_list(text: str, name: str = "grid") -> list[Fraction]:
+    """'1,2,4' or '0.25, 0.5' -> exact values."""
+    items = [t.strip() for t in text.split(",")]
+    if not all(items):
+        raise SpecError(f"{name}: expected comma-separated values, got {text!r}")
+    return [parse_value(t, f"{name} value") for t in items]
+
+
+def exact(value) -> Fraction:
+    """A symbol value as an exact Fraction: a float is read as its shortest text (0.1 -> 1/10),
+    as a value typed on the command line would be."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool):
+        raise SpecError(f"expected a number, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return Fraction(int(value))
+    if isinstance(value, numbers.Real):
+        return Fraction(repr(float(value)))  # np.arange's 0.30000000000000004 stays what it is
+    return parse_value(value, "value")
+
+
+def _values(raw) -> list[Fraction]:
+    if isinstance(raw, str):
+        return parse_range(raw) if ":" in raw else parse_list(raw)
+    if isinstance(raw, (list, tuple, np.ndarray, range)):
+        return [exact(v) for v in raw]
+    return [exact(raw)]
+
+
+def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None) -> dict[str, list[Fraction]]:
+    """Every symbol of the spec with its list of values (defaults for the ones not given),
+    each value validated as `report --set` would (declared, positive, integer if declared so)."""
+    given = {name: _values(raw) for name, raw in {**(fixed or {}), **axes}.items()}
+    for name, values in given.items():
+        if not values:
+            raise SpecError(f"no values for {name}", file=spec.file)
+        if len(set(values)) != len(values):
+            raise SpecError(f"{name}: repeated values", file=spec.file)
+        for v in values:
+            resolve_values(spec, {name: v})
+    defaults = spec.defaults()
+    return {name: given.get(name, [defaults[name]]) for name in spec.symbols}
+
+
+def metric_text(metric: str) -> str:
+    return {"macs": "MACs", "flops": "FLOPs", "params": "params", "params_non_trainable": "batch-norm statistics",
+            "params_with_statistics": "params + batch-norm statistics", "floats_out": "floats out",
+            "peak_floats_out": "peak floats out"}[metric]
+
+
+def _check_metric(metric: str) -> str:
+    if metric not in METRICS:
+        raise SpecError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}")
+    return metric
+
+
+def totals_of(evaluation) -> dict:
+    t = evaluation.totals
+    return {"macs": t.macs, "flops": t.flops, "params": t.params, "params_non_trainable": t.params_non_trainable,
+            "params_with_statistics": t.params_with_statistics, "floats_out": t.floats_out,
+            "peak_floats_out": t.peak_floats_out}
+
+
+# --- compare ---------------------------------------------------------------------------------------
+
+
+def compare(source, grid: dict | None = None, *, fixed: dict | None = None, baseline: dict | None = None) -> list[dict]:
+    """One row per configuration of the Cartesian product of `grid` (symbol -> values), other
+    symbols at `fixed` or their defaults. The first row is the baseline (`baseline` values over
+    the fixed ones; by default the first configuration of the grid).
+
+    Each row: {"values": {symbol: Fraction}, "baseline": bool, every metric of METRICS (int),
+    "macs_factor", "params_factor", "params_with_statistics_factor" (Fraction, row / baseline)}.
+    Every row is evaluated by `Network.evaluate`, checked against the reference propagator."""
+    net = network_of(source)
+    axes = _axes(net.spec, grid or {}, fixed)
+    names = [*(grid or {}), *(n for n in axes if n not in (grid or {}))]  # the grid's order: first varies slowest
+    configs = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
+    if baseline is None:
+        base = configs[0]
+    else:
+        base = {n: v[0] for n, v in _axes(net.spec, {}, {**(fixed or {}), **baseline}).items()}
+    base_totals = totals_of(net.evaluate(base))
+    rows = [_compare_row(base, base_totals, base_totals, True)]
+    for config in configs:
+        if config == base:
+            continue
+        rows.append(_compare_row(config, totals_of(net.evaluate(config)), base_totals, False))
+    return rows
+
+
+def _compare_row(values, totals, base, is_baseline) -> dict:
+    row = {"values": dict(values), "baseline": is_baseline, **totals}
+    for metric in ("macs", "params", "params_with_statistics"):
+        row[f"{metric}_factor"] = Fraction(totals[metric], base[metric]) if base[metric] else None
+    return row
+
+
+# --- sweep -----------------------------------------------------------------------------------------
+
+_COMPILED: "weakref.WeakKeyDictionary[Network, object]" = weakref.WeakKeyDictionary()
+
+
+def compiled(net: Network):
+    """The network's totals, per-layer output sizes and floats out compiled once (fast.Compiled)."""
+    if net not in _COMPILED:
+        from .fast import Compiled
+        exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
+        sizes = {v for layer in net.layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
+        outs = {layer.floats_out for layer in net.layers if layer.floats_out.free_symbols}
+        constant_peak = max((int(layer.floats_out) for layer in net.layers if not layer.floats_out.free_symbols),
+                            default=0)
+        size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
+        out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
+        symbols = [net.symbols[n] for n in net.spec.symbols]
+        _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
+                          list(out_names), constant_peak)
+    return _COMPILED[net]
+
+
+def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list | None = None,
+          verify: int = 0) -> np.ndarray:
+    """Every combination of `axes` (symbol -> list of values, or 'START:STOP:STEP', or '1,2,4'),
+    other symbols at `fixed` or their defaults, evaluated from the compiled exact closed forms.
+
+    Returns a numpy structured array, one row per configuration that fits (configurations where a
+    size or channel count falls below 1, which `report` refuses, are left out): a field per symbol
+    (int64 for integer symbols, else float64), a field per metric of METRICS (int64) and, with
+    `pareto=(m1, m2)`, a bool field `pareto` marking the configurations no other one beats on
+    both metrics (both minimised).
+
+    The fit test covers sizes and channel counts below 1 and totals that are not whole; other
+    refusals of `report` (groups that do not divide the channels, adds of unequal shapes ...) are
+    not predicted. `verify=N` evaluates the first, the last and N - 2 random rows as `report`
+    does (checked against the reference propagator) and raises if one differs or is refused."""
+    return _sweep(network_of(source), axes, fixed, pareto, verify)[0]
+
+
+def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
+    values = _axes(net.spec, axes, fixed)
+    total = math.prod(len(v) for v in values.values())
+    if total > MAX_CONFIGURATIONS:
+        raise SpecError(f"{total:,} configurations, more than {MAX_CONFIGURATIONS:,}: narrow the ranges", file=net.spec.file)
+    if pareto is not None:
+        if len(pareto) != 2:
+            raise SpecError(f"pareto: expected two metrics, got {list(pareto)}")
+        pareto = tuple(_check_metric(m) for m in pareto)
+    function, size_names, out_names, constant_peak = compiled(net)
+    shape = [len(values[n]) for n in net.spec.symbols]
+    grid = function.grid({net.symbols[n]: v for n, v in values.items()}, broadcast=False)
+    # fits: every output size and channel count >= 1, every total an integer (-1 marks one that
+    # is not); computed on the arrays before broadcasting (sizes depend on few symbols)
+    fits = np.ones([1] * len(shape), dtype=bool)
+    for name in size_names:
+        fits = fits & (grid[name] >= 1)
+    for name in ("macs", "params", "params_non_trainable", "floats_out"):
+        fits = fits & (grid[name] >= 0)
+    peak = np.full([1] * len(shape), constant_peak, dtype=np.int64)
+    for name in out_names:
+        peak = np.maximum(peak, grid[name])
+    everything = bool(fits.all())
+    fits = np.broadcast_to(fits, shape).reshape(-1)
+
+    def fill(field, array):
+        """Write one column straight into the record field, broadcasting."""
+        view = result[field].reshape(shape)
+        if not np.may_share_memory(view, result):  # reshape copied: writing would be lost
+            raise RuntimeError("sweep: record field reshape did not give a view")
+        view[...] = array
+
+    symbols = list(net.spec.symbols)
+    dtype = [(n, np.int64 if net.spec.symbols[n].integer else np.float64) for n in symbols]
+    dtype += [(m, np.int64) for m in METRICS] + ([("pareto", bool)] if pareto else [])
+    result = np.empty(total, dtype=dtype)
+    for i, n in enumerate(symbols):
+        axis_shape = [1] * len(shape)
+        axis_shape[i] = shape[i]
+        fill(n, np.array([float(v) for v in values[n]]).reshape(axis_shape))
+    fill("macs", grid["macs"])
+    fill("flops", 2 * grid["macs"])
+    fill("params", grid["params"])
+    fill("params_non_trainable", grid["params_non_trainable"])
+    fill("params_with_statistics", grid["params"] + grid["params_non_trainable"])
+    fill("floats_out", grid["floats_out"])
+    fill("peak_floats_out", peak)
+    if not everything:
+        result = result[fits]
+    if pareto:
+        result["pareto"] = pareto_front(result[pareto[0]], result[pareto[1]])
+    if verify and len(result):
+        _verify(net, result, values, np.flatnonzero(fits) if not everything else None, shape, verify)
+    return result, values, total
+
+
+def _verify(net: Network, rows: np.ndarray, values: dict, kept, shape, count: int) -> None:
+    """Evaluate sample rows as `report` does; raise if one is refused or differs."""
+    picks = {0, len(rows) - 1} | set(np.random.default_rng(0).integers(0, len(rows), max(0, count - 2)).tolist())
+    names = list(net.spec.symbols)
+    for i in sorted(picks):
+        flat = int(kept[i]) if kept is not None else i
+        config = {n: values[n][k] for n, k in zip(names, np.unravel_index(flat, shape))}
+        try:
+            expected = totals_of(net.evaluate(config))
+        except SpecError as e:
+            text = ", ".join(f"{n}={v}" for n, v in config.items())
+            raise SpecError(f"sweep: the configuration {text} passed the closed-form fit test, but the network "
+                            f"does not fit there ({e.message})", file=net.spec.file) from None
+        got = {m: int(rows[m][i]) for m in METRICS}
+        if got != expected:
+            raise ArithmeticError(f"sweep: row {config} gives {got}, report gives {expected}")
+
+
+def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mask of the points no other point beats: q beats p when q <= p on both and q != p on
+    one. Equal points are all kept."""
+    if a.size == 0:
+        return np.zeros(0, dtype=bool)
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu" and a.min() >= 0 and b.min() >= 0 \
+            and int(a.max()) * (int(b.max()) + 1) + int(b.max()) < 2 ** 62:
+        order = np.argsort(a.astype(np.int64) * (int(b.max()) + 1) + b, kind="stable")  # one key: faster
+    else:
+        order = np.lexsort((b, a))
+    sa, sb = a[order], b[order]
+    group_start = np.searchsorted(sa, sa, side="left")  # first point with the same a
+    best_before = np.concatenate([[np.inf], np.minimum.accumulate(sb.astype(np.float64))])[group_start]
+    front_sorted = (sb < best_before) & (sb == sb[group_start])
+    mask = np.empty_like(front_sorted)
+    mask[order] = front_sorted
+    return mask
+
+
+# --- solve -----------------------------------------------------------------------------------------
+
+
+class _Exact:
+    """The metrics of a network as exact functions of one free symbol (others fixed)."""
+
+    def __init__(self, net: Network, symbol: str, others: dict, budgets: dict):
+        from .fast import exact_function
+        self.x = net.symbols[symbol]
+        subs = {net.symbols[n]: sympy.Rational(v.numerator, v.denominator) for n, v in others.items()}
+        needed = set()
+        for metric in budgets:
+            needed |= {"macs"} if metric in ("macs", "flops") else set()
+            needed |= {"params", "params_non_trainable"} if metric == "params_with_statistics" else set()
+            needed |= {metric} if metric in ("params", "params_non_trainable", "floats_out") else set()
+        self.exprs = {m: net.total(m).xreplace(subs) for m in needed}
+        if "peak_floats_out" in budgets:
+            outs = {layer.floats_out.xreplace(subs) for layer in net.layers}
+            self.exprs.update({f"out{i}": e for i, e in enumerate(sorted(outs, key=sympy.default_sort_key))})
+        self.functions = {m: exact_function([self.x], e) for m, e in self.exprs.items()}
+        self.budgets = budgets
+
+    def metrics(self, x) -> dict:
+        v = {m: f(x) for m, f in self.functions.items()}
+        out = {}
+        for metric in self.budgets:
+            if metric == "flops":
+                out[metric] = 2 * v["macs"]
+            elif metric == "params_with_statistics":
+                out[metric] = v["params"] + v["params_non_trainable"]
+            elif metric == "peak_floats_out":
+                out[metric] = max(val for k, val in v.items() if k.startswith("out"))
+            else:
+                out[metric] = v[metric]
+        return out
+
+    def fits(self, x) -> bool:
+        return all(value <= self.budgets[m] for m, value in self.metrics(x).items())
+
+
+def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> dict:
+    """The largest value of `symbol` whose costs meet every budget (metric -> maximum, e.g.
+    {"macs": 6e6}), other symbols at `fixed` or their defaults.
+
+    Costs are taken to grow with the symbol (true of width, depth, resolution and classes).
+    Channel rounding makes them a step function of a real symbol, so the answer is either a
+    maximum (attained) or a supremum (every smaller value down to `step[0]` fits, the supremum
+    itself does not). Integer symbols are searched exactly. Returns a dict: symbol, value
+    (Fraction), kind ("maximum" | "supremum"), attained, step (the values giving the same costs
+    as the answer, (low, high) with `step_closed` saying which ends are included), example (a
+    value that fits: the answer or the step's low end), costs (every metric at the example,
+    checked against the reference propagator), smooth (the rounding-free estimate or None),
+    budgets. Raises SpecError when no value fits."""
+    net = network_of(source)
+    spec = net.spec
+    if symbol not in spec.symbols:
+        raise SpecError(f"unknown symbol {symbol!r} (declared symbols: {', '.join(spec.symbols) or 'none'})",
+                        file=spec.file)
+    if not budgets:
+        raise SpecError("no budget: give at least one maximum (e.g. --max-macs 6e6)")
+    budgets = {_check_metric(m): Fraction(b) if not isinstance(b, float) else Fraction(repr(b))
+               for m, b in budgets.items()}
+    for m, b in budgets.items():
+        if b <= 0:
+            raise SpecError(f"budget for {metric_text(m)} must be positive, got {b}")
+    others = {n: v for n, v in net.values(fixed).items() if n != symbol}
+    if fixed and symbol in fixed:
+        raise SpecError(f"{symbol} is the symbol solved for: it cannot also be set")
+    exact = _Exact(net, symbol, others, budgets)
+    smooth = _smooth_estimate(net, exact, others, budgets)
+    if spec.symbols[symbol].integer:
+        answer = _solve_integer(exact, symbol)
+    else:
+        answer = _solve_real(exact, symbol, smooth)
+    example = answer["example"]
+    try:
+        evaluation = net.evaluate({**others, symbol: example})
+    except SpecError as e:
+        raise SpecError(f"no value of {symbol} fits the budget: at {symbol} = {_text(example)}, the largest "
+                        f"within it, the network does not fit ({e.message})", file=spec.file) from None
+    costs = totals_of(evaluation)
+    if not all(costs[m] <= b for m, b in budgets.items()):  # the closed form and the check disagree
+        raise ArithmeticError(f"solve: {symbol}={example} breaks a budget: {costs}")
+    return {"symbol": symbol, **answer, "costs": costs, "values": {**others, symbol: example},
+            "smooth": smooth, "budgets": budgets}
+
+
+def _text(v) -> str:
+    from .report import value_text
+    return value_text(Fraction(v))
+
+
+def _smooth_estimate(net, exact: _Exact, others, budgets) -> float | None:
+    """Where the rounding-free totals reach the budgets (smallest over budgets), or None."""
+    from .symbolic import smooth
+    x = exact.x
+    roots = []
+    for metric, budget in budgets.items():
+        if metric == "peak_floats_out":
+            continue
+        base = {"macs": ("macs", 1), "flops": ("macs", 2)}.get(metric, (metric, 1))
+        if metric == "params_with_statistics":
+            expr = exact.exprs["params"] + exact.exprs["params_non_trainable"]
+        else:
+            expr = base[1] * exact.exprs[base[0]]
+        expr = smooth(expr)
+        if not expr.free_symbols <= {x} or x not in expr.free_symbols:
+            continue
+        try:
+            candidates = sympy.Poly(expr - sympy.Rational(budget.numerator, budget.denominator), x).nroots()
+        except (sympy.PolynomialError, sympy.polys.polyerrors.PolynomialError):
+            continue
+        real = [float(sympy.re(r)) for r in candidates if abs(sympy.im(r)) < 1e-12 and sympy.re(r) > 0]
+        if real:
+            roots.append(max(real))
+    return min(roots) if roots else None
+
+
+def _solve_integer(exact: _Exact, symbol: str) -> dict:
+    if not exact.fits(1):
+        raise SpecError(f"no value of {symbol} fits the budget: {symbol} = 1 already costs "
+                        + _over(exact, 1))
+    lo, hi = 1, 2
+    while exact.fits(hi):
+        lo, hi = hi, hi * 2
+        if hi > 2 ** 62:
+            raise SpecError(f"every {symbol} up to 2**62 fits the budget: no limit found")
+    while hi - lo > 1:  # lo fits, hi does not
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if exact.fits(mid) else (lo, mid)
+    return {"value": Fraction(lo), "kind": "maximum", "attained": True, "step": (Fraction(lo), Fraction(lo)),
+            "step_closed": (True, True), "example": Fraction(lo)}
+
+
+def _over(exact: _Exact, x) -> str:
+    return ", ".join(f"{metric_text(m)} {int(v):,} > {int(exact.budgets[m]):,}" if exact.budgets[m].denominator == 1
+                     else f"{metric_text(m)} {v} > {exact.budgets[m]}"
+                     for m, v in exact.metrics(x).items() if v > exact.budgets[m])
+
+
+def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
+    start = Fraction(smooth).limit_denominator(10 ** 6) if smooth else Fraction(1)
+    lo = hi = start if start > 0 else Fraction(1)
+    if exact.fits(lo):
+        hi = lo * 2
+        while exact.fits(hi):
+            lo, hi = hi, hi * 2
+            if hi > 2 ** 62:
+                raise SpecError(f"every {symbol} up to 2**62 fits the budget: no limit found")
+    else:
+        lo = hi / 2
+        while not exact.fits(lo):
+            hi, lo = lo, lo / 2
+            if lo < Fraction(1, 2 ** 40):
+                raise SpecError(f"no value of {symbol} fits the budget: even as {symbol} approaches 0 "
+                                f"(at {float(hi):.3g}) it costs " + _over(exact, hi))
+    for _ in range(24):  # narrow the bracket on exact values: lo fits, hi does not
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if exact.fits(mid) else (lo, mid)
+    points = _breakpoints(exact, lo, hi)
+    # the last breakpoint that fits (costs grow with the symbol); pieces between are constant
+    a, b = 0, len(points) - 1  # points[0] (lo or the step below it) fits, points[-1] = hi does not
+    while b - a > 1:
+        mid = (a + b) // 2
+        a, b = (mid, b) if exact.fits(points[mid]) else (a, mid)
+    left, right = points[a], points[b]
+    middle = (left + right) / 2
+    constant = all(not _local_form(e, exact.x, middle).has(exact.x) for e in exact.exprs.values())
+    if not constant:
+        raise SpecError(f"the costs vary continuously with {symbol} between roundings (near {float(middle):.6g}): "
+                        f"solve handles costs that step with channel rounding; use sweep instead")
+    if exact.fits(middle):  # the whole open piece fits, its right end does not: a supremum
+        same_left = exact.metrics(left) == exact.metrics(middle)
+        return {"value": right, "kind": "supremum", "attained": False, "step": (left, right),
+                "step_closed": (same_left, False), "example": left if same_left else middle}
+    return {"value": left, "kind": "maximum", "attained": True, "step": (left, left), "step_closed": (True, True),
+            "example": left}
+
+
+_ROUNDING_KINDS = ("RoundFloor", "RoundCeil", "RoundNearest", "RoundDivisible", "floor", "ceiling")
+
+
+def _nodes(expr) -> list:
+    """Every non-arithmetic node of a closed form, nested ones included."""
+    from .fast import is_arithmetic
+    found, stack = [], [expr]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, sympy.Basic) or not node.args:
+            continue
+        if not is_arithmetic(node):
+            found.append(node)
+        stack.extend(node.args)
+    return found
+
+
+def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
+    """lo, every value in (lo, hi) where a rounding of the free symbol can step, hi."""
+    x = exact.x
+    points = set()
+    for expr in exact.exprs.values():
+        for node in _nodes(expr):
+            if x not in node.free_symbols:
+                continue
+            name = type(node).__name__
+            if name in ("Min", "Max"):
+                args = node.args
+                pairs = [(p, q) for i, p in enumerate(args) for q in args[i + 1:]]
+                arguments, thresholds = [p - q for p, q in pairs], None
+            elif name in _ROUNDING_KINDS:
+                arguments, thresholds = [node.args[0]], name
+            else:
+                raise SpecError(f"solve cannot locate the steps of {node}")
+            for arg in arguments:
+                poly = sympy.Poly(arg, x) if arg.is_polynomial(x) else None
+                if poly is None or poly.degree() > 1 or any(not c.is_Rational for c in poly.all_coeffs()):
+                    raise SpecError(f"solve handles roundings of linear expressions of the symbol; got {node}")
+                coeffs = poly.all_coeffs()
+                if len(coeffs) < 2 or coeffs[0] == 0:
+                    continue
+                slope, offset = (Fraction(int(c.p), int(c.q)) for c in coeffs)
+                # one threshold spacing below lo as well, to find where lo's step begins
+                spacing = Fraction(10 * int(node.args[1]), 9) if thresholds == "RoundDivisible" else 1
+                reach = spacing / abs(slope) if thresholds else 0
+                ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
+                for t in _thresholds(node, thresholds, *ends):
+                    point = (t - offset) / slope
+                    if 0 < point < hi:
+                        points.add(point)
+    below = [p for p in points if p <= lo]
+    return [max(below, default=lo), *sorted(p for p in points if p > lo), hi]
+
+
+def _thresholds(node, kind, low: Fraction, high: Fraction):
+    """Argument values in [low, high] where a node's value can change."""
+    if kind is None:  # Min/Max: where two arguments cross
+        return [Fraction(0)] if low <= 0 <= high else []
+    if kind in ("RoundFloor", "RoundCeil", "floor", "ceiling"):
+        return [Fraction(k) for k in range(math.ceil(low), math.floor(high) + 1)]
+    if kind == "RoundNearest":
+        return [Fraction(2 * k + 1, 2) for k in range(math.floor(low - Fraction(1, 2)), math.ceil(high) + 1)]
+    n = int(node.args[1])  # RoundDivisible: floor(v + n/2) // n steps at (j - 1/2) n; the 10 % rule at 10 j n / 9
+    halves = [(j - Fraction(1, 2)) * n for j in range(math.floor(low / n), math.ceil(high / n) + 2)]
+    tenths = [Fraction(10 * j * n, 9) for j in range(math.floor(low * 9 / (10 * n)), math.ceil(high * 9 / (10 * n)) + 2)]
+    return [t for t in halves + tenths if low <= t <= high]
+
+
+def _local_form(expr, x, at: Fraction):
+    """`expr` on the open piece around `at` where no rounding steps: each rounding replaced by
+    its value at `at`, each Min/Max by the argument that wins there."""
+    from .fast import exact_function, rounding_nodes
+    replace = {}
+    for node in rounding_nodes(expr):
+        if x not in node.free_symbols:
+            continue
+        if type(node).__name__ in ("Min", "Max"):
+            pick = min if type(node).__name__ == "Min" else max
+            best = pick(node.args, key=lambda a: exact_function([x], a)(at))
+            replace[node] = _local_form(best, x, at)
+        else:
+            value = exact_function([x], node)(at)
+            replace[node] = sympy.Rational(Fraction(value).numerator, Fraction(value).denominator)
+    return expr.xreplace(replace)

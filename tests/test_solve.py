@@ -1,0 +1,126 @@
+"""`solve`: the largest value of a symbol within budget, verified by `report` (costmodel.analyze)."""
+
+import json
+import textwrap
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+import costmodel
+from costmodel import explore
+from costmodel.cli import main
+
+ROOT = Path(__file__).parent.parent
+SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+
+
+def macs(alpha, **values):
+    return costmodel.analyze(SPEC, alpha=alpha, **values).totals.macs
+
+
+def test_largest_alpha_with_delta_2_under_6m_macs():
+    result = explore.solve(SPEC, "alpha", {"macs": 6e6}, fixed={"delta": 2})
+    # Table 4: delta=2, alpha=0.5 costs 5,975,552 MACs, within 6 M; floor(1024*alpha) first steps
+    # above 0.5 at 513/1024 (ds8/ds9 gain a channel), and costs keep growing
+    assert macs(Fraction(1, 2), delta=2) == 5975552
+    sup, (low, high) = result["value"], result["step"]
+    assert result["kind"] == "supremum" and not result["attained"]
+    assert Fraction(1, 2) < low < sup == high
+    assert macs(sup, delta=2) > 6_000_000                       # the supremum itself breaks the budget
+    assert macs(low, delta=2) <= 6_000_000                      # the step's low end fits ...
+    assert macs(low, delta=2) == macs((low + sup) / 2, delta=2)  # ... with the same costs up to sup
+    assert result["costs"]["macs"] == macs(result["example"], delta=2)
+    assert result["smooth"] is not None and abs(result["smooth"] - float(sup)) < 0.01
+
+
+def test_two_budgets_take_the_tighter():
+    alone = explore.solve(SPEC, "alpha", {"macs": 6e6}, fixed={"delta": 2})["value"]
+    both = explore.solve(SPEC, "alpha", {"macs": 6e6, "params": 1.2e6}, fixed={"delta": 2})
+    assert both["value"] < alone
+    example = costmodel.analyze(SPEC, alpha=both["example"], delta=2).totals
+    assert example.macs <= 6e6 and example.params <= 1.2e6
+    assert costmodel.analyze(SPEC, alpha=both["value"], delta=2).totals.params > 1.2e6
+
+
+def test_integer_symbol_is_searched_exactly():
+    result = explore.solve(SPEC, "delta", {"macs": 6e6}, fixed={"alpha": "0.5"})
+    assert result["value"] == 2 and result["kind"] == "maximum" and result["attained"]
+    assert macs(Fraction(1, 2), delta=3) > 6_000_000
+
+
+def test_integer_classes_under_params_budget():
+    # classes only adds the classifier: 1024*classes weights + classes biases over the rest
+    rest = costmodel.analyze(SPEC, classes=1).totals.params - (1024 + 1)
+    expected = (3_300_000 - rest) // (1024 + 1)
+    result = explore.solve(SPEC, "classes", {"params": 3.3e6})
+    assert result["value"] == expected
+
+
+ONE_CONV = """\
+input: [32, 32, 3]
+symbols: {{alpha: 1}}
+rounding: {rounding}
+layers:
+  - {{type: conv, filters: 8*alpha, kernel: 3, bias: false}}
+"""
+
+
+def one_conv(rounding):
+    return costmodel.loads(ONE_CONV.format(rounding=rounding), file="one.yaml")
+
+
+def test_ceil_rounding_gives_an_attained_maximum():
+    # MACs = 32*32 positions x ceil(8*alpha) filters x 3*3*3 taps; budget 4 filters' worth:
+    # ceil(8*alpha) <= 4 <=> alpha <= 1/2, attained
+    result = explore.solve(one_conv("ceil"), "alpha", {"macs": 32 * 32 * 4 * 27})
+    assert result["value"] == Fraction(1, 2) and result["kind"] == "maximum" and result["attained"]
+    assert result["costs"]["macs"] == 32 * 32 * 4 * 27
+
+
+def test_floor_rounding_gives_a_supremum():
+    # floor(8*alpha) <= 4 <=> alpha < 5/8: every alpha in [1/2, 5/8) gives 4 filters
+    result = explore.solve(one_conv("floor"), "alpha", {"macs": 32 * 32 * 4 * 27})
+    assert result["value"] == Fraction(5, 8) and result["kind"] == "supremum"
+    assert result["step"] == (Fraction(1, 2), Fraction(5, 8)) and result["step_closed"] == (True, False)
+
+
+def test_no_value_fits():
+    # below 1/8, floor(8*alpha) = 0 filters: the network does not fit; a 1-filter budget is the least
+    with pytest.raises(costmodel.SpecError, match="no value of alpha fits"):
+        explore.solve(one_conv("floor"), "alpha", {"macs": 32 * 32 * 1 * 27 - 1})
+    with pytest.raises(costmodel.SpecError, match="no value of delta fits"):
+        explore.solve(SPEC, "delta", {"macs": 1e6})
+
+
+def test_cli_verified_by_report(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["solve", str(SPEC), "--max-macs", "6e6", "--for", "alpha", "--set", "delta=2",
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert main(["report", str(SPEC), "--set", f"alpha={doc['example']}", "--set", "delta=2", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"]["macs"] == doc["costs"]["macs"] <= 6_000_000
+    assert main(["report", str(SPEC), "--set", f"alpha={doc['value']}", "--set", "delta=2", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["macs"] > 6_000_000
+    assert main(["solve", str(SPEC), "--max-macs", "6e6", "--for", "alpha", "--set", "delta=2"]) == 0
+    text = capsys.readouterr().out
+    assert "supremum" in text and "alpha <" in text
+
+
+@pytest.mark.parametrize("argv", [
+    ["--for", "alpha"],                                  # no budget
+    ["--for", "beta", "--max-macs", "1e6"],
+    ["--for", "alpha", "--max-macs", "-5"],
+    ["--for", "alpha", "--max-macs", "1e3"],             # nothing fits
+    ["--for", "alpha", "--max-macs", "1e6", "--set", "alpha=0.5"],
+])
+def test_cli_bad_input(argv, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    try:
+        status = main(["solve", str(SPEC), *argv])
+    except SystemExit as e:  # argparse refused an option value
+        status = e.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("costmodel") and err.count("\n") == 1
