@@ -19,7 +19,7 @@ from .spec import LayerSpec, NetworkSpec, from_dict, load, loads
 
 __version__ = "0.1.0"
 
-__all__ = ["analyze", "build", "load", "loads", "from_dict", "load_network", "LayerSpec", "NetworkSpec",
+__all__ = ["analyze", "verify", "build", "load", "loads", "from_dict", "load_network", "LayerSpec", "NetworkSpec",
            "SpecError", "CheckError", "__version__"]
 
 
@@ -32,6 +32,13 @@ def build(spec: NetworkSpec):
 def load_network(source):
     """A spec from a path, or an already loaded NetworkSpec, analysed symbolically."""
     return build(source if isinstance(source, NetworkSpec) else load(source))
+
+
+def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values):
+    """Cross-check a spec against PyTorch (needs the `torch` extra): a `verify.Verification` with
+    `.ok`, `.layers` (per-layer agreements and mismatches) and the totals of both sides."""
+    from .crosscheck import verify as _verify
+    return _verify(source, values, convention=convention, **symbol_values)
 
 
 def analyze(source, values: dict | None = None, **symbol_values):

@@ -14,12 +14,12 @@ from fractions import Fraction
 
 from tabulate import tabulate
 
+from . import conventions
+from .conventions import MACS_HEADER as CONVENTION
+from .errors import SpecError
 from .network import Evaluation, LayerRow
 
 FORMATS = ("table", "markdown", "csv", "json", "latex")
-CONVENTION = ("convention macs: a MAC is one multiply-accumulate of a convolution or fully-connected "
-              "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
-              "batch-norm running statistics counted apart")
 DEFAULT_THRESHOLD = 4
 
 
@@ -72,12 +72,12 @@ def values_header(evaluation: Evaluation) -> str:
     return f"{evaluation.network.spec.name}" + (f" ({values})" if values else "")
 
 
-def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool) -> list:
+def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool, count=None) -> list:
     number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
     cell = {
         Column.INDEX: row.index, Column.NAME: row.name, Column.TYPE: row.type,
-        Column.SHAPE: shape_text(row.shape), Column.PARAMS: number(row.params),
-        Column.MACS: number(row.macs), Column.FLOATS_OUT: number(row.floats_out),
+        Column.SHAPE: shape_text(row.shape), Column.PARAMS: number(row.params if count is None else count.params),
+        Column.MACS: number(row.macs if count is None else count.ops), Column.FLOATS_OUT: number(row.floats_out),
         Column.COMPRESSION: compression_text(row.compression, threshold),
     }
     if formulas is not None:
@@ -98,29 +98,49 @@ def total_formulas(evaluation: Evaluation) -> dict:
 
 
 def render(evaluation: Evaluation, fmt: str = "table", *, symbolic: bool = False,
-           threshold: float = DEFAULT_THRESHOLD) -> str:
+           threshold: float = DEFAULT_THRESHOLD, convention: str = conventions.DEFAULT) -> str:
+    """`convention` (conventions.py) sets the header and, unless it is the default `macs`, replaces
+    the MACs and params columns and totals by that profile's counts."""
+    profile = conventions.get(convention)
+    if symbolic and profile.name != conventions.DEFAULT:
+        raise SpecError("--symbolic shows the macs convention's closed forms; drop it or use --convention macs")
     if fmt == "json":
-        return render_json(evaluation, symbolic=symbolic, threshold=threshold)
+        return render_json(evaluation, symbolic=symbolic, threshold=threshold, convention=profile.name)
     if fmt == "csv":
-        return render_csv(evaluation, symbolic=symbolic, threshold=threshold)
-    return render_text(evaluation, fmt, symbolic=symbolic, threshold=threshold)
+        return render_csv(evaluation, symbolic=symbolic, threshold=threshold, convention=profile.name)
+    return render_text(evaluation, fmt, symbolic=symbolic, threshold=threshold, convention=profile.name)
+
+
+def _profile_counts(evaluation: Evaluation, convention: str):
+    """None for the default convention (the rows' own params and MACs), else per-layer counts."""
+    if convention == conventions.DEFAULT:
+        return None
+    return conventions.layer_counts(evaluation, convention)
 
 
 _TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
 
 
-def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: float) -> str:
+def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: float,
+                convention: str = conventions.DEFAULT) -> str:
     cols = columns(symbolic)
     formulas = layer_formulas(evaluation) if symbolic else None
-    rows = [_cells(r, cols, threshold, formulas, thousands=True) for r in evaluation.rows]
+    counts = _profile_counts(evaluation, convention)
+    rows = [_cells(r, cols, threshold, formulas, thousands=True, count=None if counts is None else counts[i])
+            for i, r in enumerate(evaluation.rows)]
     t = evaluation.totals
-    total = {Column.NAME: "total", Column.PARAMS: f"{t.params:,}", Column.MACS: f"{t.macs:,}",
+    profile = conventions.get(convention)
+    params, ops = (t.params, t.macs) if counts is None else (sum(c.params for c in counts), sum(c.ops for c in counts))
+    total = {Column.NAME: "total", Column.PARAMS: f"{params:,}", Column.MACS: f"{ops:,}",
              Column.FLOATS_OUT: f"{t.floats_out:,}"}
     rows.append([total.get(c, "") for c in cols])
-    table = tabulate(rows, headers=[c.header for c in cols], tablefmt=_TABLEFMT[fmt],
+    headers = {Column.MACS: f"{profile.unit} ({profile.name})"} if counts is not None else {}
+    table = tabulate(rows, headers=[headers.get(c, c.header) for c in cols], tablefmt=_TABLEFMT[fmt],
                      colalign=[c.align for c in cols], disable_numparse=True)
     comment = "%" if fmt == "latex" else ""
-    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{CONVENTION}", "", table, ""]
+    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
+    if counts is not None:
+        lines.append(f"{comment}{profile.name}: {ops:,} {profile.unit}, {params:,} params")
     lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)]
     breakdown = [[g["category"], g["layers"], f"{g['macs']:,}", f"{float(g['macs_percent']):.2f}%",
                   f"{g['params']:,}", f"{float(g['params_percent']):.2f}%"] for g in evaluation.breakdown()]
@@ -146,42 +166,53 @@ def summary_lines(evaluation: Evaluation, threshold: float) -> list[str]:
     ]
 
 
-def render_csv(evaluation: Evaluation, *, symbolic: bool, threshold: float) -> str:
+def render_csv(evaluation: Evaluation, *, symbolic: bool, threshold: float,
+               convention: str = conventions.DEFAULT) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     header = ["index", "name", "type", "inputs", "height", "width", "channels", "params",
               "params_non_trainable", "macs", "floats_out", "compression", "flagged"]
     formulas = layer_formulas(evaluation) if symbolic else None
-    writer.writerow(header + (["params_formula", "macs_formula"] if symbolic else []))
-    for r in evaluation.rows:
+    counts = _profile_counts(evaluation, convention)
+    extra = [] if counts is None else ["convention", "ops", "convention_params"]
+    writer.writerow(header + (["params_formula", "macs_formula"] if symbolic else []) + extra)
+    for i, r in enumerate(evaluation.rows):
         cells = [r.index, r.name, r.type, " ".join(r.inputs), *r.shape, r.params, r.params_non_trainable,
                  r.macs, r.floats_out, f"{float(r.compression):.6g}", int(r.compression >= threshold)]
         if formulas:
             cells += [formulas[r.index - 1]["params"], formulas[r.index - 1]["macs"]]
+        if counts is not None:
+            cells += [convention, counts[i].ops, counts[i].params]
         writer.writerow(cells)
     t = evaluation.totals
+    totals = [] if counts is None else [convention, sum(c.ops for c in counts), sum(c.params for c in counts)]
     writer.writerow(["", "total", "", "", "", "", "", t.params, t.params_non_trainable, t.macs, t.floats_out, "", ""]
-                    + (["", ""] if symbolic else []))
+                    + (["", ""] if symbolic else []) + totals)
     return out.getvalue()
 
 
-def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float = DEFAULT_THRESHOLD) -> dict:
-    """The complete, stable JSON document of a report."""
+def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float = DEFAULT_THRESHOLD,
+            convention: str = conventions.DEFAULT) -> dict:
+    """The complete, stable JSON document of a report. A convention other than the default adds
+    `ops` and `convention_params` per layer and a `convention_totals` object."""
     t = evaluation.totals
     formulas = layer_formulas(evaluation) if symbolic else None
+    counts = _profile_counts(evaluation, convention)
     layers = []
-    for r in evaluation.rows:
+    for i, r in enumerate(evaluation.rows):
         item = {"index": r.index, "name": r.name, "type": r.type, "inputs": list(r.inputs), "stage": r.stage,
                 "output_shape": list(r.shape), "params": r.params, "params_non_trainable": r.params_non_trainable,
                 "macs": r.macs, "floats_out": r.floats_out, "compression": round(float(r.compression), 6),
                 "compression_flagged": r.compression >= threshold}
         if formulas:
             item["formulas"] = formulas[r.index - 1]
+        if counts is not None:
+            item["ops"], item["convention_params"] = counts[i].ops, counts[i].params
         layers.append(item)
-    return {
+    doc = {
         "network": evaluation.network.spec.name,
         "spec": evaluation.network.spec.file,
-        "convention": "macs",
+        "convention": conventions.get(convention).name,
         "symbols": {name: _json_number(v) for name, v in evaluation.values.items()},
         "layers": layers,
         "totals": {"params": t.params, "params_non_trainable": t.params_non_trainable,
@@ -192,6 +223,9 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
                        "params_percent": round(float(g["params_percent"]), 4)} for g in evaluation.breakdown()],
         "compression_threshold": threshold,
     }
+    if counts is not None:
+        doc["convention_totals"] = conventions.totals(evaluation, convention)
+    return doc
 
 
 def _json_number(value: Fraction):
@@ -201,5 +235,7 @@ def _json_number(value: Fraction):
     return as_float if Fraction(repr(as_float)) == value else str(value)
 
 
-def render_json(evaluation: Evaluation, *, symbolic: bool, threshold: float) -> str:
-    return json.dumps(to_dict(evaluation, symbolic=symbolic, threshold=threshold), indent=2) + "\n"
+def render_json(evaluation: Evaluation, *, symbolic: bool, threshold: float,
+                convention: str = conventions.DEFAULT) -> str:
+    return json.dumps(to_dict(evaluation, symbolic=symbolic, threshold=threshold, convention=convention),
+                      indent=2) + "\n"

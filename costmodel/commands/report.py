@@ -9,6 +9,7 @@ from ..cli import assignment, positive
 
 def add_parser(sub):
     from ..report import DEFAULT_THRESHOLD, FORMATS
+    from ..conventions import DEFAULT, NAMES
 
     p = sub.add_parser("report", help="per-layer table: shape, params, MACs, floats out")
     p.add_argument("spec", help="network spec (YAML)")
@@ -18,6 +19,8 @@ def add_parser(sub):
     p.add_argument("--symbolic", action="store_true", help="add per-layer formulas and closed-form totals")
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
+    p.add_argument("--convention", choices=NAMES, default=DEFAULT,
+                   help="counting convention of the MACs and params columns (default %(default)s)")
     return p
 
 
@@ -26,5 +29,6 @@ def run(args) -> int:
     from ..report import render
 
     evaluation = analyze(args.spec, **dict(args.values))
-    sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold))
+    sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
+                            convention=args.convention))
     return 0

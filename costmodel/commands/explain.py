@@ -1,0 +1,57 @@
+"""`costmodel explain SPEC --convention A --vs B`: per layer type, why two conventions differ."""
+
+from __future__ import annotations
+
+import sys
+
+from ..cli import assignment
+
+
+def add_parser(sub):
+    from ..conventions import NAMES
+
+    p = sub.add_parser("explain", help="per layer type, why two counting conventions give different totals")
+    p.add_argument("spec", help="network spec (YAML)")
+    p.add_argument("--convention", choices=NAMES, default="macs", help="first convention (default %(default)s)")
+    p.add_argument("--vs", choices=NAMES, required=True, help="second convention")
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
+                   default=[], help="symbol value (repeatable); others keep their defaults")
+    return p
+
+
+def run(args) -> int:
+    from tabulate import tabulate
+
+    from .. import analyze, conventions
+    from ..report import values_header
+
+    evaluation = analyze(args.spec, **dict(args.values))
+    a, b = conventions.get(args.convention), conventions.get(args.vs)
+    groups_a, groups_b = conventions.by_type(evaluation, a), conventions.by_type(evaluation, b)
+    rows = []
+    for type_, ga in groups_a.items():
+        gb = groups_b[type_]
+        family = conventions.FAMILY_OF.get(type_, "other")
+        why = []
+        if ga["ops"] != gb["ops"]:
+            why.append(f"{a.name}: {a.rules[family]}; {b.name}: {b.rules[family]}")
+            bias = any(layer.bias for layer in conventions.layers(evaluation) if layer.type == type_)
+            if bias and a.rules["bias"] != b.rules["bias"]:
+                why.append(f"bias: {a.name} {a.rules['bias']}, {b.name} {b.rules['bias']}")
+        if ga["params"] != gb["params"]:
+            why.append("params: batch-norm statistics are parameters in "
+                       + (a.name if a.params_with_statistics else b.name))
+        rows.append([type_, ga["layers"], f"{ga['ops']:,}", f"{gb['ops']:,}", f"{gb['ops'] - ga['ops']:+,}",
+                     f"{ga['params']:,}", f"{gb['params']:,}", "; ".join(why) or "same"])
+    ta, tb = conventions.totals(evaluation, a), conventions.totals(evaluation, b)
+    rows.append(["total", len(evaluation.rows), f"{ta['ops']:,}", f"{tb['ops']:,}", f"{tb['ops'] - ta['ops']:+,}",
+                 f"{ta['params']:,}", f"{tb['params']:,}", ""])
+    out = [values_header(evaluation), a.header(), b.header(), "",
+           tabulate(rows, headers=["type", "layers", f"{a.name} {a.unit}", f"{b.name} {b.unit}", "difference",
+                                   f"{a.name} params", f"{b.name} params", "why"],
+                    tablefmt="simple", colalign=["left", "right", "right", "right", "right", "right", "right", "left"],
+                    disable_numparse=True)]
+    if ta["ops"]:
+        out.append(f"\n{b.name} / {a.name}: {tb['ops'] / ta['ops']:.4f} x the {a.unit} total")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0

@@ -1,0 +1,335 @@
+"""A spec as a `torch.nn` graph, for cross-checking costmodel against PyTorch's own counters.
+
+`build_model(spec, values)` evaluates every argument with the reference's expression evaluator and
+channel rounding (so channel counts are the ones costmodel reports), builds one module per spec
+layer, NCHW, on the `meta` device by default (shapes only, no weights allocated), and wires them in
+spec order. Tensors stay 4-D throughout: `dense` and `flatten` output (N, features, 1, 1), which is
+the spec's 1 x 1 x features.
+
+Padding follows the spec exactly: TensorFlow's 'same' pads (total = max((out-1)*s + d*(k-1) + 1 - n,
+0), the smaller half before, as TF does), explicit pads may be asymmetric; both are an explicit
+pad (`Pad`) before the window op whenever they are not zero. Max pooling pads with -inf.
+
+torch is imported here and only here (and in verify.py): it is an optional extra
+(`pip install 'costmodel[torch]'`). Every layer type of the registry has a builder in BUILDERS; a type
+without one is a SpecError, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import reference as ref
+from .conventions import explicit_pads
+from .errors import SpecError
+from .spec import NETWORK_INPUT
+
+# --- modules the spec needs that torch.nn does not have as such -------------------------------
+
+
+class Pad(nn.Module):
+    """Explicit (possibly asymmetric) spatial padding: (left, right, top, bottom)."""
+
+    def __init__(self, pads: tuple, value: float = 0.0):
+        super().__init__()
+        self.pads, self.value = tuple(pads), value
+
+    def forward(self, x):
+        return F.pad(x, self.pads, value=self.value)
+
+
+class Dense(nn.Module):
+    """Flatten (N, C, H, W) -> (N, C*H*W), a Linear, back to (N, units, 1, 1)."""
+
+    def __init__(self, features: int, units: int, bias: bool, device):
+        super().__init__()
+        self.linear = nn.Linear(features, units, bias=bias, device=device)
+
+    def forward(self, x):
+        return self.linear(torch.flatten(x, 1)).reshape(x.shape[0], -1, 1, 1)
+
+
+class Flatten4d(nn.Module):
+    def forward(self, x):
+        return x.reshape(x.shape[0], -1, 1, 1)
+
+
+class Add(nn.Module):
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Concat(nn.Module):
+    def forward(self, *xs):
+        return torch.cat(xs, dim=1)
+
+
+class Split(nn.Module):
+    """Keep channel group `index` of `parts` equal groups."""
+
+    def __init__(self, parts: int, index: int):
+        super().__init__()
+        self.parts, self.index = parts, index
+
+    def forward(self, x):
+        return torch.chunk(x, self.parts, dim=1)[self.index]
+
+
+class Shuffle(nn.Module):
+    """ShuffleNet's channel shuffle: (g, C/g) -> (C/g, g)."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        return x.reshape(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+class ChannelPad(nn.Module):
+    """Zero channels appended after the input's (ResNet's option-A shortcut)."""
+
+    def __init__(self, extra: int):
+        super().__init__()
+        self.extra = extra
+
+    def forward(self, x):
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra))
+
+
+class SpecModel(nn.Module):
+    """One module per spec layer (`layers['l<index>']`), run in spec order; returns the output of
+    every sink layer (a tuple if there are several). After a forward, `outputs` maps each layer name
+    to its output tensor."""
+
+    def __init__(self, spec, modules: dict, plan: list):
+        super().__init__()
+        self.spec = spec
+        self.layers = nn.ModuleDict(modules)
+        self.plan = plan  # (module key, layer name, input names)
+        self.outputs: dict = {}
+
+    def forward(self, x):
+        outs = {NETWORK_INPUT: x}
+        for key, name, inputs in self.plan:
+            outs[name] = self.layers[key](*(outs[i] for i in inputs))
+        self.outputs = outs
+        sinks = self.sinks()
+        return outs[sinks[0]] if len(sinks) == 1 else tuple(outs[name] for name in sinks)
+
+    def sinks(self) -> list:
+        """Layers no later layer reads: the network's outputs (several for a multi-exit network).
+        All are returned, so a tracing counter (fvcore) does not prune an exit as dead code."""
+        used = {i for _, _, inputs in self.plan for i in inputs}
+        return [name for _, name, _ in self.plan if name not in used]
+
+
+def module_key(index: int) -> str:
+    """The ModuleDict key of spec layer `index` (layer names may hold '.', which torch refuses)."""
+    return f"l{index}"
+
+
+# --- padding ----------------------------------------------------------------------------------
+
+
+def _padded(window: nn.Module, pads: tuple, value: float = 0.0) -> nn.Module:
+    top, bottom, left, right = pads
+    if not any(pads):
+        return window
+    return nn.Sequential(Pad((left, right, top, bottom), value), window)
+
+
+# --- one builder per layer type: (args, input shapes (H, W, C), values, rounding, device) -----
+
+
+def _conv(args, shapes, values, rounding, device):
+    h, w, cin = shapes[0]
+    cout = ref._channels(args["filters"], values, rounding, "filters")
+    kernel = ref._pair(args["kernel"], values, "kernel")
+    stride = ref._pair(args["stride"], values, "stride")
+    dilation = ref._pair(args["dilation"], values, "dilation")
+    groups = ref._integer(args["groups"], values, "groups")
+    return _conv2d(cin, cout, kernel, stride, args["padding"], dilation, groups, args["bias"], (h, w), values, device)
+
+
+def _pointwise(args, shapes, values, rounding, device):
+    h, w, cin = shapes[0]
+    cout = ref._channels(args["filters"], values, rounding, "filters")
+    stride = ref._pair(args["stride"], values, "stride")
+    groups = ref._integer(args["groups"], values, "groups")
+    return _conv2d(cin, cout, (1, 1), stride, "valid", (1, 1), groups, args["bias"], (h, w), values, device)
+
+
+def _dwconv(args, shapes, values, rounding, device):
+    h, w, cin = shapes[0]
+    kernel = ref._pair(args["kernel"], values, "kernel")
+    stride = ref._pair(args["stride"], values, "stride")
+    dilation = ref._pair(args["dilation"], values, "dilation")
+    multiplier = ref._integer(args["multiplier"], values, "multiplier")
+    return _conv2d(cin, cin * multiplier, kernel, stride, args["padding"], dilation, cin, args["bias"], (h, w),
+                   values, device)
+
+
+def _conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias, n_hw, values, device):
+    if cin % groups or cout % groups:
+        raise SpecError(f"groups {groups} must divide input channels {cin} and filters {cout}")
+    conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=0, dilation=dilation, groups=groups, bias=bias,
+                     device=device)
+    return _padded(conv, explicit_pads(padding, n_hw, kernel, stride, dilation, values))
+
+
+def _pool(kind):
+    def build(args, shapes, values, rounding, device):
+        h, w, _ = shapes[0]
+        kernel = ref._pair(args["kernel"], values, "kernel")
+        stride = kernel if args.get("stride") is None else ref._pair(args["stride"], values, "stride")
+        pads = explicit_pads(args.get("padding") or "valid", (h, w), kernel, stride, (1, 1), values)
+        if kind == "max":
+            return _padded(nn.MaxPool2d(kernel, stride), pads, -math.inf)
+        return _padded(nn.AvgPool2d(kernel, stride), pads)
+    return build
+
+
+def _fractional_maxpool(args, shapes, values, rounding, device):
+    h, w, _ = shapes[0]
+    if args.get("ratio") is not None:
+        r = ref.evaluate(args["ratio"], values)
+        size = (math.floor(h / r), math.floor(w / r))
+    else:
+        size = ref._pair(args["output_size"], values, "output_size")
+    if not (1 <= size[0] <= h and 1 <= size[1] <= w):
+        raise SpecError(f"fractional_maxpool output {size[0]}x{size[1]} does not fit the input {h}x{w}")
+    # torch needs output + kernel - 1 <= input: 2x2 windows (Graham's), 1 where the size is kept
+    kernel = (min(2, h - size[0] + 1), min(2, w - size[1] + 1))
+    return nn.FractionalMaxPool2d(kernel, output_size=size)
+
+
+def _dense(args, shapes, values, rounding, device):
+    h, w, c = shapes[0]
+    units = ref._channels(args["units"], values, rounding, "units")
+    return Dense(h * w * c, units, args["bias"], device)
+
+
+def _batchnorm(args, shapes, values, rounding, device):
+    return nn.BatchNorm2d(shapes[0][2], affine=args["affine"], device=device)
+
+
+def _simple(factory):
+    return lambda args, shapes, values, rounding, device: factory(args, values)
+
+
+def _number(args, name, values) -> float:
+    return float(ref.evaluate(args[name], values))
+
+
+def _dropout(args, values):
+    rate = _number(args, "rate", values)
+    if not 0 <= rate <= 1:
+        raise SpecError(f"dropout rate must be from 0 to 1, got {rate}")
+    return nn.Dropout(rate)
+
+
+def _split(args, shapes, values, rounding, device):
+    parts = ref._integer(args["parts"], values, "parts")
+    index = ref._integer(args["index"], values, "index", minimum=0)
+    if shapes[0][2] % parts or index >= parts:
+        raise SpecError(f"split: {parts} parts of {shapes[0][2]} channels, index {index}")
+    return Split(parts, index)
+
+
+def _shuffle(args, shapes, values, rounding, device):
+    groups = ref._integer(args["groups"], values, "groups")
+    if shapes[0][2] % groups:
+        raise SpecError(f"groups {groups} does not divide input channels {shapes[0][2]}")
+    return Shuffle(groups)
+
+
+def _channel_pad(args, shapes, values, rounding, device):
+    channels = ref._channels(args["channels"], values, rounding, "channels")
+    if channels < shapes[0][2]:
+        raise SpecError(f"channels {channels} is fewer than the input channels {shapes[0][2]}")
+    return ChannelPad(channels - shapes[0][2])
+
+
+BUILDERS = {
+    "conv": _conv, "pointwise": _pointwise, "dwconv": _dwconv,
+    "maxpool": _pool("max"), "avgpool": _pool("avg"),
+    "global_avgpool": _simple(lambda a, v: nn.AdaptiveAvgPool2d(1)),
+    "global_maxpool": _simple(lambda a, v: nn.AdaptiveMaxPool2d(1)),
+    "fractional_maxpool": _fractional_maxpool,
+    "dense": _dense, "batchnorm": _batchnorm,
+    "relu": _simple(lambda a, v: nn.ReLU()),
+    "relu6": _simple(lambda a, v: nn.ReLU6()),
+    "leaky_relu": _simple(lambda a, v: nn.LeakyReLU(_number(a, "slope", v))),
+    "sigmoid": _simple(lambda a, v: nn.Sigmoid()),
+    "tanh": _simple(lambda a, v: nn.Tanh()),
+    "hard_swish": _simple(lambda a, v: nn.Hardswish()),
+    "hard_sigmoid": _simple(lambda a, v: nn.Hardsigmoid()),
+    "swish": _simple(lambda a, v: nn.SiLU()),
+    "elu": _simple(lambda a, v: nn.ELU()),
+    "gelu": _simple(lambda a, v: nn.GELU()),
+    "softmax": _simple(lambda a, v: nn.Softmax(dim=1)),
+    "dropout": _simple(_dropout),
+    "identity": _simple(lambda a, v: nn.Identity()),
+    "flatten": _simple(lambda a, v: Flatten4d()),
+    "add": _simple(lambda a, v: Add()),
+    "concat": _simple(lambda a, v: Concat()),
+    "split": _split, "shuffle": _shuffle, "channel_pad": _channel_pad,
+}
+
+
+# --- the graph --------------------------------------------------------------------------------
+
+
+def input_shape(spec, values) -> tuple[int, int, int]:
+    """(H, W, C) of the network input for these symbol values."""
+    return ref._input_shape(spec, {k: Fraction(v) for k, v in values.items()})
+
+
+def build_model(spec, values: dict, device: str = "meta") -> SpecModel:
+    """The spec as an eval-mode SpecModel for the given (complete) symbol values. Shapes are
+    threaded by the reference propagator, so a spec that does not fit fails as it does there."""
+    rows = ref.propagate(spec, values)  # raises the located SpecError for anything that does not fit
+    values = {k: Fraction(v) for k, v in values.items()}
+    shapes = {NETWORK_INPUT: input_shape(spec, values)}
+    modules, plan = {}, []
+    for layer, row in zip(spec.layers, rows):
+        where = f"{layer.index} '{layer.name}' ({layer.type})"
+        builder = BUILDERS.get(layer.type)
+        if builder is None:
+            raise SpecError(f"layer type {layer.type!r} has no PyTorch counterpart in costmodel.torch_model",
+                            file=spec.file, line=layer.line, column=layer.column, layer=where)
+        try:
+            module = builder(layer.args, [shapes[i] for i in layer.inputs], values, layer.rounding, device)
+        except SpecError as e:
+            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
+        modules[module_key(layer.index)] = module
+        plan.append((module_key(layer.index), layer.name, layer.inputs))
+        shapes[layer.name] = row["shape"]
+    return SpecModel(spec, modules, plan).to(device).eval()
+
+
+def materialize(model: SpecModel) -> SpecModel:
+    """The meta model with real CPU tensors (zeros; batch-norm variances ones), for counters that
+    need to run a forward pass (ptflops, thop, fvcore). No random initialisation: counts do not
+    depend on values, and zeros are quick to make."""
+    model = model.to_empty(device="cpu")
+    with torch.no_grad():
+        for name, tensor in [*model.named_parameters(), *model.named_buffers()]:
+            tensor.fill_(1 if name.endswith("running_var") else 0)
+    return model
+
+
+def example_input(spec, values: dict, device: str = "meta", batch: int = 1):
+    """An NCHW input of the spec's shape."""
+    h, w, c = input_shape(spec, values)
+    return torch.zeros(batch, c, h, w, device=device)
