@@ -33,6 +33,7 @@ from tabulate import tabulate
 
 from .errors import SpecError
 from .network import Evaluation, LayerRow
+from .report import FORMATS  # dataflow speaks the same formats as report
 from .report import CONVENTION, DEFAULT_THRESHOLD, shape_text, values_header
 from .spec import NETWORK_INPUT
 from .symbolic import to_sympy
@@ -244,7 +245,6 @@ def tail(row: LayerRow, values: _Values) -> str:
 
 # --- output ---------------------------------------------------------------------------------
 
-FORMATS = ("table", "markdown", "csv", "json", "latex")
 _TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
 LEGEND = ("each entry: a layer with multiply-accumulates and the cost-free layers after it (batch norm, "
           "activations, pooling ...), with the floats out of its last layer")

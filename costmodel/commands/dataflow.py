@@ -8,8 +8,7 @@ from ..cli import assignment, positive
 
 
 def add_parser(sub):
-    from ..dataflow import FORMATS
-    from ..report import DEFAULT_THRESHOLD
+    from ..report import DEFAULT_THRESHOLD, FORMATS  # dataflow speaks the same formats as report
 
     p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side")
     p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML), one column pair each")
