@@ -25,3 +25,33 @@ def one_layer(layer: str, input_shape=(32, 32, 3), symbols: str = "", rounding: 
           - {layer}
         """)
     return costmodel.analyze(costmodel.loads(text, file="test.yaml"), values).rows[0]
+
+
+ROOT = __import__("pathlib").Path(__file__).parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run `costmodel ARGV...` in-process from the repository root: (status, stdout, stderr)."""
+    from costmodel.cli import main
+
+    def run(argv):
+        monkeypatch.chdir(ROOT)
+        status = main(argv)
+        out = capsys.readouterr()
+        return status, out.out, out.err
+
+    return run
+
+
+@pytest.fixture
+def golden(update_golden):
+    """Compare text with tests/golden/NAME, or rewrite the file under --update-golden."""
+    def check(name: str, text: str):
+        path = GOLDEN / name
+        if update_golden:
+            path.write_text(text)
+        assert text == path.read_text(), f"output differs from {path}; rerun with --update-golden if intended"
+
+    return check

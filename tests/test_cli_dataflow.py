@@ -11,10 +11,8 @@ import pytest
 
 import costmodel
 from costmodel import dataflow
-from costmodel.cli import main
 
 ROOT = Path(__file__).parent.parent
-GOLDEN = Path(__file__).parent / "golden"
 TABLE1 = [f"specs/effnet/{name}.yaml" for name in ("baseline", "mobilenet", "shufflenet", "effnet")]
 V2 = ["specs/effnet/effnet_v2.yaml", "specs/effnet/mobilenet_v2.yaml"]
 
@@ -28,25 +26,17 @@ CASES = {
 }
 
 
-def run(argv, capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    status = main(argv)
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name, capsys, monkeypatch, update_golden):
-    status, out, err = run(CASES[name], capsys, monkeypatch)
+def test_golden(name, cli, golden):
+    status, out, err = cli(CASES[name])
     assert status == 0 and err == ""
-    path = GOLDEN / name
-    if update_golden:
-        path.write_text(out)
-    assert out == path.read_text(), f"output differs from {path}; rerun with --update-golden if intended"
+    golden(name, out)
 
 
-def test_json_rows_align_and_carry_table1(capsys, monkeypatch):
-    _, out, _ = run(CASES["dataflow_table1.json"], capsys, monkeypatch)
+def test_json_rows_align_and_carry_table1(cli):
+    _, out, _ = cli(CASES["dataflow_table1.json"])
     doc = json.loads(out)
     assert [n["network"] for n in doc["networks"]] == ["effnet_baseline", "effnet_mobilenet", "effnet_shufflenet",
                                                         "effnet"]
@@ -63,8 +53,8 @@ def test_json_rows_align_and_carry_table1(capsys, monkeypatch):
     assert doc["networks"][0]["totals"]["flops"] == 2 * doc["networks"][0]["totals"]["macs"]
 
 
-def test_csv_is_long_form(capsys, monkeypatch):
-    _, out, _ = run(CASES["dataflow_table1.csv"], capsys, monkeypatch)
+def test_csv_is_long_form(cli):
+    _, out, _ = cli(CASES["dataflow_table1.csv"])
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 4 + 6 + 8 + 13                       # every cell of Table 1
     effnet = [r for r in rows if r["network"] == "effnet"]
@@ -76,10 +66,10 @@ def test_csv_is_long_form(capsys, monkeypatch):
         assert int(r["height"]) * int(r["width"]) * int(r["channels"]) == int(r["floats_out"])
 
 
-def test_threshold_option(capsys, monkeypatch):
+def test_threshold_option(cli):
     flagged = lambda out: sum(cell.strip().endswith("*") for line in out.splitlines() for cell in line.split("  "))
-    _, default, _ = run(["dataflow", "specs/effnet/effnet.yaml"], capsys, monkeypatch)
-    _, strict, _ = run(["dataflow", "specs/effnet/effnet.yaml", "--threshold", "2"], capsys, monkeypatch)
+    _, default, _ = cli(["dataflow", "specs/effnet/effnet.yaml"])
+    _, strict, _ = cli(["dataflow", "specs/effnet/effnet.yaml", "--threshold", "2"])
     assert flagged(default) == 1                               # the classifier only
     assert flagged(strict) == 1 + 3                            # and the three 1-D pools (factor 2)
 
@@ -177,10 +167,9 @@ def test_bad_input_is_one_line_exit_2(args, message):
     assert result.stdout == ""
 
 
-def test_set_applies_only_where_declared(capsys, monkeypatch):
+def test_set_applies_only_where_declared(cli):
     # 'expansion' is declared by effnet_v2 only: the baseline keeps its defaults
-    status, out, _ = run(["dataflow", TABLE1[0], V2[0], "--set", "expansion=4", "--format", "json"],
-                         capsys, monkeypatch)
+    status, out, _ = cli(["dataflow", TABLE1[0], V2[0], "--set", "expansion=4", "--format", "json"])
     doc = json.loads(out)
     assert status == 0
     assert [n["symbols"] for n in doc["networks"]] == [{"resolution": 32, "classes": 10},

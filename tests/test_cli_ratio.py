@@ -10,19 +10,15 @@ from costmodel import ratio
 from costmodel.cli import main
 
 ROOT = Path(__file__).parent.parent
-GOLDEN = Path(__file__).parent / "golden"
 
 
-def test_worked_example_is_053(capsys, update_golden):
+def test_worked_example_is_053(capsys, golden):
     assert main(["ratio", "--alpha", "0.5", "--delta", "2"]) == 0
     out = capsys.readouterr().out
     # params: dw 3*3*(32*2) + pw (32*2)*64 = 576 + 4096 = 4672 against 3*3*64 + 64*128 = 8768
     assert Fraction(576 + 4096, 576 + 8192) == Fraction(73, 137)
     assert "73/137 = 0.5328" in out and "to two decimals: params 0.53, macs 0.53" in out
-    path = GOLDEN / "ratio_a0.5_d2.txt"
-    if update_golden:
-        path.write_text(out)
-    assert out == path.read_text()
+    golden("ratio_a0.5_d2.txt", out)
 
 
 @pytest.mark.parametrize("alpha, delta", [("1", 1), ("0.5", 2), ("0.25", 4), ("0.75", 1)])

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.cli import main
 
 ROOT = Path(__file__).parent.parent
-GOLDEN = Path(__file__).parent / "golden"
 SPEC = "specs/mobilenet_cifar.yaml"
 
 CASES = {
@@ -22,25 +20,17 @@ CASES = {
 }
 
 
-def run(argv, capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    status = main(argv)
-    out = capsys.readouterr()
-    return status, out.out, out.err
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name, capsys, monkeypatch, update_golden):
-    status, out, err = run(CASES[name], capsys, monkeypatch)
+def test_golden(name, cli, golden):
+    status, out, err = cli(CASES[name])
     assert status == 0 and err == ""
-    path = GOLDEN / name
-    if update_golden:
-        path.write_text(out)
-    assert out == path.read_text(), f"output differs from {path}; rerun with --update-golden if intended"
+    golden(name, out)
 
 
-def test_json_contract_and_column_sums(capsys, monkeypatch):
-    status, out, _ = run(CASES["report_mobilenet_cifar_a0.5_d2.json"], capsys, monkeypatch)
+def test_json_contract_and_column_sums(cli):
+    status, out, _ = cli(CASES["report_mobilenet_cifar_a0.5_d2.json"])
     doc = json.loads(out)
     assert doc["symbols"] == {"alpha": 0.5, "delta": 2, "classes": 10}
     layer = doc["layers"][0]
@@ -57,8 +47,8 @@ def test_json_contract_and_column_sums(capsys, monkeypatch):
     assert doc["formulas"]["macs"]["smooth"] == "11010048*alpha**2*delta + 1024*alpha*classes + 354816*alpha*delta + 221184*alpha"
 
 
-def test_table_totals_row_sums_the_columns(capsys, monkeypatch):
-    _, out, _ = run(["report", SPEC], capsys, monkeypatch)
+def test_table_totals_row_sums_the_columns(cli):
+    _, out, _ = cli(["report", SPEC])
     rows = [line.split() for line in out.splitlines() if line[:5].strip().isdigit()]
     total = next(line.split() for line in out.splitlines() if line.strip().startswith("total "))
     as_int = lambda s: int(s.replace(",", ""))
@@ -67,14 +57,14 @@ def test_table_totals_row_sums_the_columns(capsys, monkeypatch):
     assert sum(as_int(r[6]) for r in rows) == as_int(total[3])   # floats out
 
 
-def test_json_is_deterministic(capsys, monkeypatch):
-    outs = [run(CASES["report_mobilenet_cifar_a0.5_d2.json"], capsys, monkeypatch)[1] for _ in range(2)]
+def test_json_is_deterministic(cli):
+    outs = [cli(CASES["report_mobilenet_cifar_a0.5_d2.json"])[1] for _ in range(2)]
     assert outs[0] == outs[1]
 
 
-def test_compression_threshold_option(capsys, monkeypatch):
-    _, default, _ = run(["report", SPEC], capsys, monkeypatch)
-    _, strict, _ = run(["report", SPEC, "--threshold", "0.5"], capsys, monkeypatch)
+def test_compression_threshold_option(cli):
+    _, default, _ = cli(["report", SPEC])
+    _, strict, _ = cli(["report", SPEC, "--threshold", "0.5"])
     # pointwise layers that double the channels compress by 0.5: flagged only at the lower threshold
     flagged = lambda out: sum(line.endswith(" *") for line in out.splitlines())
     assert flagged(default) == 4 + 1   # the four stride-2 depthwise layers and the classifier

@@ -17,6 +17,8 @@ def add_parser(sub):
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
+    p.add_argument("--plot", metavar="FILE.png|svg",
+                   help="also draw floats out per layer for each network (needs matplotlib)")
     return p
 
 
@@ -32,4 +34,7 @@ def run(args) -> int:
             raise SpecError(f"unknown symbol {name!r}: no spec declares it", file="--set")
     evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols}) for spec in specs]
     sys.stdout.write(render(build(evaluations, args.threshold), args.format))
+    if args.plot:
+        from .. import plot
+        plot.dataflow(evaluations, args.plot, threshold=args.threshold)
     return 0
