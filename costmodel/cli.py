@@ -70,8 +70,8 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except SpecError as e:
-        sys.stderr.write(f"costmodel: {e}\n")
+    except SpecError as e:  # one line per error (a spec may have several independent ones)
+        sys.stderr.write("".join(f"costmodel: {line}\n" for line in e.lines()))
         return EXIT_BAD_INPUT
     except CheckError as e:
         sys.stderr.write(f"costmodel: internal check failed (symbolic != reference), please report: {e}\n")

@@ -13,8 +13,13 @@ Grammar (usual precedence; ``**`` binds tighter than unary minus and is right-as
     atom   := NUMBER | NAME | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
     FUNC   := floor | ceil | min | max
 
-Limits keep every expression cheap: at most MAX_LENGTH characters, MAX_DEPTH nesting, and an
-exponent must be an integer constant of magnitude at most MAX_EXPONENT.
+Limits keep every expression cheap: at most MAX_LENGTH characters, MAX_DEPTH nesting, an exponent
+must be an integer constant of magnitude at most MAX_EXPONENT, and a literal at most MAX_LITERAL
+(with at most MAX_DECIMALS decimals). Names starting with ``__`` are refused outright. Block
+arguments are substituted as shared nodes, so a chain of calls such as ``a(x) -> b(x*x*x) -> ...``
+builds a small graph that is a huge tree; ``check_size`` measures the tree (without walking it) and
+bounds it, and with it the polynomial degree, the number of terms once expanded and the size of
+the constants, before anything evaluates or expands the expression.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ MAX_LENGTH = 500
 MAX_DEPTH = 40
 MAX_EXPONENT = 16
 MAX_LITERAL = 10**15
+MAX_DECIMALS = 15
+MAX_NODES = 2000  # tree size of one field after block arguments are substituted
+MAX_DEGREE = 3  # polynomial degree in the symbols (32*alpha*delta: 2); shipped specs use 1
+MAX_TERMS = 4  # monomials once expanded, an upper bound ((a + b)**2: 4); shipped specs use 2
+MAX_BITS = 2048  # size of the constants an expression can build, in bits
 FUNCTIONS = {"floor": 1, "ceil": 1, "min": None, "max": None}  # name -> arity (None: 2 or more)
 
 
@@ -68,7 +78,8 @@ class Call:
 
 Node = Num | Name | Neg | BinOp | Call
 
-_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)(?:[eE]([+-]?\d+))?|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|//|[-+*/(),]))")
+_TOKEN = re.compile(r"\s*(?:([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE]([+-]?[0-9]+))?|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|//|[-+*/(),]))",
+                    re.ASCII)
 
 
 def _tokenize(text: str) -> list[tuple[str, object, int]]:
@@ -82,6 +93,8 @@ def _tokenize(text: str) -> list[tuple[str, object, int]]:
         column = m.start() + 1 + len(m.group(0)) - len(m.group(0).lstrip())
         number, exponent, name, op = m.groups()
         if number is not None:
+            if len(number) > 40 or (exponent is not None and len(exponent) > 4):
+                raise ExprError(f"number {m.group(0).strip()[:20]}... is too long", column)
             value = Fraction(number)
             if exponent is not None:
                 if abs(int(exponent)) > 15:
@@ -89,12 +102,17 @@ def _tokenize(text: str) -> list[tuple[str, object, int]]:
                 value *= Fraction(10) ** int(exponent)
             if value > MAX_LITERAL:
                 raise ExprError(f"number {m.group(0).strip()} is out of range", column)
+            if value.denominator > 10**MAX_DECIMALS:
+                raise ExprError(f"number {m.group(0).strip()} has more than {MAX_DECIMALS} decimals", column)
             tokens.append(("num", value, column))
         elif name is not None:
             tokens.append(("name", name, column))
         else:
             tokens.append(("op", op, column))
         pos = m.end()
+    for kind, value, column in tokens:
+        if kind == "name" and value.startswith("__"):
+            raise ExprError(f"names starting with '__' are not allowed ({value!r})", column)
     tokens.append(("end", None, len(text) + 1))
     return tokens
 
@@ -222,15 +240,88 @@ def from_value(value) -> Node:
         raise ExprError(f"expected a number or an expression, got {str(value).lower()}")
     if isinstance(value, int):
         if abs(value) > MAX_LITERAL:
-            raise ExprError(f"number {value} is out of range")
+            digits = len(str(abs(value))) if value.bit_length() < 10_000 else "thousands of"
+            raise ExprError(f"number {str(value)[:20] if digits != 'thousands of' else ''}... ({digits} digits) "
+                            f"is out of range (at most {MAX_LITERAL:.0e})")
         return Num(Fraction(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")) or abs(value) > MAX_LITERAL:
             raise ExprError(f"number {value} is out of range")
-        return Num(Fraction(repr(value)))  # 1.4 means 7/5, not the nearest binary double
+        exact = Fraction(repr(value))  # 1.4 means 7/5, not the nearest binary double
+        if exact.denominator > 10**MAX_DECIMALS:
+            raise ExprError(f"number {value!r} has more than {MAX_DECIMALS} decimals")
+        return Num(exact)
     if isinstance(value, str):
         return parse(value)
     raise ExprError(f"expected a number or an expression, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class Size:
+    """What an expression costs to use, measured on its tree (bounds, not exact values)."""
+
+    nodes: int  # nodes of the tree (shared subtrees counted each time they occur)
+    degree: int  # polynomial degree in the symbols
+    terms: int  # monomials once expanded
+    bits: int  # bits of the largest numerator or denominator the constants can build
+
+
+def size(node: Node) -> Size:
+    """Measure a node in time proportional to its distinct subtrees (block arguments are shared,
+    so the tree can be exponentially larger than the graph). Every count saturates just above
+    its limit, so the arithmetic stays small whatever the expression."""
+    memo: dict[int, Size] = {}
+    cap = lambda n, limit: min(n, limit + 1)  # noqa: E731 - saturating count
+
+    def measure(n) -> Size:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        if isinstance(n, Num):
+            v = n.value
+            result = Size(1, 0, 1, cap(max(v.numerator.bit_length(), v.denominator.bit_length(), 1), MAX_BITS))
+        elif isinstance(n, Name):
+            result = Size(1, 1, 1, 1)
+        elif isinstance(n, Neg):
+            inner = measure(n.operand)
+            result = Size(cap(inner.nodes + 1, MAX_NODES), inner.degree, inner.terms, inner.bits)
+        elif isinstance(n, BinOp) and n.op == "**":
+            base, power = measure(n.left), abs(int(n.right.value)) if isinstance(n.right, Num) else MAX_EXPONENT
+            result = Size(cap(base.nodes + 2, MAX_NODES), cap(base.degree * power, MAX_DEGREE),
+                          cap(base.terms ** min(power, 8), MAX_TERMS), cap(base.bits * max(power, 1), MAX_BITS))
+        elif isinstance(n, BinOp):
+            a, b = measure(n.left), measure(n.right)
+            additive = n.op in ("+", "-")
+            degree = cap(max(a.degree, b.degree) if additive else a.degree + b.degree, MAX_DEGREE)
+            result = Size(cap(a.nodes + b.nodes + 1, MAX_NODES), degree,
+                          1 if degree == 0 else cap(a.terms + b.terms if additive else a.terms * b.terms, MAX_TERMS),
+                          cap(a.bits + b.bits + 1, MAX_BITS))  # a/b + c/d = (ad + bc)/bd
+        elif isinstance(n, Call):
+            parts = [measure(a) for a in n.args]
+            result = Size(cap(sum(p.nodes for p in parts) + 1, MAX_NODES), max(p.degree for p in parts),
+                          1, max(p.bits for p in parts))  # floor(...), min(...) stay whole when expanded
+        else:
+            raise TypeError(f"not an expression node: {n!r}")
+        memo[key] = result
+        return result
+
+    return measure(node)
+
+
+def check_size(node: Node, max_degree: int = MAX_DEGREE, max_terms: int = MAX_TERMS) -> Node:
+    """Refuse an expression too big to evaluate or expand cheaply; return it otherwise. A layer's
+    closed forms multiply several of its arguments, so their degrees and terms are kept small
+    (the caller may ask for less still, e.g. for a kernel size)."""
+    s = size(node)
+    if s.nodes > MAX_NODES:
+        raise ExprError(f"expression has more than {MAX_NODES} parts once block arguments are substituted")
+    if s.degree > max_degree:
+        raise ExprError(f"expression has degree above {max_degree} in the symbols")
+    if s.terms > max_terms:
+        raise ExprError(f"expression expands to more than {max_terms} terms")
+    if s.bits > MAX_BITS:
+        raise ExprError(f"expression builds numbers larger than 2**{MAX_BITS}")
+    return node
 
 
 def names(node: Node) -> set[str]:

@@ -295,9 +295,20 @@ RULES = {
 def _input_shape(spec, values) -> tuple[int, int, int]:
     try:
         axes = zip(spec.input, ("height", "width", "channels"))
-        return tuple(_integer(node, values, f"input {what}") for node, what in axes)
+        shape = tuple(_integer(node, values, f"input {what}") for node, what in axes)
+        _bounded(shape, "input")
+        return shape
     except SpecError as e:
-        raise SpecError(e.message, file=spec.file, line=spec.input_line) from None
+        raise SpecError(e.message, file=spec.file, line=spec.input_line,
+                        column=getattr(spec, "input_column", None)) from None
+
+
+MAX_DIMENSION = 2**40  # height, width or channels; beyond this a spec is a mistake (and its numbers huge)
+
+
+def _bounded(shape, what: str = "output") -> None:
+    if max(shape) > MAX_DIMENSION:
+        raise SpecError(f"{what} {_fmt(shape)} has a dimension above 2**40 (too large to be a real network)")
 
 
 def propagate(spec, values: dict) -> list[dict]:
@@ -321,6 +332,7 @@ def propagate(spec, values: dict) -> list[dict]:
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
             row = rule(layer.args, [shapes[name] for name in layer.inputs], values, layer.rounding)
+            _bounded(row["shape"])
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
         except (ZeroDivisionError, OverflowError) as e:  # huge or degenerate values in an argument

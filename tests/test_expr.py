@@ -1,5 +1,6 @@
 """The restricted expression parser: what it accepts, what it refuses, and where."""
 
+import re
 from fractions import Fraction
 
 import pytest
@@ -39,6 +40,10 @@ def test_precedence_and_values(text, value):
 
 @pytest.mark.parametrize("text, message, column", [
     ("__import__('os')", "unexpected character", 12),
+    ("__import__", "names starting with '__' are not allowed", 1),
+    ("x.__class__", "unexpected character '.'", 2),
+    ("max(1, 2)(3)", "unexpected '('", 10),
+    ("0.1234567890123457", "more than 15 decimals", 1),
     ("alpha.real", "unexpected character", 6),
     ("open(1)", "unknown function 'open'", 1),
     ("lambda: 1", "unexpected character", 7),
@@ -83,3 +88,30 @@ def test_substitute_and_names():
     bound = ex.substitute(node, {"out": ex.parse("64"), "k": ex.parse("2*delta")})
     assert ex.names(bound) == {"alpha", "delta"}
     assert ex.to_text(bound) == "((64 * alpha) + (2 * delta))"
+
+
+def test_size_measures_shared_subtrees_without_walking_them():
+    # a(x) -> b(x*x*x) -> ... as block calls build it: 30 levels is 3**30 leaves as a tree
+    node = ex.Name("alpha")
+    for _ in range(30):
+        node = ex.BinOp("*", ex.BinOp("*", node, node), node)
+    s = ex.size(node)  # instant: each shared node is measured once, counts saturate past the limits
+    assert s.nodes == ex.MAX_NODES + 1 and s.degree == ex.MAX_DEGREE + 1
+    with pytest.raises(ex.ExprError, match="more than 2000 parts"):
+        ex.check_size(node)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("(a + b) ** 3", "expands to more than 4 terms"),           # 8 terms
+    ("a * a * a * a", "degree above 3"),
+    ("((2 ** 16) ** 16) ** 16", "larger than 2**2048"),        # 2**4096
+])
+def test_check_size_refuses(text, message):
+    with pytest.raises(ex.ExprError, match=re.escape(message)):
+        ex.check_size(ex.parse(text))
+
+
+@pytest.mark.parametrize("text", ["32*alpha", "(a + b) ** 2", "floor(c*t/2) + 8", "1 + 2 + 3 + 4 + 5 + 6",
+                                  "max(8, floor(16*alpha/8 + 1/2)*8) + 8*min(1, max(0, c))"])
+def test_check_size_accepts_ordinary_expressions(text):
+    assert ex.check_size(ex.parse(text)) == ex.parse(text)

@@ -41,6 +41,8 @@ register("global_maxpool", zero_cost=NO_MACS, category="pool")(_global_pool)
 })
 def fractional_maxpool(x, a):
     """Fractional max pooling (Graham 2014), by ratio or by explicit output size."""
+    if (a["ratio"] is None) == (a["output_size"] is None):  # network.build turns this into a located error
+        raise ValueError("fractional_maxpool needs exactly one of ratio and output_size")
     if a["output_size"] is not None:
         h, w = a["output_size"]
     else:
