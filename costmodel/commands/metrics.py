@@ -28,39 +28,59 @@ def _fractions(text: str) -> list[Fraction]:
 
 
 def add_parser(sub):
-    from ..metrics import DTYPE_BYTES
-
     p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits")
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
                    default=[], help="symbol value (repeatable); others keep their defaults")
-    p.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default="fp32",
-                   help="precision of the storage columns (default %(default)s)")
-    p.add_argument("--device", metavar="PROFILE.yaml",
-                   help="device profile for the roofline latency (e.g. profiles/example_device.yaml)")
-    p.add_argument("--exits", type=_names, metavar="NAME,NAME,...", help="exit (classifier) layers, in order")
-    p.add_argument("--fractions", type=_fractions, metavar="F,F,...",
-                   help="fraction of inputs leaving at each exit (sum 1): expected MACs per input")
+    add_metric_options(p)
     p.add_argument("--format", choices=FORMATS, default="table")
     return p
 
 
-def run(args) -> int:
-    from .. import load_network
+def add_metric_options(p):
+    """The options shared by `metrics` and `report` (where they add these sections)."""
+    from ..metrics import DTYPE_BYTES
+
+    p.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default=None,
+                   help="precision of the storage columns (default fp32)")
+    p.add_argument("--device", metavar="PROFILE.yaml",
+                   help="device profile for the roofline latency (e.g. profiles/example_device.yaml)")
+    p.add_argument("--exits", type=_names, nargs="?", const=[], metavar="NAME,NAME,...",
+                   help="exit (classifier) layers, in order; alone: the spec's `exits:`")
+    p.add_argument("--fractions", type=_fractions, metavar="F,F,...",
+                   help="fraction of inputs leaving at each exit (sum 1): expected MACs per input")
+
+
+def wanted(args) -> bool:
+    """Did the command line ask for any of these metrics?"""
+    return any(v is not None for v in (args.dtype, args.device, args.exits, args.fractions))
+
+
+def compute(network, args) -> dict:
     from ..errors import SpecError
     from ..metrics import evaluate, load_device
 
-    network = load_network(args.spec)
-    if args.fractions is not None and not (args.exits or getattr(network.spec, "exits", None)):
+    exits = args.exits or list(network.spec.exits) or None  # `--exits` alone: the spec's `exits:`
+    if args.exits is not None and not exits:
+        raise SpecError("the spec declares no `exits:`; name them: --exits NAME,NAME,...", file=network.spec.file)
+    if args.fractions is not None and not exits:
         raise SpecError("--fractions needs --exits", file="--fractions")
     device = load_device(args.device) if args.device else None
-    exits = args.exits or list(getattr(network.spec, "exits", None) or []) or None  # a spec's `exits:`, if any
-    result = evaluate(network, dict(args.values), dtype=args.dtype, device=device, exits=exits,
+    result = evaluate(network, dict(args.values), dtype=args.dtype or "fp32", device=device, exits=exits,
                       fractions=args.fractions)
     result["spec"] = network.spec.name
     result["device"] = device.name if device else None
-    render = {"json": render_json, "csv": render_csv}.get(args.format, render_text)
-    sys.stdout.write(render(result, args.format))
+    return result
+
+
+def render(result, fmt) -> str:
+    return {"json": render_json, "csv": render_csv}.get(fmt, render_text)(result, fmt)
+
+
+def run(args) -> int:
+    from .. import load_network
+
+    sys.stdout.write(render(compute(load_network(args.spec), args), args.format))
     return 0
 
 
@@ -161,5 +181,9 @@ def _plain(value):
     return value
 
 
+def to_dict(result) -> dict:
+    return _plain(result)
+
+
 def render_json(result, fmt) -> str:
-    return json.dumps(_plain(result), indent=2) + "\n"
+    return json.dumps(to_dict(result), indent=2) + "\n"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from ..errors import SpecError
+
 from ..cli import assignment, positive
+from .metrics import add_metric_options, wanted
 
 
 def add_parser(sub):
@@ -21,14 +24,33 @@ def add_parser(sub):
                    help="flag compression factors at or above this (default %(default)s)")
     p.add_argument("--convention", choices=NAMES, default=DEFAULT,
                    help="counting convention of the MACs and params columns (default %(default)s)")
+    p.add_argument("--metrics", action="store_true",
+                   help="add memory access, receptive field, peak memory and storage (as `costmodel metrics`)")
+    add_metric_options(p)
     return p
 
 
 def run(args) -> int:
+    import json
+
     from .. import analyze
-    from ..report import render
+    from ..report import render, to_dict
+    from . import metrics
 
     evaluation = analyze(args.spec, **dict(args.values))
-    sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
-                            convention=args.convention))
+    if not (args.metrics or wanted(args)):
+        sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
+                                convention=args.convention))
+        return 0
+    extra = metrics.compute(evaluation.network, args)
+    if args.format == "json":
+        doc = to_dict(evaluation, symbolic=args.symbolic, threshold=args.threshold, convention=args.convention)
+        sys.stdout.write(json.dumps({**doc, "metrics": metrics.to_dict(extra)}, indent=2) + "\n")
+    elif args.format in ("csv", "latex"):
+        raise SpecError(f"--metrics, --exits, --dtype and --device print with --format table, markdown or json, "
+                        f"not {args.format}", file="--format")
+    else:
+        sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
+                                convention=args.convention))
+        sys.stdout.write("\n" + metrics.render(extra, args.format))
     return 0
