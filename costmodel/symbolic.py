@@ -138,6 +138,13 @@ def smooth(value: sympy.Expr) -> sympy.Expr:
     return value.replace(lambda e: isinstance(e, _ChannelRounding), lambda e: e.args[0])
 
 
+MAX_EXPAND_OPS = 5000  # larger closed forms are shown as built (a sum of per-layer terms)
+
+
 def readable(value: sympy.Expr) -> sympy.Expr:
-    """Expanded polynomial form for display: short for MobileNet-like networks."""
-    return sympy.expand(value) if isinstance(value, sympy.Basic) else value
+    """Expanded polynomial form for display: short for MobileNet-like networks. A form with more
+    than MAX_EXPAND_OPS operations is left unexpanded: expanding products of sums of many symbols
+    can grow combinatorially, and the per-layer sum is already exact."""
+    if not isinstance(value, sympy.Basic) or sympy.count_ops(value) > MAX_EXPAND_OPS:
+        return value
+    return sympy.expand(value)

@@ -114,3 +114,12 @@ def test_breakdown_sums_to_totals(net):
     assert sum(g["macs_percent"] for g in groups) == 100
     conv1x1 = next(g for g in groups if g["category"] == "conv 1x1")
     assert conv1x1["macs"] == 11010048  # the pointwise layers carry 95 % of the MACs
+
+
+def test_large_closed_forms_are_not_expanded():
+    from costmodel.symbolic import MAX_EXPAND_OPS, readable
+    a, b = sympy.symbols("a b", positive=True)
+    small = (a + b) * (a + 2 * b)
+    assert readable(small) == a**2 + 3 * a * b + 2 * b**2
+    large = sympy.Add(*[(a + i * b) * (b + i * a) for i in range(1, 1000)], evaluate=False)
+    assert sympy.count_ops(large) > MAX_EXPAND_OPS and readable(large) is large
