@@ -247,10 +247,19 @@ class NetworkSpec:
 
 def load(path) -> NetworkSpec:
     """Read and validate a spec file."""
-    path = Path(path)
+    return from_dict(read_yaml(path), file=str(path))
+
+
+def loads(text: str, file: str = "<spec>") -> NetworkSpec:
+    """Validate a spec given as YAML text."""
+    return from_dict(_parse_text(text, file), file=file)
+
+
+def read_yaml(path):
+    """A spec file's YAML data (positions kept), with the file-level limits checked."""
     file = str(path)
     try:
-        data = path.read_bytes()
+        data = Path(path).read_bytes()
     except OSError as e:
         raise SpecError(f"cannot read spec: {e.strerror or e}", file=file) from None
     if len(data) > MAX_FILE_BYTES:
@@ -261,18 +270,17 @@ def load(path) -> NetworkSpec:
         line = data.count(b"\n", 0, e.start) + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise SpecError(f"spec is not UTF-8 text (byte {e.start})", file=file, line=line, column=column) from None
-    return loads(text, file=file)
+    return _parse_text(text, file)
 
 
-def loads(text: str, file: str = "<spec>") -> NetworkSpec:
-    """Validate a spec given as YAML text."""
+def _parse_text(text: str, file: str):
     if len(text) > MAX_FILE_BYTES:
         raise SpecError(f"spec is larger than {MAX_FILE_BYTES} characters", file=file, line=1, column=1)
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SpecError("spec contains a NUL character (binary data?)", file=file, line=line,
-                        column=text.index("\x00") - (text.rfind("\n", 0, text.index("\x00")) + 1) + 1)
-    return from_dict(_read_yaml(text, file), file=file)
+        nul = text.index("\x00")
+        raise SpecError("spec contains a NUL character (binary data?)", file=file,
+                        line=text.count("\n", 0, nul) + 1, column=nul - (text.rfind("\n", 0, nul) + 1) + 1)
+    return _read_yaml(text, file)
 
 
 def from_dict(data, file: str = "<spec>") -> NetworkSpec:

@@ -20,8 +20,6 @@ CASES = {
 }
 
 
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name, cli, golden):
     status, out, err = cli(CASES[name])
