@@ -65,6 +65,8 @@ class SpecError(Exception):
 
     def line_text(self) -> str:
         """This error alone, as one line: FILE:LINE:COLUMN: layer N 'name' (type): message."""
+        if self.file is None and self.line is None and not self.layer:  # a value or option, not a spec
+            return _one_line(self.message)
         where = self.file or "<spec>"
         if self.line is not None:
             where += f":{self.line}"

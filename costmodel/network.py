@@ -121,8 +121,14 @@ class Network:
         resolved = self.values(values)
         subs = {self.symbols[name]: sympy.Rational(v.numerator, v.denominator) for name, v in resolved.items()}
         expected = reference.propagate(self.spec, resolved)  # also validates shapes; raises SpecError
+        try:
+            return Evaluation(self, resolved, self._rows(subs, expected, verify))
+        except RecursionError:
+            raise SpecError("closed forms nested too deeply to evaluate", file=self.spec.file) from None
+
+    def _rows(self, subs: dict, expected: list, verify: bool) -> list:
         rows = []
-        for layer, ref in zip(self.layers, expected):
+        for layer, ref in zip(self.layers, expected, strict=True):
             got = {
                 "shape": tuple(check.as_int(v, subs) for v in layer.shape),
                 **{m: check.as_int(getattr(layer, m), subs) for m in (*METRICS, "floats_in")},
@@ -132,7 +138,7 @@ class Network:
             rows.append(LayerRow(index=layer.spec.index, name=layer.spec.name, type=layer.spec.type,
                                  inputs=layer.spec.inputs, stage=layer.spec.stage, category=layer.category,
                                  **got))
-        return Evaluation(self, resolved, rows)
+        return rows
 
 
 class Evaluation:
@@ -177,6 +183,9 @@ def build(spec: NetworkSpec) -> Network:
                 for name, value in layer.args.items()}
         try:
             cost = op.formula(inputs if op.many_inputs else inputs[0], args)
+        except RecursionError:  # e.g. hundreds of strided layers on a symbolic resolution
+            raise SpecError("shape expressions nested too deeply for a closed form", file=spec.file, line=layer.line,
+                            column=layer.column, layer=f"{layer.index} '{layer.name}' ({layer.type})") from None
         except ValueError as e:  # Cost refused a negative size: the spec cannot fit for any values
             reference.propagate(spec, spec.defaults())  # raises the located, specific SpecError
             raise SpecError(str(e), file=spec.file, line=layer.line, column=layer.column,

@@ -104,6 +104,9 @@ def network_ratio(network, alpha, delta, values: dict | None = None) -> list[Rat
     _check_knobs({"alpha": alpha, "delta": delta})
     modified = network.evaluate({**values, "alpha": alpha, "delta": delta}).totals
     original = network.evaluate({**values, "alpha": 1, "delta": 1}).totals
+    for quantity in ("params", "macs"):
+        if getattr(original, quantity) == 0:
+            raise SpecError(f"{network.spec.name} has no {quantity} at alpha = delta = 1: no ratio", file=network.spec.file)
     a, d = Fraction(alpha), Fraction(delta)
     return [Ratio("params", Fraction(modified.params, original.params), None, a * a * d),
             Ratio("macs", Fraction(modified.macs, original.macs), None, a * a * d)]

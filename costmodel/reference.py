@@ -2,8 +2,10 @@
 
 `propagate(spec, values)` walks the layers in order, evaluates every expression with the symbol
 values given (its own evaluator, no sympy), checks that every size fits, and counts parameters,
-MACs and activation volumes per layer. It shares nothing with the symbolic formulas in `ops`
-and `network` on purpose: `check` compares the two, so a mistake in either one shows up.
+MACs and activation volumes per layer. It shares no code with the symbolic formulas in `ops`
+and `network` on purpose (it imports only the expression node classes and SpecError), and it
+applies its own defaults to every argument the spec did not write (DEFAULTS below), so a wrong
+default in the layer registry shows up too: `check` compares the two sides.
 
 Every problem is a SpecError located at the layer (or at `input` for the network input).
 """
@@ -16,7 +18,26 @@ from fractions import Fraction
 
 from .errors import SpecError
 from .expr import BinOp, Call, Name, Neg, Num
-from .spec import NETWORK_INPUT
+
+NETWORK_INPUT = "input"  # the name a spec uses for the network's input
+_ONE, _PAIR_ONE = Num(Fraction(1)), (Num(Fraction(1)), Num(Fraction(1)))
+
+# The value of every optional argument a spec may leave out, by layer type: the README's
+# conventions, written here independently of the registry's defaults (spec.LayerSpec.written
+# says which arguments the spec gave).
+DEFAULTS = {
+    "conv": {"stride": _PAIR_ONE, "padding": "same", "dilation": _PAIR_ONE, "groups": _ONE, "bias": True},
+    "pointwise": {"stride": _PAIR_ONE, "groups": _ONE, "bias": True},
+    "dwconv": {"stride": _PAIR_ONE, "padding": "same", "dilation": _PAIR_ONE, "multiplier": _ONE, "bias": True},
+    "maxpool": {"stride": None, "padding": "valid"},
+    "avgpool": {"stride": None, "padding": "valid"},
+    "fractional_maxpool": {"ratio": None, "output_size": None},
+    "dense": {"bias": True},
+    "batchnorm": {"affine": True},
+    "leaky_relu": {"slope": Num(Fraction(3, 10))},
+    "dropout": {"rate": Num(Fraction(0))},
+    "split": {"parts": Num(Fraction(2)), "index": Num(Fraction(0))},
+}
 
 # --- expressions -----------------------------------------------------------------------------
 
@@ -331,7 +352,9 @@ def propagate(spec, values: dict) -> list[dict]:
                 raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
-            row = rule(layer.args, [shapes[name] for name in layer.inputs], values, layer.rounding)
+            args = {**DEFAULTS.get(layer.type, {}),
+                    **{name: value for name, value in layer.args.items() if name in layer.written}}
+            row = rule(args, [shapes[name] for name in layer.inputs], values, layer.rounding)
             _bounded(row["shape"])
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None

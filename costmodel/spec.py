@@ -215,6 +215,7 @@ class LayerSpec:
     line: int | None = None
     column: int | None = None
     stage: str | None = None
+    written: frozenset = frozenset()  # args the spec gave (in the layer or `defaults:`), not registry defaults
 
     def __post_init__(self):
         if self.index < 1 or not self.inputs:
@@ -259,7 +260,10 @@ def read_yaml(path):
     """A spec file's YAML data (positions kept), with the file-level limits checked."""
     file = str(path)
     try:
-        data = Path(path).read_bytes()
+        if Path(path).exists() and not Path(path).is_file():
+            raise SpecError("cannot read spec: not a regular file", file=file)
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file
     except OSError as e:
         raise SpecError(f"cannot read spec: {e.strerror or e}", file=file) from None
     if len(data) > MAX_FILE_BYTES:
@@ -710,8 +714,10 @@ class _Builder:
             if not op.many_inputs and len(inputs) != 1:
                 self.record(self.fail(f"{op.type!r} takes one input, got {len(inputs)}", entry, "inputs", display))
         defaults = self.defaults.get(op.type, {})
-        args = {}
+        args, written = {}, set()
         for arg, param in op.params.items():
+            if arg in entry or arg in defaults:
+                written.add(arg)
             if arg in entry:
                 source, value = entry, entry[arg]
             elif arg in defaults:
@@ -733,7 +739,8 @@ class _Builder:
         if len(self.problems) == problems:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             self.layers.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
-                                         rounding=rounding, line=line, column=column, stage=stage))
+                                         rounding=rounding, line=line, column=column, stage=stage,
+                                         written=frozenset(written)))
         return name
 
     def normalize_arg(self, value, kind: Kind, key, m, scope, layer):

@@ -56,7 +56,9 @@ class _ChannelRounding(Function):
         return True
 
     def _eval_is_positive(self):
-        return self.args[0].is_positive
+        # floor(1/2) is 0: positive only when the argument is known to be at least 1 (a rule that
+        # rounds up, ceil or divisible, is positive whenever its argument is)
+        return True if (self.args[0] - 1).is_nonnegative else None
 
     def _sympystr(self, printer):
         return f"{self.label}({', '.join(printer._print(a) for a in self.args)})"
@@ -80,6 +82,9 @@ class RoundFloor(_ChannelRounding):
 
 class RoundCeil(_ChannelRounding):
     label = "ceil"
+
+    def _eval_is_positive(self):
+        return self.args[0].is_positive
 
     @classmethod
     def eval(cls, x):
@@ -107,6 +112,9 @@ class RoundDivisible(_ChannelRounding):
     than 10 % below v."""
 
     label = "divisible"
+
+    def _eval_is_positive(self):
+        return True  # at least the divisor
 
     @classmethod
     def eval(cls, x, d):

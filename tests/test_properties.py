@@ -124,3 +124,15 @@ def test_a_wrong_shape_is_caught(monkeypatch):
     spec = {"input": [8, 8, 3], "layers": [{"type": "maxpool", "kernel": 2}, {"type": "conv", "filters": 4, "kernel": 1}]}
     with pytest.raises(CheckError, match="shape symbolic .5, 4, 3. != reference .4, 4, 3."):
         costmodel.analyze(costmodel.from_dict(spec))
+
+
+def test_a_wrong_registry_default_is_caught(monkeypatch):
+    """The reference applies its own defaults to arguments a spec leaves out, so a wrong default
+    in the layer registry (here conv padding 'valid' instead of 'same') cannot pass unnoticed."""
+    from costmodel.ops import Kind, Param
+
+    conv = REGISTRY["conv"]
+    params = {**conv.params, "padding": Param(Kind.PADDING, "valid")}
+    monkeypatch.setitem(REGISTRY, "conv", conv.__class__(**{**conv.__dict__, "params": params}))
+    with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): shape symbolic \(15, 15, 32\) != reference \(16, 16, 32\)"):
+        costmodel.analyze("specs/mobilenet_cifar.yaml")

@@ -25,7 +25,7 @@ def run(args) -> int:
     from .. import analyze, conventions
     from ..report import values_header
 
-    evaluation = analyze(args.spec, **dict(args.values))
+    evaluation = analyze(args.spec, dict(args.values))
     a, b = conventions.get(args.convention), conventions.get(args.vs)
     groups_a, groups_b = conventions.by_type(evaluation, a), conventions.by_type(evaluation, b)
     rows = []

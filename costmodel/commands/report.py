@@ -37,7 +37,7 @@ def run(args) -> int:
     from ..report import render, to_dict
     from . import metrics
 
-    evaluation = analyze(args.spec, **dict(args.values))
+    evaluation = analyze(args.spec, dict(args.values))
     if not (args.metrics or wanted(args)):
         sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
                                 convention=args.convention))

@@ -6,8 +6,8 @@ Each module in this package covers one reference (see ../shared/seeds/README.md)
 
 Verdicts:
 - exact: ours equals the printed value;
-- within print precision: ours differs from the printed value by less than one unit of its last
-  printed digit (the paper rounded or truncated);
+- within print precision: the printed value is ours rounded (to within half a unit of its last
+  printed digit) or truncated (ours is above it by less than one unit);
 - paper inconsistent: the paper contradicts itself; `reason` shows the arithmetic;
 - not reproduced: outside print precision for a reason we can state but not resolve (`reason`).
 An entry outside print precision without a reason is a failure of ours, and the tests say so.
@@ -59,7 +59,9 @@ class Entry:
         """None: outside print precision with no reason given (a failure)."""
         if self.difference == 0:
             return EXACT
-        if abs(self.difference) < last_digit_unit(self.published) and not self.inconsistent:
+        unit = last_digit_unit(self.published)
+        rounded_or_truncated = -unit / 2 <= self.difference < unit
+        if rounded_or_truncated and not self.inconsistent:
             return PRINT_PRECISION
         if self.reason is None:
             return None
