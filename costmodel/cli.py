@@ -52,6 +52,15 @@ def positive(text: str) -> float:
     return value
 
 
+def output_file(*extensions: str):
+    """An argparse type for an output path: the extension is checked before any work is done."""
+    def check(text: str) -> str:
+        if not text.lower().endswith(extensions):
+            raise argparse.ArgumentTypeError(f"{text}: expected a {' or '.join(extensions)} file")
+        return text
+    return check
+
+
 def commands() -> list:
     from . import commands as package
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
@@ -68,6 +77,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    assignments = getattr(args, "values", None)  # the --set NAME=VALUE pairs of a command
+    names = [name for name, _ in assignments] if isinstance(assignments, list) else []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:  # the last one would silently win
+        sys.stderr.write(f"costmodel: --set {repeated[0]} is given more than once\n")
+        return EXIT_BAD_INPUT
     try:
         return args.run(args)
     except SpecError as e:  # one line per error (a spec may have several independent ones)

@@ -21,6 +21,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
+from mpmath.libmp.libhyper import NoConvergence
 
 from .errors import SpecError
 from .network import Network, resolve_values
@@ -402,8 +403,8 @@ def _smooth_estimate(net, exact: _Exact, others, budgets) -> float | None:
             continue
         try:
             candidates = sympy.Poly(expr - sympy.Rational(budget.numerator, budget.denominator), x).nroots()
-        except (sympy.PolynomialError, sympy.polys.polyerrors.PolynomialError):
-            continue
+        except (sympy.PolynomialError, sympy.polys.polyerrors.PolynomialError, NoConvergence):
+            continue  # no estimate from this budget: the exact search below does not need one
         real = [float(sympy.re(r)) for r in candidates if abs(sympy.im(r)) < 1e-12 and sympy.re(r) > 0]
         if real:
             roots.append(max(real))

@@ -16,6 +16,7 @@ independent numeric implementation (plain ints and Fractions), refusing to answe
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from fractions import Fraction
 
 import sympy
@@ -97,6 +98,8 @@ def _positive_number(value, key: str, where: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         hint = " (YAML reads 1e12 as text: write 1.0e+12 or 1_000_000_000_000)" if isinstance(value, str) else ""
         raise SpecError(f"{key} must be a number, got {value!r}{hint}", file=where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"{key} must be a finite number, got {value!r}", file=where)
     number = Fraction(value) if isinstance(value, int) else Fraction(repr(value))  # 0.1 means 1/10
     if number <= 0:
         raise SpecError(f"{key} must be positive, got {value!r}", file=where)
@@ -393,10 +396,12 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
         raise SpecError("exit fractions given without exits")
     if fractions is not None:
         fractions = [_exact(f) for f in fractions]
+        check_fractions(exits, fractions)
+    # the reference first: it refuses a configuration that does not fit with a located SpecError
+    theirs = reference_metrics.compute(network.spec, resolved, dtype=dtype, device=device, exits=exits,
+                                       fractions=fractions) if verify else None
     ours = numbers(Metrics(network), resolved, dtype=dtype, device=device, exits=exits, fractions=fractions)
     if verify:
-        theirs = reference_metrics.compute(network.spec, resolved, dtype=dtype, device=device, exits=exits,
-                                           fractions=fractions)
         compare(ours, theirs)
     ours["values"] = resolved
     return ours

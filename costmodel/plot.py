@@ -33,7 +33,10 @@ def _save(fig, path) -> None:
     path = str(path)
     if not path.lower().endswith((".png", ".svg", ".pdf")):
         raise SpecError(f"plot file {path}: expected .png, .svg or .pdf")
-    fig.savefig(path, dpi=120)
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as e:
+        raise SpecError(f"cannot write plot {path}: {e.strerror or e}") from None
 
 
 def _value(v) -> str:
@@ -51,6 +54,8 @@ def _config(values: dict, names) -> str:
 def compare_bars(rows: list[dict], path, symbols: list[str], *, title: str = "") -> None:
     """Grouped bars of `explore.compare` rows: one panel for MACs, one for trainable params.
     Groups are the values of the first symbol, bars within a group the values of the rest."""
+    if not symbols:
+        raise SpecError("compare --plot groups bars by a symbol: give at least one --grid")
     group_key, series_keys = symbols[0], symbols[1:]
     groups = list(dict.fromkeys(r["values"][group_key] for r in rows if not r["baseline"] or len(rows) == 1))
     series = list(dict.fromkeys(tuple(r["values"][k] for k in series_keys) for r in rows))

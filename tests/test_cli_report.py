@@ -69,7 +69,7 @@ def test_compression_threshold_option(cli):
     assert flagged(strict) > flagged(default)
 
 
-def cli(*args, stdin=None):
+def cli_subprocess(*args):
     return subprocess.run([sys.executable, "-m", "costmodel", *args], cwd=ROOT, capture_output=True, text=True)
 
 
@@ -84,7 +84,7 @@ def cli(*args, stdin=None):
     (["report", SPEC, "--set", "alpha=0.001"], "specs/mobilenet_cifar.yaml:"),
 ])
 def test_bad_input_is_one_line_exit_2(args, message):
-    result = cli(*args)
+    result = cli_subprocess(*args)
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
@@ -95,7 +95,23 @@ def test_bad_spec_names_file_line_and_layer(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("input: [8, 8, 3]\nlayers:\n  - {type: conv, filters: 4, kernel: 3}\n"
                    "  - {type: conv, filters: 6, kernel: 3, groups: 4}\n")
-    result = cli("report", str(bad))
+    result = cli_subprocess("report", str(bad))
     assert result.returncode == 2
     assert result.stderr.strip() == (f"costmodel: {bad}:4:5: layer 2 'conv2' (conv): "
                                      "groups 4 does not divide filters 6")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["report", SPEC, "--set", "alpha=0.5", "--set", "alpha=0.25"], "--set alpha is given more than once"),
+    (["report", SPEC, "--set", "source=1"], "unknown symbol 'source'"),  # not a keyword of analyze()
+    (["report", "/dev/zero"], "not a regular file"),
+    (["compare", SPEC, "--grid", "alpha=1,0.5", "--plot", "x.txt"], "expected a .png or .svg or .pdf file"),
+    (["sweep", SPEC, "--grid", "alpha=1,0.5", "--out", "/nonexistent/x.csv"], "cannot write /nonexistent/x.csv"),
+    (["metrics", SPEC, "--set", "alpha=0.01"], "filters must be a positive integer"),
+    (["solve", SPEC, "--for", "alpha", "--max-macs", "1e400"], "no limit found"),
+])
+def test_more_bad_input_is_one_line_exit_2(args, message):
+    result = cli_subprocess(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

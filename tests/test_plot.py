@@ -52,4 +52,6 @@ def test_cli_plots(tmp_path, monkeypatch, capsys):
     assert main(["sweep", str(SPEC), "--range", "alpha=0.5:1:0.25", "--pareto", "macs,params",
                  "--plot", str(scatter)]) == 0
     assert non_empty(bars) and non_empty(scatter)
-    assert main(["compare", str(SPEC), "--grid", "alpha=1", "--plot", str(tmp_path / "c.txt")]) == 2
+    with pytest.raises(SystemExit) as refused:  # the extension is checked before any work
+        main(["compare", str(SPEC), "--grid", "alpha=1", "--plot", str(tmp_path / "c.txt")])
+    assert refused.value.code == 2

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 
-from ..cli import assignment
+from ..cli import assignment, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "markdown", "csv", "json")
@@ -24,7 +24,7 @@ def add_parser(sub):
     p.add_argument("--baseline", metavar="NAME=V,NAME=V", default=None,
                    help="the configuration factors are taken against (default: the first row)")
     p.add_argument("--format", choices=FORMATS, default="table")
-    p.add_argument("--plot", metavar="FILE.png|svg", help="grouped bar chart of MACs and params (needs matplotlib)")
+    p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"), help="grouped bar chart of MACs and params (needs matplotlib)")
     return p
 
 

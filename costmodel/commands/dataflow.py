@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import assignment, positive
+from ..cli import assignment, positive, output_file
 
 
 def add_parser(sub):
@@ -17,7 +17,7 @@ def add_parser(sub):
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
-    p.add_argument("--plot", metavar="FILE.png|svg",
+    p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"),
                    help="also draw floats out per layer for each network (needs matplotlib)")
     return p
 

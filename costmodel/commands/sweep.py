@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from ..cli import assignment
+from ..cli import assignment, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "csv", "json")
@@ -28,9 +28,9 @@ def add_parser(sub):
                    help="fixed symbol value (repeatable); others keep their defaults")
     p.add_argument("--pareto", metavar="M1,M2", help="mark the Pareto front of two metrics, both minimised "
                    "(macs, flops, params, params_with_statistics, floats_out, peak_floats_out ...)")
-    p.add_argument("--out", metavar="FILE.csv|.json", help="write every row to a file (format from the extension)")
+    p.add_argument("--out", metavar="FILE.csv|.json", type=output_file(".csv", ".json"), help="write every row to a file (format from the extension)")
     p.add_argument("--format", choices=FORMATS, default="table", help="stdout format without --out")
-    p.add_argument("--plot", metavar="FILE.png|svg", help="scatter of the two --pareto metrics (needs matplotlib)")
+    p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"), help="scatter of the two --pareto metrics (needs matplotlib)")
     return p
 
 
@@ -131,11 +131,13 @@ def _write_csv(rows, out) -> None:
 
 
 def write(rows, path: str) -> None:
-    if path.endswith(".csv"):
-        with open(path, "w", newline="") as f:
-            _write_csv(rows, f)
-    elif path.endswith(".json"):
-        with open(path, "w") as f:
-            f.write(render(rows, "json", []))
-    else:
+    if not path.endswith((".csv", ".json")):
         raise SpecError(f"--out {path}: expected a .csv or .json file")
+    try:
+        with open(path, "w", newline="") as f:
+            if path.endswith(".csv"):
+                _write_csv(rows, f)
+            else:
+                f.write(render(rows, "json", []))
+    except OSError as e:
+        raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
