@@ -170,6 +170,7 @@ def compiled(net: Network):
         from .fast import Compiled
         exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
         sizes = {v for layer in net.layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
+        sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
         outs = {layer.floats_out for layer in net.layers if layer.floats_out.free_symbols}
         constant_peak = max((int(layer.floats_out) for layer in net.layers if not layer.floats_out.free_symbols),
                             default=0)
@@ -179,6 +180,26 @@ def compiled(net: Network):
         _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
                           list(out_names), constant_peak)
     return _COMPILED[net]
+
+
+def _group_quotients(net: Network) -> list:
+    """Channels per group of every grouped layer: `report` refuses a configuration where one is
+    not a whole number (groups that do not divide the input or output channels)."""
+    from .spec import NETWORK_INPUT
+    from .symbolic import to_sympy
+
+    shapes = {NETWORK_INPUT: net.input_shape, **{layer.spec.name: layer.shape for layer in net.layers}}
+    quotients = []
+    for layer in net.layers:
+        spec = layer.spec
+        divisor = {"conv": "groups", "pointwise": "groups", "shuffle": "groups"}.get(spec.type)
+        if divisor is None:
+            continue
+        groups = to_sympy(spec.args[divisor], net.symbols)
+        quotients.append(shapes[spec.inputs[0]][2] / groups)
+        if spec.type != "shuffle":
+            quotients.append(layer.shape[2] / groups)
+    return quotients
 
 
 def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list | None = None,
@@ -192,8 +213,8 @@ def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list
     `pareto=(m1, m2)`, a bool field `pareto` marking the configurations no other one beats on
     both metrics (both minimised).
 
-    The fit test covers sizes and channel counts below 1 and totals that are not whole; other
-    refusals of `report` (groups that do not divide the channels, adds of unequal shapes ...) are
+    The fit test covers sizes and channel counts below 1, channels per group that are not whole,
+    and totals that are not whole; other refusals of `report` (adds of unequal shapes ...) are
     not predicted. `verify=N` evaluates the first, the last and N - 2 random rows as `report`
     does (checked against the reference propagator) and raises if one differs or is refused."""
     return _sweep(network_of(source), axes, fixed, pareto, verify)[0]

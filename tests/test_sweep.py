@@ -213,8 +213,27 @@ def test_cli_bad_input(argv, monkeypatch, capsys):
 
 
 def test_verify_catches_what_the_fit_test_cannot():
-    # groups=2 needs an even filter count: floor(8*0.375) = 3 is odd, which report refuses;
-    # the closed-form fit test (sizes and channels >= 1) does not see it, the verified sample does
+    # an add of unequal shapes: 8*alpha channels against 4 fit only at alpha = 1/2; the closed-form
+    # fit test (sizes, channels per group, whole totals) does not see it, the verified sample does
+    net = costmodel.load_network(costmodel.loads(textwrap.dedent("""\
+        input: [8, 8, 4]
+        symbols: {alpha: 1}
+        rounding: floor
+        layers:
+          - {type: conv, name: a, filters: 8*alpha, kernel: 1}
+          - {type: conv, name: b, filters: 4, kernel: 1, input: input}
+          - {type: add, inputs: [a, b]}
+        """), file="g.yaml"))
+    assert len(explore.sweep(net, {"alpha": ["1"]})) == 1
+    with pytest.raises(costmodel.SpecError, match="add"):
+        explore.sweep(net, {"alpha": ["1"]}, verify=1)
+    rows = explore.sweep(net, {"alpha": ["0.5"]}, verify=1)
+    # two 1x1 convs, 8*8 positions x 4 outputs x 4 inputs each
+    assert rows["macs"].tolist() == [2 * 8 * 8 * 4 * 4]
+
+
+def test_groups_left_out_where_report_refuses_them():
+    # groups=2 needs an even filter count: floor(8*0.375) = 3 is odd, which report refuses
     net = costmodel.load_network(costmodel.loads(textwrap.dedent("""\
         input: [8, 8, 4]
         symbols: {alpha: 1}
@@ -222,9 +241,20 @@ def test_verify_catches_what_the_fit_test_cannot():
         layers:
           - {type: conv, filters: 8*alpha, kernel: 1, groups: 2}
         """), file="g.yaml"))
-    assert len(explore.sweep(net, {"alpha": ["0.375"]})) == 1
     with pytest.raises(costmodel.SpecError, match="groups 2 does not divide filters 3"):
-        explore.sweep(net, {"alpha": ["0.375"]}, verify=1)
+        costmodel.analyze(net.spec, {"alpha": "0.375"})
+    assert len(explore.sweep(net, {"alpha": ["0.375"]})) == 0
     rows = explore.sweep(net, {"alpha": ["0.5", "1"]}, verify=2)
     # 8*8 positions x C_out x 4/2 input channels per group
     assert rows["macs"].tolist() == [8 * 8 * 4 * 2, 8 * 8 * 8 * 2]
+
+
+def test_groups_that_do_not_divide_are_left_out():
+    """groups: 4 needs filters c with c % 4 == 0; `report` refuses the rest, so sweep leaves them out."""
+    spec = costmodel.from_dict({
+        "input": [8, 8, 4], "symbols": {"c": {"default": 8, "integer": True, "description": "filters"}},
+        "layers": [{"type": "conv", "filters": "c", "kernel": 3, "groups": 4, "bias": False}]})
+    rows = explore.sweep(spec, {"c": list(range(4, 62, 2))})
+    assert [int(c) for c in rows["c"]] == list(range(4, 62, 4))
+    for row in rows:  # each kept row: 8*8*c outputs, each 3*3*(4/4) taps
+        assert row["macs"] == 8 * 8 * int(row["c"]) * 3 * 3 * (4 // 4)

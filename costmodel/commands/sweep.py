@@ -59,7 +59,7 @@ def run(args) -> int:
     skipped = total - len(rows)
     summary = (f"{net.spec.name}: {total:,} configurations in {elapsed:.3f} s "
                f"({min(VERIFY, len(rows))} rows checked as report does)"
-               + (f"; {skipped:,} left out (a size or channel count below 1: the network does not fit)"
+               + (f"; {skipped:,} left out (the network does not fit: a size below 1, groups that do not divide, or a count that is not whole)"
                   if skipped else ""))
     if args.out:
         write(rows, args.out)
