@@ -33,8 +33,7 @@ from tabulate import tabulate
 
 from .errors import SpecError
 from .network import Evaluation, LayerRow
-from .report import FORMATS  # dataflow speaks the same formats as report
-from .report import CONVENTION, DEFAULT_THRESHOLD, shape_text, values_header
+from .report import CONVENTION, DEFAULT_THRESHOLD, values_header
 from .spec import NETWORK_INPUT
 from .symbolic import to_sympy
 

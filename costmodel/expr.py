@@ -24,6 +24,7 @@ the constants, before anything evaluates or expands the expression.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -171,7 +172,7 @@ class _Parser:
         if kind == "op" and value == "**":
             self.take()
             exponent = self.unary()
-            power = _constant(exponent)
+            power = constant_value(exponent)
             if power is None or power.denominator != 1 or abs(power) > MAX_EXPONENT:
                 raise ExprError(f"an exponent must be an integer constant between -{MAX_EXPONENT} and {MAX_EXPONENT}", column)
             return BinOp("**", base, Num(power))
@@ -207,18 +208,26 @@ class _Parser:
         raise ExprError(f"unexpected {value!r}", column)
 
 
-def _constant(node: Node) -> Fraction | None:
-    """The value of a node built from numbers alone (for exponents), else None."""
+def constant_value(node: Node) -> Fraction | None:
+    """Evaluate a symbol-free node with fractions (exponents, repeat counts, symbol defaults); None
+    if it names a symbol or divides by zero. Parsed nodes are bounded, so the numbers stay small."""
     if isinstance(node, Num):
         return node.value
     if isinstance(node, Neg):
-        inner = _constant(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, BinOp) and node.op == "**":  # 3 ** 2 in 2 ** 3 ** 2, already bounded
-        base, power = _constant(node.left), _constant(node.right)
-        if base is None or (base == 0 and power < 0):
+        v = constant_value(node.operand)
+        return None if v is None else -v
+    if isinstance(node, BinOp):
+        a, b = constant_value(node.left), constant_value(node.right)
+        if a is None or b is None or (node.op in ("/", "//") and b == 0) or (node.op == "**" and a == 0 and b < 0):
             return None
-        return base ** int(power)
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
+                "//": lambda: Fraction(a // b), "**": lambda: a ** int(b)}[node.op]()
+    if isinstance(node, Call):
+        values = [constant_value(a) for a in node.args]
+        if any(v is None for v in values):
+            return None
+        return {"floor": lambda: Fraction(math.floor(values[0])), "ceil": lambda: Fraction(math.ceil(values[0])),
+                "min": lambda: min(values), "max": lambda: max(values)}[node.func]()
     return None
 
 

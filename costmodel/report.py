@@ -15,7 +15,7 @@ from fractions import Fraction
 from tabulate import tabulate
 
 from . import conventions
-from .conventions import MACS_HEADER as CONVENTION
+from .conventions import MACS_HEADER as CONVENTION  # noqa: F401  (dataflow and compare print it)
 from .errors import SpecError
 from .network import Evaluation, LayerRow
 

@@ -36,7 +36,6 @@ A spec, in short (README has the full format)::
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -655,7 +654,7 @@ class _Builder:
         node = self.expression(entry["repeat"], entry, "repeat", scope)
         if ex.names(node):
             raise self.fail("repeat must be a constant (the graph's structure cannot depend on a symbol)", entry, "repeat")
-        count = _constant_value(node)
+        count = ex.constant_value(node)
         if count is None or count.denominator != 1 or not 1 <= count <= MAX_REPEAT:
             raise self.fail(f"repeat must be an integer from 1 to {MAX_REPEAT}, got {_short(entry['repeat'])}",
                             entry, "repeat")
@@ -839,7 +838,7 @@ def parse_value(value, what, fail=None, m=None, key=None) -> Fraction:
         node = ex.check_size(ex.from_value(value))
     except ex.ExprError as e:
         raise error(f"{what}: {e}") from None
-    result = _constant_value(node) if not ex.names(node) else None
+    result = ex.constant_value(node) if not ex.names(node) else None
     if result is None:
         raise error(f"{what} must be a number, got {_short(value)}")
     if abs(result) > MAX_SYMBOL_VALUE:
@@ -847,29 +846,6 @@ def parse_value(value, what, fail=None, m=None, key=None) -> Fraction:
     if result.denominator > MAX_SYMBOL_DENOMINATOR:
         raise error(f"{what} is too fine a fraction (denominator above {MAX_SYMBOL_DENOMINATOR:,}): {_short(value)}")
     return result
-
-
-def _constant_value(node) -> Fraction | None:
-    """Evaluate a symbol-free node with fractions (used only for constants: repeat, defaults).
-    Callers bound the node first (`expr.check_size`), so the numbers stay small."""
-    if isinstance(node, ex.Num):
-        return node.value
-    if isinstance(node, ex.Neg):
-        v = _constant_value(node.operand)
-        return None if v is None else -v
-    if isinstance(node, ex.BinOp):
-        a, b = _constant_value(node.left), _constant_value(node.right)
-        if a is None or b is None or (node.op in ("/", "//") and b == 0) or (node.op == "**" and a == 0 and b < 0):
-            return None
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
-                "//": lambda: Fraction(a // b), "**": lambda: a ** int(b)}[node.op]()
-    if isinstance(node, ex.Call):
-        values = [_constant_value(a) for a in node.args]
-        if any(v is None for v in values):
-            return None
-        return {"floor": lambda: Fraction(math.floor(values[0])), "ceil": lambda: Fraction(math.ceil(values[0])),
-                "min": lambda: min(values), "max": lambda: max(values)}[node.func]()
-    return None
 
 
 def _at(m: Map, parent, key) -> Map:

@@ -6,7 +6,6 @@ from fractions import Fraction
 import pytest
 
 from costmodel import expr as ex
-from costmodel.spec import _constant_value
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -35,7 +34,7 @@ def test_parses_to_tree(text, expected):
     ("1.5e1", 15),
 ])
 def test_precedence_and_values(text, value):
-    assert _constant_value(ex.parse(text)) == value
+    assert ex.constant_value(ex.parse(text)) == value
 
 
 @pytest.mark.parametrize("text, message, column", [
