@@ -145,17 +145,23 @@ class _Loader(yaml.SafeLoader):
 
 
 def _construct_map(loader, node):
-    loader.flatten_mapping(node)
+    own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}  # written here, not merged
+    loader.flatten_mapping(node)  # merged (`<<: *anchor`) pairs first, then the mapping's own
     result = Map()
     result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
     result.marks, result.key_marks = {}, {}
+    written = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
             raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
-        if key in result:
-            raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+        if id(key_node) in own:
+            if key in written:
+                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+            written.add(key)  # a key written here overrides a merged one, as YAML's merge key says
+        elif key in result:
+            continue  # of two merged mappings the first given wins
         result[key] = loader.construct_object(value_node, deep=True)
         quoted = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("'", '"')
         result.marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)

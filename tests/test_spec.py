@@ -153,3 +153,17 @@ def test_alias_bomb_fails_fast():
 def test_yaml_tags_that_execute_code_are_refused():
     with pytest.raises(SpecError, match="malformed YAML"):
         loads("input: !!python/object/apply:os.system ['true']\nlayers: [{type: relu}]\n")
+
+
+def test_merge_keys_override_and_duplicates_still_refused():
+    s = loads("input: [8, 8, 3]\nlayers:\n  - &c {type: conv, filters: 8, kernel: 3}\n  - {<<: *c, filters: 16}\n")
+    assert [ex_value(l.args["filters"]) for l in s.layers] == [8, 16]   # the written key wins
+    assert s.layers[1].args["kernel"] == s.layers[0].args["kernel"]      # the rest is merged
+    with pytest.raises(SpecError, match="duplicate key 'filters'"):
+        loads("input: [8, 8, 3]\nlayers:\n  - &c {type: conv, filters: 8, kernel: 3}\n"
+              "  - {<<: *c, filters: 16, filters: 4}\n")
+
+
+def ex_value(node):
+    from costmodel import expr
+    return expr.constant_value(node)
