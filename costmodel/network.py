@@ -33,7 +33,12 @@ class LayerCost:
     macs: sympy.Expr
     floats_out: sympy.Expr
     floats_in: sympy.Expr
-    category: str
+    args: dict  # the layer's arguments as sympy (channel counts rounded)
+
+    def category(self, subs: dict) -> str:
+        """The row of the resource-per-layer-type breakdown, decided on the configuration's numbers
+        (a kernel or groups count may be a symbol)."""
+        return category_of(lookup(self.spec.type), {k: _substitute(v, subs) for k, v in self.args.items()})
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ class Network:
             if verify:
                 check.compare(layer.spec, got, ref)
             rows.append(LayerRow(index=layer.spec.index, name=layer.spec.name, type=layer.spec.type,
-                                 inputs=layer.spec.inputs, stage=layer.spec.stage, category=layer.category,
+                                 inputs=layer.spec.inputs, stage=layer.spec.stage, category=layer.category(subs),
                                  **got))
         return rows
 
@@ -194,8 +199,14 @@ def build(spec: NetworkSpec) -> Network:
         floats_out = cost.shape[0] * cost.shape[1] * cost.shape[2]
         floats_in = sympy.Add(*(s[0] * s[1] * s[2] for s in inputs))
         layers.append(LayerCost(layer, cost.shape, cost.params, cost.params_non_trainable, cost.macs,
-                                floats_out, floats_in, category_of(op, args)))
+                                floats_out, floats_in, args))
     return Network(spec, symbols, input_shape, layers)
+
+
+def _substitute(value, subs: dict):
+    if isinstance(value, tuple):
+        return tuple(_substitute(v, subs) for v in value)
+    return value.xreplace(subs) if isinstance(value, sympy.Basic) else value
 
 
 def _sympy_arg(value, kind: Kind, rounding: str, symbols: dict):

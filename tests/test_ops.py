@@ -116,3 +116,12 @@ def test_rounding_rules(rule, alpha, channels):
     row = one_layer("{type: pointwise, filters: 10*alpha, bias: false}", (4, 4, 2),
                     symbols="alpha: 1", rounding=rule, alpha=alpha)
     assert row.shape[2] == channels
+
+
+def test_breakdown_category_follows_the_configuration():
+    # groups is a symbol: at g = 1 the layer is an ordinary 3x3 conv, at g = 2 a grouped one
+    import costmodel
+    spec = costmodel.from_dict({"input": [8, 8, 8], "symbols": {"g": {"default": 2, "integer": True}},
+                                "layers": [{"type": "conv", "filters": 8, "kernel": 3, "groups": "g"}]})
+    assert costmodel.analyze(spec, {"g": 1}).rows[0].category == "conv 3x3"
+    assert costmodel.analyze(spec, {"g": 2}).rows[0].category == "conv 3x3 grouped"
