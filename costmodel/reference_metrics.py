@@ -11,7 +11,7 @@ import math
 from fractions import Fraction
 
 from .errors import SpecError
-from .reference import evaluate, propagate
+from .reference import DEFAULTS, evaluate, propagate
 from .spec import NETWORK_INPUT
 
 BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
@@ -43,7 +43,8 @@ def receptive_fields(spec, rows, values) -> list[tuple]:
         jump_h = max(s[1][0] for s in ins)
         jump_w = max(s[1][1] for s in ins)
         everything = any(s[2] for s in ins)
-        a = layer.args
+        # the reference's own defaults for what the spec left out, as the reference propagator does
+        a = {**DEFAULTS.get(layer.type, {}), **{k: v for k, v in layer.args.items() if k in layer.written}}
         if layer.type in KERNEL_OPS or layer.type == "pointwise":
             if layer.type == "pointwise":
                 kh = kw = 1
