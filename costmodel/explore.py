@@ -127,14 +127,17 @@ def totals_of(evaluation) -> dict:
 # --- compare ---------------------------------------------------------------------------------------
 
 
-def compare(source, grid: dict | None = None, *, fixed: dict | None = None, baseline: dict | None = None) -> list[dict]:
+def compare(source, grid: dict | None = None, *, fixed: dict | None = None, baseline: dict | None = None,
+            convention: str | None = None) -> list[dict]:
     """One row per configuration of the Cartesian product of `grid` (symbol -> values), other
     symbols at `fixed` or their defaults. The first row is the baseline (`baseline` values over
     the fixed ones; by default the first configuration of the grid).
 
     Each row: {"values": {symbol: Fraction}, "baseline": bool, every metric of METRICS (int),
     "macs_factor", "params_factor", "params_with_statistics_factor" (Fraction, row / baseline)}.
-    Every row is evaluated by `Network.evaluate`, checked against the reference propagator."""
+    Every row is evaluated by `Network.evaluate`, checked against the reference propagator.
+    With a `convention` (conventions.PROFILES), each row also has "convention": {"convention",
+    "unit", "ops", "params"}, the totals as that counter reports them, and "convention_ops_factor"."""
     net = network_of(source)
     axes = _axes(net.spec, grid or {}, fixed)
     names = [*(grid or {}), *(n for n in axes if n not in (grid or {}))]  # the grid's order: first varies slowest
@@ -143,12 +146,20 @@ def compare(source, grid: dict | None = None, *, fixed: dict | None = None, base
         base = configs[0]
     else:
         base = {n: v[0] for n, v in _axes(net.spec, {}, {**(fixed or {}), **baseline}).items()}
-    base_totals = totals_of(net.evaluate(base))
-    rows = [_compare_row(base, base_totals, base_totals, True)]
-    for config in configs:
-        if config == base:
-            continue
-        rows.append(_compare_row(config, totals_of(net.evaluate(config)), base_totals, False))
+    def row(values, is_baseline: bool) -> dict:
+        evaluation = net.evaluate(values)
+        result = _compare_row(values, totals_of(evaluation), base_totals, is_baseline)
+        if convention is not None:
+            from .conventions import totals
+            result["convention"] = totals(evaluation, convention)
+            base_ops = base_convention["ops"] if base_convention else result["convention"]["ops"]
+            result["convention_ops_factor"] = Fraction(result["convention"]["ops"], base_ops) if base_ops else None
+        return result
+
+    base_totals, base_convention = totals_of(net.evaluate(base)), None
+    rows = [row(base, True)]
+    base_convention = rows[0].get("convention")
+    rows += [row(config, False) for config in configs if config != base]
     return rows
 
 

@@ -96,3 +96,20 @@ def test_cli_bad_input(argv, monkeypatch, capsys):
     assert main(["compare", str(SPEC), *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("costmodel:") and err.count("\n") == 1
+
+
+def test_compare_with_a_convention():
+    rows = explore.compare(SPEC, {"alpha": [1, 0.5]}, convention="torch")
+    for row in rows:  # FlopCounterMode: 2 FLOPs per MAC, nothing else; params trainable
+        assert row["convention"]["ops"] == 2 * row["macs"]
+        assert row["convention"]["params"] == row["params"]
+    assert rows[1]["convention_ops_factor"] == Fraction(rows[1]["macs"], rows[0]["macs"])
+    keras = explore.compare(SPEC, {"alpha": [1]}, convention="keras")[0]
+    assert keras["convention"]["params"] == keras["params_with_statistics"]  # Keras counts BN statistics
+
+
+def test_compare_cli_convention_columns(capsys):
+    from costmodel.cli import main
+    assert main(["compare", str(SPEC), "--grid", "alpha=1,0.5", "--convention", "torch"]) == 0
+    out = capsys.readouterr().out
+    assert "FLOPs (torch)" in out and f"{2 * 11_596_288:,}" in out

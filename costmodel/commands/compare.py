@@ -24,8 +24,15 @@ def add_parser(sub):
     p.add_argument("--baseline", metavar="NAME=V,NAME=V", default=None,
                    help="the configuration factors are taken against (default: the first row)")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--convention", choices=_convention_names(), default="macs",
+                   help="add the totals as this counter reports them (default %(default)s: the MACs columns only)")
     p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"), help="grouped bar chart of MACs and params (needs matplotlib)")
     return p
+
+
+def _convention_names():
+    from ..conventions import NAMES
+    return NAMES
 
 
 def parse_baseline(text: str | None) -> dict | None:
@@ -50,7 +57,8 @@ def run(args) -> int:
     fixed = dict(args.values)
     if set(fixed) & set(grid):
         raise SpecError(f"--set and --grid both give {', '.join(sorted(set(fixed) & set(grid)))}")
-    rows = explore.compare(net, grid, fixed=fixed, baseline=parse_baseline(args.baseline))
+    convention = None if args.convention == "macs" else args.convention
+    rows = explore.compare(net, grid, fixed=fixed, baseline=parse_baseline(args.baseline), convention=convention)
     shown = list(grid) or list(net.spec.symbols)
     sys.stdout.write(render(net, rows, shown, args.format))
     if args.plot:
@@ -67,7 +75,8 @@ def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
     from ..report import CONVENTION, _json_number, value_text
 
     if fmt == "json":
-        doc = {"network": net.spec.name, "spec": net.spec.file, "convention": "macs",
+        doc = {"network": net.spec.name, "spec": net.spec.file,
+               "convention": rows[0]["convention"]["convention"] if "convention" in rows[0] else "macs",
                "rows": [{**row, "values": {n: _json_number(v) for n, v in row["values"].items()},
                          **{k: (None if row[k] is None else round(float(row[k]), 6))
                             for k in row if k.endswith("_factor")}} for row in rows]}
@@ -92,12 +101,19 @@ def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
               f"{row['macs']:,}", f"{row['params']:,}", f"{row['params_with_statistics']:,}",
               f"{row['peak_floats_out']:,}", _factor(row["macs_factor"]), _factor(row["params_factor"])]
              for row in rows]
+    if "convention" in rows[0]:  # the same totals as another counter reports them
+        c = rows[0]["convention"]
+        headers += [f"{c['unit']} ({c['convention']})", f"params ({c['convention']})", f"{c['unit']} x"]
+        for line, row in zip(table, rows):
+            line += [f"{row['convention']['ops']:,}", f"{row['convention']['params']:,}",
+                     _factor(row["convention_ops_factor"])]
     base = rows[0]["values"]
     others = [n for n in base if n not in shown]
     fixed = ", ".join(f"{n}={value_text(base[n])}" for n in others)
     title = (f"{net.spec.name}: {len(rows)} configurations" + (f" ({fixed})" if fixed else "")
              + "; factors x = row / baseline (" + ", ".join(f"{n}={value_text(base[n])}" for n in shown) + ")")
     text = tabulate(table, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
-                    colalign=["right"] * len(shown) + ["left"] + ["right"] * 6, disable_numparse=True)
+                    colalign=["right"] * len(shown) + ["left"] + ["right"] * (len(headers) - len(shown) - 1),
+                    disable_numparse=True)
     note = "params: trainable; params + BN stats: with batch-norm running statistics (as Keras counts)"
     return "\n".join([title, CONVENTION, "", text, "", note]) + "\n"
