@@ -153,7 +153,7 @@ class _Values:
         self.args = {layer.name: layer.args for layer in net.spec.layers}
         self.symbols = net.symbols
         self.subs = {net.symbols[n]: sympy.Rational(v.numerator, v.denominator) for n, v in evaluation.values.items()}
-        self.shapes = {NETWORK_INPUT: tuple(int(sympy.sympify(v).xreplace(self.subs)) for v in net.input_shape)}
+        self.shapes = {NETWORK_INPUT: tuple(int(v.xreplace(self.subs)) for v in net.input_shape)}
         self.shapes.update({row.name: row.shape for row in evaluation.rows})
 
     def arg(self, row: LayerRow, name: str):

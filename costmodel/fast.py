@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-from .symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest
+from .symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
 
 ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible)
 EXACT_LIMIT = 2 ** 53  # float64 holds every integer below this exactly
@@ -185,14 +185,14 @@ class Compiled:
         self.names = list(exprs)
         nodes = set()
         for expr in exprs.values():
-            nodes |= rounding_nodes(sympy.sympify(expr))
+            nodes |= rounding_nodes(as_sympy(expr))
         order = {s: i for i, s in enumerate(self.symbols)}
         self.nodes = sorted(nodes, key=sympy.default_sort_key)
         self.placeholders = [sympy.Dummy(f"r{i}") for i in range(len(self.nodes))]
         self.node_symbols = [sorted(node.free_symbols, key=order.__getitem__) for node in self.nodes]
         self.node_functions = [exact_function(syms, node) for syms, node in zip(self.node_symbols, self.nodes)]
         replace = dict(zip(self.nodes, self.placeholders))
-        outer = [sympy.sympify(exprs[name]).xreplace(replace) for name in self.names]
+        outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
         self.function = sympy.lambdify([*self.symbols, *self.placeholders], outer, modules="numpy", cse=True)
 
     def _table(self, k: int, values: dict, scaled: dict) -> np.ndarray:

@@ -25,7 +25,7 @@ import yaml
 from .errors import CheckError, SpecError
 from .network import Network
 from .spec import NETWORK_INPUT
-from .symbolic import to_sympy
+from .symbolic import as_sympy, to_sympy
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
 
@@ -131,7 +131,7 @@ class LayerMetrics:
 def _max(*args):
     """sympy Max; left unevaluated over symbolic terms (comparing hundreds of floor-laden sums is
     slow), it evaluates as soon as numbers are substituted."""
-    args = [sympy.sympify(a) for a in args]
+    args = [as_sympy(a) for a in args]
     if len(args) == 1:
         return args[0]
     if all(a.is_number for a in args):
@@ -300,7 +300,7 @@ def _exact(value) -> Fraction:
 
 
 def _number(expr, subs) -> Fraction:
-    value = expr.xreplace(subs) if isinstance(expr, sympy.Basic) and expr.free_symbols else sympy.sympify(expr)
+    value = expr.xreplace(subs) if isinstance(expr, sympy.Basic) and expr.free_symbols else as_sympy(expr)
     if not value.is_Rational:
         value = value.doit()
     if not value.is_Rational:

@@ -16,6 +16,17 @@ from sympy import Function, Integer, Rational
 from . import expr as ex
 
 
+def as_sympy(value) -> sympy.Basic:
+    """A closed form (sympy) or a plain number (int or Fraction) as sympy; never text."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, Fraction):
+        return Rational(value.numerator, value.denominator)
+    if isinstance(value, int):
+        return Integer(value)
+    raise TypeError(f"expected a sympy expression or a number, got {type(value).__name__}")
+
+
 def make_symbol(name: str, integer: bool) -> sympy.Symbol:
     """Every knob is positive; integer ones (delta, classes, resolution) say so, which lets
     sympy drop a floor around an integer expression."""
