@@ -92,14 +92,20 @@ TABLE1 = [
 ]
 
 
-def _table1() -> list[Entry]:
-    inputs = input_shapes(evaluate("mobilenet_v1"))
-    source = f"{SOURCE} MobileNet v1 Table 1"
+def _input_sizes(source: str, spec: str, table, what: str) -> list[Entry]:
+    """One entry for the height and one for the channels of each printed row's input."""
+    inputs = input_shapes(evaluate(spec))
     entries = []
-    for line, label, layer, side, channels in TABLE1:
+    for line, label, layer, side, channels in table:
         h, w, c = inputs[layer]
-        entries.append(Entry(source, f"L{line} {label}: input size, height (= width {w})", side, h))
-        entries.append(Entry(source, f"L{line} {label}: input size, channels", channels, c))
+        entries.append(Entry(source, f"L{line} {label}: {what}, height (= width {w})", side, h))
+        entries.append(Entry(source, f"L{line} {label}: {what}, channels", channels, c))
+    return entries
+
+
+def _table1() -> list[Entry]:
+    source = f"{SOURCE} MobileNet v1 Table 1"
+    entries = _input_sizes(source, "mobilenet_v1", TABLE1, "input size")
     # The stride printed at L776: the row's input and the next row's are both 7x7x1024.
     entries.append(Entry(
         source, "L776 Conv dw / s2 at 7x7x1024: stride", "2", 1, inconsistent=True,
@@ -169,13 +175,7 @@ V2_TABLE = [
 
 
 def _mobilenet_v2() -> list[Entry]:
-    inputs = input_shapes(evaluate("mobilenet_v2"))
-    source = f"{SOURCE} MobileNet v2 table"
-    entries = []
-    for line, label, layer, side, channels in V2_TABLE:
-        h, w, c = inputs[layer]
-        entries.append(Entry(source, f"L{line} {label}: input, height (= width {w})", side, h))
-        entries.append(Entry(source, f"L{line} {label}: input, channels", channels, c))
+    entries = _input_sizes(f"{SOURCE} MobileNet v2 table", "mobilenet_v2", V2_TABLE, "input")
 
     source = f"{SOURCE} MobileNet v2 comparison"
     v1 = evaluate("mobilenet_v1").totals
