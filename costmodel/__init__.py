@@ -41,7 +41,8 @@ def verify(source, values: dict | None = None, *, convention: str = "macs", **sy
     return _verify(source, values, convention=convention, **symbol_values)
 
 
-def analyze(source, values: dict | None = None, **symbol_values):
+def analyze(source, values: dict | None = None, *, preset: str | None = None, **symbol_values):
     """Numbers for one configuration, checked against the reference propagator: an `Evaluation`
-    with `.rows`, `.totals`, `.breakdown()` and `.network` (the closed forms)."""
-    return load_network(source).evaluate({**(values or {}), **symbol_values})
+    with `.rows`, `.totals`, `.breakdown()` and `.network` (the closed forms). `preset` names one of
+    the spec's `presets:`; values given here override its values."""
+    return load_network(source).evaluate({**(values or {}), **symbol_values}, preset=preset)

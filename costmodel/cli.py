@@ -33,6 +33,24 @@ def assignment(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+def add_values(p, help: str = "symbol value (repeatable); others keep their defaults") -> None:
+    """`--set NAME=VALUE` and `--preset NAME`, for every command that takes symbol values."""
+    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
+                   help=help)
+    p.add_argument("--preset", metavar="NAME", default=None,
+                   help="a named set of symbol values from the spec's presets: (a --set overrides one of them)")
+
+
+def chosen_values(args, spec) -> dict:
+    """The values a command was given for one spec: its --preset's, then each --set."""
+    values = {}
+    if getattr(args, "preset", None) is not None:
+        from .network import preset_values
+        values.update(preset_values(spec, args.preset))
+    values.update(dict(args.values))
+    return values
+
+
 def fraction(text: str) -> Fraction:
     """An exact number: 0.5, 1/3, 2."""
     from .spec import parse_value

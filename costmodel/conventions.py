@@ -286,7 +286,7 @@ def layers(evaluation) -> list[Layer]:
     spec = evaluation.network.spec
     shapes = {"input": reference._input_shape(spec, evaluation.values)}
     result = []
-    for row, layer_spec in zip(evaluation.rows, spec.layers):
+    for row, layer_spec in zip(evaluation.rows, evaluation.layer_specs):
         result.append(Layer(row, layer_spec, tuple(shapes[i] for i in layer_spec.inputs), evaluation.values))
         shapes[row.name] = row.shape
     return result

@@ -115,7 +115,7 @@ def verify(source, values: dict | None = None, *, convention: str = "macs", **sy
     from .network import Network
     network = source if isinstance(source, Network) else load_network(source)  # a path, spec or built Network
     evaluation = network.evaluate({**(values or {}), **symbol_values})
-    spec, resolved = network.spec, evaluation.values
+    spec, resolved = evaluation.spec, evaluation.values  # repeats unrolled at these values
     model = torch_model.build_model(spec, resolved)
     measured, outside = measure(model, torch_model.example_input(spec, resolved))
     counts = conventions.layer_counts(evaluation, profile)

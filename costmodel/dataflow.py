@@ -150,7 +150,7 @@ class _Values:
 
     def __init__(self, evaluation: Evaluation):
         net = evaluation.network
-        self.args = {layer.name: layer.args for layer in net.spec.layers}
+        self.args = {layer.name: layer.args for layer in evaluation.layer_specs}
         self.symbols = net.symbols
         self.subs = {net.symbols[n]: sympy.Rational(v.numerator, v.denominator) for n, v in evaluation.values.items()}
         self.shapes = {NETWORK_INPUT: tuple(int(v.xreplace(self.subs)) for v in net.input_shape)}

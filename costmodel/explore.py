@@ -180,11 +180,12 @@ def compiled(net: Network):
     if net not in _COMPILED:
         from .fast import Compiled
         exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
-        sizes = {v for layer in net.layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
+        layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
+        sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
         sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
-        outs = {layer.floats_out for layer in net.layers if layer.floats_out.free_symbols}
-        constant_peak = max((int(layer.floats_out) for layer in net.layers if not layer.floats_out.free_symbols),
-                            default=0)
+        outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
+        constant_peak = max((int(layer.floats_out) for layer, present in layers
+                             if not (layer.floats_out * present).free_symbols), default=0)
         size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
         out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
         symbols = [net.symbols[n] for n in net.spec.symbols]
@@ -199,15 +200,14 @@ def _group_quotients(net: Network) -> list:
     from .spec import NETWORK_INPUT
     from .symbolic import to_sympy
 
-    shapes = {NETWORK_INPUT: net.input_shape, **{layer.spec.name: layer.shape for layer in net.layers}}
     quotients = []
-    for layer in net.layers:
+    for layer, _ in net.distinct_layers():
         spec = layer.spec
         divisor = {"conv": "groups", "pointwise": "groups", "shuffle": "groups"}.get(spec.type)
         if divisor is None:
             continue
         groups = to_sympy(spec.args[divisor], net.symbols)
-        quotients.append(shapes[spec.inputs[0]][2] / groups)
+        quotients.append(net.shape_of(spec.inputs[0])[2] / groups)
         if spec.type != "shuffle":
             quotients.append(layer.shape[2] / groups)
     return quotients
@@ -342,7 +342,7 @@ class _Exact:
             needed |= {metric} if metric in ("params", "params_non_trainable", "floats_out") else set()
         self.exprs = {m: net.total(m).xreplace(subs) for m in needed}
         if "peak_floats_out" in budgets:
-            outs = {layer.floats_out.xreplace(subs) for layer in net.layers}
+            outs = {(layer.floats_out * present).xreplace(subs) for layer, present in net.distinct_layers()}
             self.exprs.update({f"out{i}": e for i, e in enumerate(sorted(outs, key=sympy.default_sort_key))})
         self.functions = {m: exact_function([self.x], e) for m, e in self.exprs.items()}
         self.budgets = budgets

@@ -392,6 +392,7 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
     from . import reference_metrics
 
     resolved = network.values(values)
+    network = network.at(resolved)  # repeat counts over symbols: the metrics of this configuration's network
     if fractions is not None and not exits:
         raise SpecError("exit fractions given without exits")
     if fractions is not None:

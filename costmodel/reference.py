@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from .errors import SpecError
 from .expr import BinOp, Call, Name, Neg, Num
+from .spec.model import MAX_REPEAT, flatten
 
 NETWORK_INPUT = "input"  # the name a spec uses for the network's input
 _ONE, _PAIR_ONE = Num(Fraction(1)), (Num(Fraction(1)), Num(Fraction(1)))
@@ -332,14 +333,28 @@ def _bounded(shape, what: str = "output") -> None:
         raise SpecError(f"{what} {_fmt(shape)} has a dimension above 2**40 (too large to be a real network)")
 
 
+def _count(repeat, values, spec) -> int:
+    """How many times a repeat runs at these values: a whole number from 1 to MAX_REPEAT."""
+    try:
+        n = evaluate(repeat.count, values)
+    except SpecError as e:
+        raise SpecError(f"repeat {repeat.name!r}: {e.message}", file=spec.file, line=repeat.line,
+                        column=repeat.column) from None
+    if n.denominator != 1 or not 1 <= n <= MAX_REPEAT:
+        raise SpecError(f"repeat {repeat.name!r}: the count must be a whole number from 1 to {MAX_REPEAT}, got {n} "
+                        f"(round it in the spec, e.g. ceil(...))", file=spec.file, line=repeat.line, column=repeat.column)
+    return int(n)
+
+
 def propagate(spec, values: dict) -> list[dict]:
     """One dict per layer, in spec order: name, shape, params, params_non_trainable, macs,
     floats_out, floats_in (all ints). Raises SpecError for anything that does not fit."""
     values = {name: Fraction(v) for name, v in values.items()}
     shapes = {NETWORK_INPUT: _input_shape(spec, values)}
+    layers = [leaf.layer for leaf in flatten(spec.tree, lambda repeat: _count(repeat, values, spec)).leaves()]
     volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
     rows = []
-    for layer in spec.layers:
+    for layer in layers:
         where = f"{layer.index} '{layer.name}' ({layer.type})"
         try:
             rule = RULES.get(layer.type)

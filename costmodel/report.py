@@ -69,7 +69,9 @@ def value_text(value: Fraction) -> str:
 
 def values_header(evaluation: Evaluation) -> str:
     values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
-    return f"{evaluation.network.spec.name}" + (f" ({values})" if values else "")
+    preset = getattr(evaluation, "preset", None)
+    name = evaluation.network.spec.name + (f", preset {preset}" if preset else "")
+    return name + (f" ({values})" if values else "")
 
 
 def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool, count=None) -> list:
@@ -87,8 +89,99 @@ def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool, count=None
 
 
 def layer_formulas(evaluation: Evaluation) -> list[dict]:
-    return [{"params": str(layer.params), "macs": str(layer.macs),
-             "output_shape": [str(v) for v in layer.shape]} for layer in evaluation.network.layers]
+    """Each row's closed forms (the iterations of a repeat share their template's)."""
+    net, shown = evaluation.network, {}
+    result = []
+    for leaf in evaluation.unrolled.leaves():
+        layer = net.cost_of(leaf)
+        key = (id(layer.params), id(layer.macs), id(layer.shape))
+        if key not in shown:
+            shown[key] = {"params": str(layer.params), "macs": str(layer.macs),
+                          "output_shape": [str(v) for v in layer.shape]}
+        result.append(shown[key])
+    return result
+
+
+# --- the hierarchy: blocks, repeats and stages with subtotals ------------------------------------
+
+TREE_METRICS = ("params", "params_non_trainable", "macs", "floats_out")
+
+
+def tree(evaluation: Evaluation) -> dict:
+    """The network as written, unrolled at these values: nested nodes {name, kind, type, count,
+    params, params_non_trainable, macs, floats_out, children}; a node's numbers are the sums of its
+    children's, and the root's are the totals."""
+    rows = evaluation.rows
+
+    def node(inst) -> dict:
+        if inst.layer is not None:
+            row = rows[inst.layer.index - 1]
+            return {"name": row.name, "kind": "layer", "type": row.type, "count": 1,
+                    **{m: getattr(row, m) for m in TREE_METRICS}, "output_shape": list(row.shape), "children": []}
+        children = [node(c) for c in inst.children]
+        template = inst.template
+        what = {"block": lambda: template.block, "stage": lambda: "stage",
+                "repeat": lambda: getattr(template.rest, "block", getattr(template.rest, "type", "")),
+                "network": lambda: "network"}[inst.kind]()
+        return {"name": inst.name or evaluation.network.spec.name, "kind": inst.kind, "type": what,
+                "count": inst.count, **{m: sum(c[m] for c in children) for m in TREE_METRICS},
+                "output_shape": children[-1]["output_shape"], "children": children}
+
+    return node(evaluation.unrolled)
+
+
+def tree_rows(evaluation: Evaluation, depth: int, collapse_repeats: bool = False) -> list[dict]:
+    """The nodes a `--depth` report shows, in order, each with its `level` (1 = top level): a node at
+    level `depth` with children is one row with its subtotals; a shallower one is a row followed by
+    its children. A repeat is collapsed (its first iteration, then the second marked x(n-1), which
+    stands for every later one) when its count depends on symbols or `collapse_repeats` is set."""
+    shown = []
+
+    def visit(children, level, times=None):
+        for i, child in enumerate(children):
+            last = i == len(children) - 1
+            shown.append({**child, "level": level, "times": times if last else None, "last": last})
+            if child["children"] and level < depth:
+                kids, kid_times = child["children"], None
+                if child["kind"] == "repeat" and child["count"] > 2 and (collapse_repeats or _symbolic(child)):
+                    kids, kid_times = kids[:2], child["count"] - 1
+                visit(kids, level + 1, kid_times)
+
+    _symbolic.names = _symbolic_repeat_names(evaluation)
+    if depth > 0:
+        visit(tree(evaluation)["children"], 1)
+    return shown
+
+
+def _symbolic_repeat_names(evaluation: Evaluation) -> set:
+    from .spec import Repeat
+    names = set()
+
+    def walk(inst):
+        if inst.kind == "repeat" and isinstance(inst.template, Repeat) and inst.template.symbolic:
+            names.add(inst.name)
+        for child in inst.children:
+            walk(child)
+
+    walk(evaluation.unrolled)
+    return names
+
+
+def _symbolic(node: dict) -> bool:
+    return node["name"] in _symbolic.names
+
+
+def _tree_cells(node: dict, thousands: bool) -> list:
+    number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
+    kind = node["type"] if node["kind"] == "layer" else \
+        f"{node['kind']} {node['type']} x{node['count']}" if node["kind"] == "repeat" else f"{node['kind']} {node['type']}"
+    times = f" (x{node['times']})" if node.get("times") else ""
+    indent = "" if node["level"] == 1 else "│ " * (node["level"] - 2) + ("└─" if node["last"] else "├─")
+    return [indent + node["name"] + times, kind, shape_text(node["output_shape"]),
+            number(node["params"]), number(node["macs"]), number(node["floats_out"])]
+
+
+TREE_HEADERS = ["layer", "kind", "output HxWxC", "params", "MACs", "floats out"]
 
 
 def total_formulas(evaluation: Evaluation) -> dict:
@@ -98,12 +191,19 @@ def total_formulas(evaluation: Evaluation) -> dict:
 
 
 def render(evaluation: Evaluation, fmt: str = "table", *, symbolic: bool = False,
-           threshold: float = DEFAULT_THRESHOLD, convention: str = conventions.DEFAULT) -> str:
+           threshold: float = DEFAULT_THRESHOLD, convention: str = conventions.DEFAULT, depth: int | None = None,
+           collapse_repeats: bool = False) -> str:
     """`convention` (conventions.py) sets the header and, unless it is the default `macs`, replaces
-    the MACs and params columns and totals by that profile's counts."""
+    the MACs and params columns and totals by that profile's counts. `depth` (torchinfo's: 0 totals
+    only, 1 the top-level layers, blocks, repeats and stages, ...) shows the hierarchy with subtotals."""
     profile = conventions.get(convention)
     if symbolic and profile.name != conventions.DEFAULT:
         raise SpecError("--symbolic shows the macs convention's closed forms; drop it or use --convention macs")
+    if depth is not None and fmt != "json":
+        if profile.name != conventions.DEFAULT or symbolic:
+            raise SpecError("--depth shows the macs convention's numbers without formulas; drop --convention or "
+                            "--symbolic", file="--depth")
+        return render_tree(evaluation, fmt, depth=depth, collapse_repeats=collapse_repeats, threshold=threshold)
     if fmt == "json":
         return render_json(evaluation, symbolic=symbolic, threshold=threshold, convention=profile.name)
     if fmt == "csv":
@@ -152,6 +252,32 @@ def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: 
         for metric, forms in total_formulas(evaluation).items():
             lines.append(f"{comment}  {metric} exact  = {forms['exact']}")
             lines.append(f"{comment}  {metric} smooth = {forms['smooth']}")
+    return "\n".join(lines) + "\n"
+
+
+def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeats: bool, threshold: float) -> str:
+    """The report at a depth: block, repeat and stage rows carry their subtotals; names are indented."""
+    nodes = tree_rows(evaluation, depth, collapse_repeats)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["level", "name", "kind", "type", "count", "times", "height", "width", "channels",
+                         *TREE_METRICS])
+        for n in nodes:
+            writer.writerow([n["level"], n["name"], n["kind"], n["type"], n["count"], n["times"] or "",
+                             *n["output_shape"], *(n[m] for m in TREE_METRICS)])
+        return out.getvalue()
+    t = evaluation.totals
+    rows = [_tree_cells(n, thousands=True) for n in nodes]
+    rows.append(["total", "", "", f"{t.params:,}", f"{t.macs:,}", f"{t.floats_out:,}"])
+    comment = "%" if fmt == "latex" else ""
+    table = tabulate(rows, headers=TREE_HEADERS, tablefmt=_TABLEFMT[fmt],
+                     colalign=["left", "left", "left", "right", "right", "right"], disable_numparse=True)
+    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
+             f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
+             + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
+             "", table, ""]
+    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)[:3]]
     return "\n".join(lines) + "\n"
 
 
@@ -222,7 +348,10 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
         "breakdown": [{**g, "macs_percent": round(float(g["macs_percent"]), 4),
                        "params_percent": round(float(g["params_percent"]), 4)} for g in evaluation.breakdown()],
         "compression_threshold": threshold,
+        "tree": tree(evaluation),
     }
+    if evaluation.preset is not None:
+        doc["preset"] = evaluation.preset
     if counts is not None:
         doc["convention_totals"] = conventions.totals(evaluation, convention)
     return doc
@@ -237,5 +366,6 @@ def _json_number(value: Fraction):
 
 def render_json(evaluation: Evaluation, *, symbolic: bool, threshold: float,
                 convention: str = conventions.DEFAULT) -> str:
+    """The whole document; the hierarchy is its `tree` (a `--depth` does not cut it)."""
     return json.dumps(to_dict(evaluation, symbolic=symbolic, threshold=threshold, convention=convention),
                       indent=2) + "\n"

@@ -59,7 +59,10 @@ def _common() -> dict:
         "name": {"type": "string", "pattern": NAME_PATTERN,
                  "description": "layer name (default: type and a counter, e.g. conv1); 'input' is reserved"},
         "input": {"type": "string", "description": "the one earlier layer (or 'input') this layer reads"},
-        "repeat": {**_REF("expression"), "description": "chain this many copies (a constant)"},
+        "repeat": {**_REF("expression"), "description": "chain this many copies: a whole number, or an integer "
+                   "expression over symbols (depth scaling)"},
+        "first": {"type": "object", "additionalProperties": True,
+                  "description": "arguments that differ in the first iteration of a repeat (e.g. {stride: 2})"},
         "rounding": _REF("rounding"),
         "stage": {"type": ["string", "number"], "description": "a label carried into the JSON output"},
     }
@@ -143,6 +146,11 @@ def schema() -> dict:
                                  "required": ["height", "width", "channels"], "additionalProperties": False}]},
             "symbols": {"type": "object", "additionalProperties": _REF("symbol"),
                         "description": "the knobs: name -> default, or {default, description, integer}"},
+            "presets": {"type": "object", "description": "named symbol values: name -> {description, values}",
+                        "additionalProperties": {
+                            "type": "object", "additionalProperties": False,
+                            "properties": {"description": {"type": ["string", "number"]},
+                                           "values": {"type": "object", "additionalProperties": _REF("expression")}}}},
             "rounding": _REF("rounding"),
             "defaults": {"type": "object", "properties": defaults, "additionalProperties": False,
                          "description": "default arguments per layer type"},

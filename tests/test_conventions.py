@@ -175,7 +175,7 @@ def model_for(key, device):
     from costmodel.torch_model import build_model, example_input, materialize
     kind, value = key
     evaluation = small_config(value) if kind == "path" else evaluate(json.loads(value))
-    spec = evaluation.network.spec
+    spec = evaluation.spec  # repeat counts fixed at these values
     model = build_model(spec, evaluation.values)
     if device == "cpu":
         model = materialize(model)

@@ -96,7 +96,7 @@ def test_rounding_is_global_with_override():
     ("layers:\n  - {type: relu, name: a}\n  - {type: relu, name: a}\n", 7, "two layers are named 'a'"),
     ("layers:\n  - {type: add, inputs: [input]}\n", 6, "needs 'inputs' naming two or more"),
     ("layers:\n  - {type: conv, filters: 4, kernel: 3, bias: 1}\n", 6, "bias must be true or false"),
-    ("layers:\n  - {type: relu, repeat: alpha}\n", 6, "repeat must be a constant"),
+    ("layers:\n  - {type: relu, repeat: 2.5}\n", 6, "repeat must be an integer from 1"),
     ("layers:\n  - {type: relu, repeat: 0}\n", 6, "repeat must be an integer from 1"),
     ("layers:\n  - {block: nope}\n", 6, "unknown block 'nope'"),
     ("layers:\n  - {type: conv, filters: 4, kernel: 3, padding: sideways}\n", 6, "padding must be"),

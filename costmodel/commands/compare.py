@@ -8,7 +8,7 @@ import io
 import json
 import sys
 
-from ..cli import assignment, output_file
+from ..cli import add_values, assignment, chosen_values, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "markdown", "csv", "json")
@@ -19,8 +19,7 @@ def add_parser(sub):
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--grid", metavar="NAME=V1,V2,...", type=assignment, action="append", default=[],
                    help="values of one symbol (repeatable; every combination is a row)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
-                   help="fixed symbol value (repeatable); others keep their defaults")
+    add_values(p, help="fixed symbol value (repeatable); others keep their defaults")
     p.add_argument("--baseline", metavar="NAME=V,NAME=V", default=None,
                    help="the configuration factors are taken against (default: the first row)")
     p.add_argument("--format", choices=FORMATS, default="table")
@@ -54,9 +53,9 @@ def run(args) -> int:
     grid = {name: explore.parse_list(text, f"--grid {name}") for name, text in args.grid}
     if len(grid) != len(args.grid):
         raise SpecError("--grid: a symbol is given twice")
-    fixed = dict(args.values)
-    if set(fixed) & set(grid):
-        raise SpecError(f"--set and --grid both give {', '.join(sorted(set(fixed) & set(grid)))}")
+    if set(dict(args.values)) & set(grid):
+        raise SpecError(f"--set and --grid both give {', '.join(sorted(set(dict(args.values)) & set(grid)))}")
+    fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n not in grid}  # the grid wins over a preset
     convention = None if args.convention == "macs" else args.convention
     rows = explore.compare(net, grid, fixed=fixed, baseline=parse_baseline(args.baseline), convention=convention)
     shown = list(grid) or list(net.spec.symbols)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import assignment, positive, output_file
+from ..cli import add_values, positive, output_file
 
 
 def add_parser(sub):
@@ -12,8 +12,7 @@ def add_parser(sub):
 
     p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side")
     p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML), one column pair each")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="symbol value (repeatable), for every spec that declares NAME")
+    add_values(p, help="symbol value (repeatable), for every spec that declares NAME")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
@@ -32,7 +31,10 @@ def run(args) -> int:
     for name in values:
         if not any(name in spec.symbols for spec in specs):
             raise SpecError(f"unknown symbol {name!r}: no spec declares it", file="--set")
-    evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols}) for spec in specs]
+    if args.preset is not None and not any(args.preset in spec.presets for spec in specs):
+        raise SpecError(f"unknown preset {args.preset!r}: no spec declares it", file="--preset")
+    evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols},
+                           preset=args.preset if args.preset in spec.presets else None) for spec in specs]
     sys.stdout.write(render(build(evaluations, args.threshold), args.format))
     if args.plot:
         from .. import plot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import assignment
+from ..cli import add_values
 
 
 def add_parser(sub):
@@ -14,8 +14,7 @@ def add_parser(sub):
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--convention", choices=NAMES, default="macs", help="first convention (default %(default)s)")
     p.add_argument("--vs", choices=NAMES, required=True, help="second convention")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="symbol value (repeatable); others keep their defaults")
+    add_values(p, help="symbol value (repeatable); others keep their defaults")
     return p
 
 
@@ -25,7 +24,7 @@ def run(args) -> int:
     from .. import analyze, conventions
     from ..report import values_header
 
-    evaluation = analyze(args.spec, dict(args.values))
+    evaluation = analyze(args.spec, dict(args.values), preset=args.preset)
     a, b = conventions.get(args.convention), conventions.get(args.vs)
     groups_a, groups_b = conventions.by_type(evaluation, a), conventions.by_type(evaluation, b)
     rows = []

@@ -9,7 +9,7 @@ import json
 import sys
 from fractions import Fraction
 
-from ..cli import assignment
+from ..cli import add_values, chosen_values
 
 FORMATS = ("table", "markdown", "csv", "json")
 _TABLEFMT = {"table": "simple", "markdown": "github"}
@@ -30,8 +30,7 @@ def _fractions(text: str) -> list[Fraction]:
 def add_parser(sub):
     p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits")
     p.add_argument("spec", help="network spec (YAML)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="symbol value (repeatable); others keep their defaults")
+    add_values(p, help="symbol value (repeatable); others keep their defaults")
     add_metric_options(p)
     p.add_argument("--format", choices=FORMATS, default="table")
     return p
@@ -66,9 +65,10 @@ def compute(network, args) -> dict:
     if args.fractions is not None and not exits:
         raise SpecError("--fractions needs --exits", file="--fractions")
     device = load_device(args.device) if args.device else None
-    result = evaluate(network, dict(args.values), dtype=args.dtype or "fp32", device=device, exits=exits,
+    result = evaluate(network, chosen_values(args, network.spec), dtype=args.dtype or "fp32", device=device, exits=exits,
                       fractions=args.fractions)
     result["spec"] = network.spec.name
+    result["per_configuration"] = network.spec.symbolic_repeats  # no closed form of RF and peak over a count
     result["device"] = device.name if device else None
     return result
 
@@ -139,7 +139,9 @@ def render_text(result, fmt) -> str:
     values = ", ".join(f"{n}={value_text(v)}" for n, v in result["values"].items())
     lines = [result["spec"] + (f" ({values})" if values else ""),
              "memory access = floats read (inputs + weights + batch-norm statistics) + floats written (output); "
-             "RF and jump in input pixels; live floats = activations held while the layer runs", "",
+             "RF and jump in input pixels; live floats = activations held while the layer runs"
+             + ("; repeat counts depend on symbols, so these metrics are computed per configuration (no closed form)"
+                if result.get("per_configuration") else ""), "",
              tabulate(rows, headers=[h for h, _, _ in cols], tablefmt=_TABLEFMT[fmt],
                       colalign=[a for _, a, _ in cols], disable_numparse=True), "",
              f"memory access: {t['memory_access']:,} floats",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import assignment, fraction
+from ..cli import add_values, chosen_values, fraction
 from ..errors import SpecError
 
 
@@ -18,8 +18,7 @@ def add_parser(sub):
     p.add_argument("--dk", type=int, default=3, help="kernel size D_K (default 3)")
     p.add_argument("--df", type=int, default=32, help="feature map size D_F (default 32)")
     p.add_argument("--spec", help="instead, ratio of a whole spec's totals against alpha = delta = 1")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="other symbol values for --spec")
+    add_values(p, help="other symbol values for --spec")
     p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     return p
 
@@ -33,7 +32,7 @@ def run(args) -> int:
     if args.spec:
         from .. import load_network
         network = load_network(args.spec)
-        ratios = ratio.network_ratio(network, args.alpha, args.delta, dict(args.values))
+        ratios = ratio.network_ratio(network, args.alpha, args.delta, chosen_values(args, network.spec))
         title = f"{network.spec.name}: totals at alpha={value_text(args.alpha)}, delta={value_text(args.delta)} " \
                 f"against alpha=1, delta=1"
     else:

@@ -6,7 +6,7 @@ import sys
 
 from ..errors import SpecError
 
-from ..cli import assignment, positive
+from ..cli import add_values, positive
 from .metrics import add_metric_options, wanted
 
 
@@ -16,18 +16,30 @@ def add_parser(sub):
 
     p = sub.add_parser("report", help="per-layer table: shape, params, MACs, floats out")
     p.add_argument("spec", help="network spec (YAML)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="symbol value (repeatable); others keep their defaults")
+    add_values(p, help="symbol value (repeatable); others keep their defaults")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--symbolic", action="store_true", help="add per-layer formulas and closed-form totals")
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
     p.add_argument("--convention", choices=NAMES, default=DEFAULT,
                    help="counting convention of the MACs and params columns (default %(default)s)")
+    p.add_argument("--depth", type=_depth, default=None, metavar="N",
+                   help="show blocks, repeats and stages to depth N with subtotals (0: totals only; default: "
+                        "every layer, flat)")
+    p.add_argument("--collapse-repeats", action="store_true",
+                   help="with --depth: show a repeat's first iteration and one for all the rest (xN); always so "
+                        "when its count depends on symbols")
     p.add_argument("--metrics", action="store_true",
                    help="add memory access, receptive field, peak memory and storage (as `costmodel metrics`)")
     add_metric_options(p)
     return p
+
+
+def _depth(text: str) -> int:
+    import argparse
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a depth 0, 1, 2, ..., got {text!r}")
+    return int(text)
 
 
 def run(args) -> int:
@@ -37,10 +49,10 @@ def run(args) -> int:
     from ..report import render, to_dict
     from . import metrics
 
-    evaluation = analyze(args.spec, dict(args.values))
+    evaluation = analyze(args.spec, dict(args.values), preset=args.preset)
     if not (args.metrics or wanted(args)):
         sys.stdout.write(render(evaluation, args.format, symbolic=args.symbolic, threshold=args.threshold,
-                                convention=args.convention))
+                                convention=args.convention, depth=args.depth, collapse_repeats=args.collapse_repeats))
         return 0
     extra = metrics.compute(evaluation.network, args)
     if args.format == "json":

@@ -7,7 +7,8 @@ import json
 import sys
 from fractions import Fraction
 
-from ..cli import assignment
+from ..cli import add_values, chosen_values
+from ..errors import SpecError
 
 BUDGETS = ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out")
 
@@ -30,8 +31,7 @@ def add_parser(sub):
     for metric in BUDGETS:
         p.add_argument(f"--max-{metric.replace('_', '-')}", dest=metric, type=budget, metavar="N",
                        help=f"budget: {metric} at most N")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
-                   help="other symbol values (repeatable); others keep their defaults")
+    add_values(p, help="other symbol values (repeatable); others keep their defaults")
     p.add_argument("--format", choices=("table", "json"), default="table")
     return p
 
@@ -41,7 +41,10 @@ def run(args) -> int:
 
     net = load_network(args.spec)
     budgets = {m: getattr(args, m) for m in BUDGETS if getattr(args, m) is not None}
-    result = explore.solve(net, args.symbol, budgets, fixed=dict(args.values))
+    if args.symbol in dict(args.values):
+        raise SpecError(f"--set gives {args.symbol}, the symbol to solve for", file="--set")
+    fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n != args.symbol}  # a preset's value is solved for
+    result = explore.solve(net, args.symbol, budgets, fixed=fixed)
     sys.stdout.write(render(net, result, args.format))
     return 0
 

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from ..cli import assignment, output_file
+from ..cli import add_values, assignment, chosen_values, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "csv", "json")
@@ -24,8 +24,7 @@ def add_parser(sub):
                    default=[], help="values START, START+STEP, ... up to STOP included (repeatable)")
     p.add_argument("--grid", metavar="NAME=V1,V2,...", type=assignment, action="append", default=[],
                    help="listed values of one symbol (repeatable)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
-                   help="fixed symbol value (repeatable); others keep their defaults")
+    add_values(p, help="fixed symbol value (repeatable); others keep their defaults")
     p.add_argument("--pareto", metavar="M1,M2", help="mark the Pareto front of two metrics, both minimised "
                    "(macs, flops, params, params_with_statistics, floats_out, peak_floats_out ...)")
     p.add_argument("--out", metavar="FILE.csv|.json", type=output_file(".csv", ".json"), help="write every row to a file (format from the extension)")
@@ -47,9 +46,9 @@ def run(args) -> int:
         axes[name] = explore.parse_list(text, f"--grid {name}")
     if len(axes) != len(args.ranges) + len(args.grid):
         raise SpecError("--range: a symbol is given twice")
-    fixed = dict(args.values)
-    if set(fixed) & set(axes):
-        raise SpecError(f"--set and --range/--grid both give {', '.join(sorted(set(fixed) & set(axes)))}")
+    if set(dict(args.values)) & set(axes):
+        raise SpecError(f"--set and --range/--grid both give {', '.join(sorted(set(dict(args.values)) & set(axes)))}")
+    fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n not in axes}  # the axes win over a preset
     pareto = tuple(m.strip() for m in args.pareto.split(",")) if args.pareto else None
     if args.plot and not pareto:
         pareto = ("macs", "params")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import assignment
+from ..cli import add_values, chosen_values
 
 
 def add_parser(sub):
@@ -12,16 +12,17 @@ def add_parser(sub):
 
     p = sub.add_parser("verify", help="check shapes, params and MACs against PyTorch (pip install 'costmodel[torch]')")
     p.add_argument("spec", help="network spec (YAML)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append",
-                   default=[], help="symbol value (repeatable); others keep their defaults")
+    add_values(p, help="symbol value (repeatable); others keep their defaults")
     p.add_argument("--convention", choices=VERIFIABLE, default=DEFAULT,
                    help="count MACs as this profile; fvcore/ptflops/thop also run that tool (default %(default)s)")
     return p
 
 
 def run(args) -> int:
+    from .. import load
     from ..crosscheck import render, verify
 
-    result = verify(args.spec, dict(args.values), convention=args.convention)
+    spec = load(args.spec)
+    result = verify(spec, chosen_values(args, spec), convention=args.convention)
     sys.stdout.write(render(result))
     return 0 if result.ok else 1

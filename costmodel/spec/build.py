@@ -1,17 +1,17 @@
-"""YAML spec -> NetworkSpec: a flat, validated list of layers forming a DAG.
+"""Spec data -> NetworkSpec: validated names, blocks, repeats, presets and expressions.
 
-The loader reads YAML with PyYAML's safe loader, keeping the line and column of every mapping
-entry, refuses duplicate keys, checks every key against the layer registry, expands ``repeat``
-and block calls, resolves ``input``/``inputs`` names, and parses every numeric field with the
-restricted expression parser. What it produces holds expressions, not numbers: the symbolic
-analysis and the reference propagator each evaluate them their own way.
+`from_dict` checks every key against the layer registry, resolves ``input``/``inputs`` names,
+parses every numeric field with the restricted expression parser (expr.py), and builds the tree the
+author wrote (model.py): layers, block calls, repeats (kept as their first and template iteration,
+never expanded) and stages. What it produces holds expressions, not numbers: the symbolic analysis
+and the reference propagator each evaluate them their own way.
 
 A spec is user input, often someone else's: nothing in it runs, and everything it can make the
-tool do is bounded (file size, YAML nesting and aliases, layers after expansion, block depth,
-expression size after block arguments are substituted, symbol values). Independent problems
-(each unknown key, each bad argument, each bad symbol...) are all collected and raised together as
-one SpecError, one line each; a problem that makes the rest meaningless (unreadable YAML, a spec
-that is not a mapping, a limit exceeded) stops at once.
+tool do is bounded (layers after expansion, repeat counts, block depth, expression size after block
+arguments are substituted, symbol values). Independent problems (each unknown key, each bad
+argument, each bad symbol...) are all collected and raised together as one SpecError, one line
+each; a problem that makes the rest meaningless (a spec that is not a mapping, a limit exceeded)
+stops at once.
 
 A spec, in short (README has the full format)::
 
@@ -19,6 +19,9 @@ A spec, in short (README has the full format)::
     input: [32, 32, 3]                  # H, W, C
     symbols:
       alpha: {default: 1, description: width multiplier}
+      depth: {default: 2, integer: true}
+    presets:
+      small: {description: "a thin, shallow one", values: {alpha: 0.5, depth: 1}}
     rounding: floor                      # floor | ceil | nearest | multiple_of_8 | none
     defaults: {conv: {bias: false}}      # per-type default arguments
     blocks:
@@ -29,8 +32,7 @@ A spec, in short (README has the full format)::
           - {type: pointwise, filters: filters}
     layers:
       - {type: conv, filters: 32*alpha, kernel: 3, stride: 2}
-      - {block: unit, filters: 64*alpha, repeat: 2}
-      - {type: add, inputs: [conv1, unit2]}
+      - {block: unit, name: deep, filters: 64*alpha, repeat: depth, first: {stride: 2}}
 """
 
 from __future__ import annotations
@@ -41,256 +43,32 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import yaml
+from .. import expr as ex
+from ..errors import SpecError
+from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, lookup
+from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Preset, Repeat,
+                    Stage, SymbolSpec, _renamer, leaves_written, rename)
+from .source import Map, Seq
 
-from . import expr as ex
-from .errors import SpecError
-from .ops import ALIASES, REGISTRY, REQUIRED, Kind, lookup
-
-MAX_FILE_BYTES = 1_000_000
-MAX_YAML_DEPTH = 64  # nested mappings and lists
-MAX_LAYERS = 10_000  # after expanding blocks and repeats (ResNet-1001 has about 3,000)
-MAX_REPEAT = 1_000
 MAX_BLOCK_DEPTH = 20
 MAX_SYMBOLS = 8  # shipped specs use at most 3; more symbols, more distinct terms in the totals
+MAX_PRESETS = 200
 STRUCTURAL_LIMITS = (1, 2)  # degree and terms of a kernel, stride, padding, groups... (`2*k + 1`: 1, 2)
 MAX_SYMBOL_VALUE = 10**6  # a symbol's value (default or --set) is in (0, MAX_SYMBOL_VALUE]
 MAX_SYMBOL_DENOMINATOR = 10**9
 MAX_ERRORS = 200  # collection stops here (SpecError prints the first errors.MAX_REPORTED)
-NETWORK_INPUT = "input"
 ROUNDING_RULES = ("floor", "ceil", "nearest", "none")  # and multiple_of_N
 RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS}
 
-TOP_KEYS = {"name", "description", "input", "symbols", "rounding", "defaults", "blocks", "layers", "exits"}
-LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "rounding", "stage"}
-CALL_KEYS = {"block", "name", "input", "repeat", "rounding", "stage"}
+TOP_KEYS = {"name", "description", "input", "symbols", "presets", "rounding", "defaults", "blocks", "layers", "exits"}
+LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "first", "rounding", "stage"}
+CALL_KEYS = {"block", "name", "input", "repeat", "first", "rounding", "stage"}
 BLOCK_KEYS = {"args", "layers", "output", "description"}
 SYMBOL_KEYS = {"default", "description", "integer"}
-
-
-# --- YAML with positions -----------------------------------------------------------------
-
-class Map(dict):
-    """A YAML mapping that remembers where it and each of its values start (1-based)."""
-
-    line: int | None = None
-    column: int | None = None
-    marks: dict = {}  # key -> (line, column) of its value; replaced per instance by the loader
-    key_marks: dict = {}  # key -> (line, column) of the key itself
-
-    def where(self, key=None, of_key: bool = False) -> tuple[int | None, int | None]:
-        if key is None:
-            return self.line, self.column
-        return (self.key_marks if of_key else self.marks).get(key, (self.line, self.column))
-
-
-class Seq(list):
-    """A YAML sequence that remembers where it and each of its items start (1-based)."""
-
-    line: int | None = None
-    column: int | None = None
-    marks: list = []  # (line, column) of each item; replaced per instance by the loader
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loader that keeps positions, refuses duplicate keys and bounds alias expansion."""
-
-    MAX_ALIASES = 1000
-    MAX_EXPANDED_NODES = 1_000_000  # a "billion laughs" file expands past this and is refused
-
-    def compose_document(self):
-        node = super().compose_document()
-        sizes: dict[int, int] = {}
-
-        def expanded(n) -> int:  # nodes after alias expansion, each shared node sized once
-            if id(n) not in sizes:
-                sizes[id(n)] = 0  # a recursive alias counts as small; the graph walk stops here
-                children = n.value if isinstance(n, yaml.SequenceNode) else (
-                    [c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode) else [])
-                sizes[id(n)] = min(self.MAX_EXPANDED_NODES + 1, 1 + sum(expanded(c) for c in children))
-            return sizes[id(n)]
-
-        if node is not None and expanded(node) > self.MAX_EXPANDED_NODES:
-            raise SpecError(f"YAML aliases expand to more than {self.MAX_EXPANDED_NODES} nodes", line=1, column=1)
-        return node
-
-    def __init__(self, stream):
-        super().__init__(stream)
-        self.alias_count = 0
-        self.depth = 0
-
-    def compose_node(self, parent, index):
-        mark = self.peek_event().start_mark
-        if self.check_event(yaml.AliasEvent):
-            self.alias_count += 1
-            if self.alias_count > self.MAX_ALIASES:
-                raise SpecError(f"more than {self.MAX_ALIASES} YAML aliases", line=mark.line + 1, column=mark.column + 1)
-        self.depth += 1
-        try:
-            if self.depth > MAX_YAML_DEPTH:
-                raise SpecError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", line=mark.line + 1,
-                                column=mark.column + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-    def construct_object(self, node, deep=False):
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as e:  # an int too long to convert, a 13th month...
-            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
-            shown = value if len(value) <= 40 else value[:37] + "..."
-            raise SpecError(f"cannot read the YAML value {shown!r} ({str(e).split(';')[0].split(':')[0]})",
-                            line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
-
-
-def _construct_map(loader, node):
-    own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}  # written here, not merged
-    loader.flatten_mapping(node)  # merged (`<<: *anchor`) pairs first, then the mapping's own
-    result = Map()
-    result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
-    result.marks, result.key_marks = {}, {}
-    written = set()
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
-            raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
-        if id(key_node) in own:
-            if key in written:
-                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
-            written.add(key)  # a key written here overrides a merged one, as YAML's merge key says
-        elif key in result:
-            continue  # of two merged mappings the first given wins
-        result[key] = loader.construct_object(value_node, deep=True)
-        quoted = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("'", '"')
-        result.marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
-        result.key_marks[key] = where
-    return result
-
-
-def _construct_seq(loader, node):
-    result = Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
-    result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
-    return result
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
-def _read_yaml(text: str, file: str):
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
-    except SpecError as e:
-        raise e.located(file=file, line=1, column=1)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(str(e.problem or e.context).split())  # one line
-        raise SpecError(f"malformed YAML: {problem}", file=file, line=line, column=column) from None
-    except yaml.YAMLError as e:
-        raise SpecError(f"malformed YAML: {' '.join(str(e).split())}", file=file, line=1, column=1) from None
-    except RecursionError:
-        raise SpecError("YAML nested too deeply", file=file, line=1, column=1) from None
-
-
-# --- the validated result ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SymbolSpec:
-    name: str
-    default: Fraction
-    description: str
-    integer: bool
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One layer after expansion. `args` are normalised (see normalize_arg): expressions as
-    expr nodes with block arguments substituted, pairs as tuples, padding as a mode or 4 nodes."""
-
-    index: int
-    name: str
-    type: str
-    args: dict
-    inputs: tuple
-    rounding: str
-    line: int | None = None
-    column: int | None = None
-    stage: str | None = None
-    written: frozenset = frozenset()  # args the spec gave (in the layer or `defaults:`), not registry defaults
-
-    def __post_init__(self):
-        if self.index < 1 or not self.inputs:
-            raise ValueError(f"layer {self.name!r}: index must be >= 1 and inputs non-empty")
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    name: str
-    description: str
-    input: tuple  # (H, W, C) expression nodes
-    symbols: dict  # name -> SymbolSpec, in declaration order
-    layers: tuple
-    file: str = "<spec>"
-    input_line: int | None = None
-    input_column: int | None = None
-    exits: tuple = ()  # full names of the exit (classifier head) layers of a multi-exit network
-
-    def defaults(self) -> dict[str, Fraction]:
-        return {name: s.default for name, s in self.symbols.items()}
-
-    def layer(self, name: str) -> LayerSpec:
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise KeyError(name)
+PRESET_KEYS = {"description", "values"}
 
 
 # --- loading -------------------------------------------------------------------------------
-
-def load(path) -> NetworkSpec:
-    """Read and validate a spec file."""
-    return from_dict(read_yaml(path), file=str(path))
-
-
-def loads(text: str, file: str = "<spec>") -> NetworkSpec:
-    """Validate a spec given as YAML text."""
-    return from_dict(_parse_text(text, file), file=file)
-
-
-def read_yaml(path):
-    """A spec file's YAML data (positions kept), with the file-level limits checked."""
-    file = str(path)
-    try:
-        if Path(path).exists() and not Path(path).is_file():
-            raise SpecError("cannot read spec: not a regular file", file=file)
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file
-    except OSError as e:
-        raise SpecError(f"cannot read spec: {e.strerror or e}", file=file) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SpecError(f"spec is larger than {MAX_FILE_BYTES} bytes", file=file, line=1, column=1)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise SpecError(f"spec is not UTF-8 text (byte {e.start})", file=file, line=line, column=column) from None
-    return _parse_text(text, file)
-
-
-def _parse_text(text: str, file: str):
-    if len(text) > MAX_FILE_BYTES:
-        raise SpecError(f"spec is larger than {MAX_FILE_BYTES} characters", file=file, line=1, column=1)
-    if "\x00" in text:
-        nul = text.index("\x00")
-        raise SpecError("spec contains a NUL character (binary data?)", file=file,
-                        line=text.count("\n", 0, nul) + 1, column=nul - (text.rfind("\n", 0, nul) + 1) + 1)
-    return _read_yaml(text, file)
-
 
 def from_dict(data, file: str = "<spec>") -> NetworkSpec:
     """Validate a spec given as Python data (the same structure as the YAML). Raises one
@@ -321,10 +99,26 @@ class _Scope:
     prefix: str
     bindings: dict  # block argument -> expression node
     counters: dict = field(default_factory=dict)
+    written: set = field(default_factory=set)  # names the sequence's entries give: automatic names avoid them
+
+    def _free(self, local: str) -> bool:
+        return local not in self.names and local not in self.written
 
     def auto_name(self, base: str) -> str:
-        self.counters[base] = self.counters.get(base, 0) + 1
-        return f"{base}{self.counters[base]}"
+        """`base` followed by the next number whose name is not in use (`conv1`, `conv2`...)."""
+        n = self.counters.get(base, 0) + 1
+        while not self._free(f"{base}{n}"):
+            n += 1
+        self.counters[base] = n
+        return f"{base}{n}"
+
+    def reserve_names(self, base: str, count: int) -> int:
+        """`count` consecutive automatic names for the copies of a repeat; returns the first number."""
+        start = self.counters.get(base, 0) + 1
+        while not all(self._free(f"{base}{start + k}") for k in range(count)):
+            start += 1
+        self.counters[base] = start + count - 1
+        return start
 
 
 def _where(m, key=None, of_key=False):
@@ -344,7 +138,7 @@ class _Builder:
 
     def __init__(self, file: str):
         self.file = file
-        self.layers: list[LayerSpec] = []
+        self.hidden: dict[str, str] = {}  # names inside a symbolic repeat's template -> the repeat's name
         self.count = 0  # layers attempted, failed ones included: the index in messages
         self.full_names: set[str] = set()
         self.symbols: dict[str, SymbolSpec] = {}
@@ -440,6 +234,7 @@ class _Builder:
             if key in data and (not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool)):
                 self.record(self.fail(f"{key} must be text, got {_kind(data[key])}", data, key))
         self.attempt(self.read_symbols, data.get("symbols") or Map(), data)
+        presets = self.attempt(self.read_presets, data.get("presets") or Map(), data)
         self.rounding = self.attempt(self.rounding_rule, data.get("rounding", "none"), data, "rounding")
         if self.rounding is BAD:
             self.rounding = "none"
@@ -450,19 +245,19 @@ class _Builder:
         if self.blocks is BAD:
             self.blocks = {}
         shape = self.read_input(data["input"], data) if "input" in data else BAD
-        exits = ()
+        exits, tree = (), []
         if "layers" in data:
             top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings={})
-            self.attempt(self.sequence, data["layers"], data, "layers", top, self.rounding, None, depth=0)
+            self.attempt(self.sequence, data["layers"], data, "layers", top, self.rounding, None, 0, tree)
             if "exits" in data:
                 exits = self.attempt(self.read_exits, data, top)
-        if self.problems or shape is BAD or exits is BAD:
+        if self.problems or shape is BAD or exits is BAD or presets is BAD:
             return None
         name = data.get("name", Path(self.file).stem if self.file != "<spec>" else "network")
         line, column = _where(data, "input").get("line"), _where(data, "input").get("column")
         return NetworkSpec(name=str(name), description=str(data.get("description", "")), input=shape,
-                           symbols=dict(self.symbols), layers=tuple(self.layers), file=self.file,
-                           input_line=line, input_column=column, exits=exits)
+                           symbols=dict(self.symbols), tree=tuple(tree), file=self.file,
+                           input_line=line, input_column=column, exits=exits, presets=presets)
 
     def read_exits(self, data, scope: "_Scope") -> tuple:
         """`exits: [name, ...]`: the classifier heads of a multi-exit network, in order."""
@@ -471,6 +266,8 @@ class _Builder:
             raise self.fail("exits must be a non-empty list of layer names", data, "exits")
         resolved = []
         for name in names:
+            if name in self.hidden:
+                raise self.fail(self.hidden_message(name), data, "exits")
             full = scope.names.get(name, name if name in self.full_names else None)
             if full is None or full == NETWORK_INPUT:
                 raise self.fail(f"exits: no layer named {name!r}", data, "exits")
@@ -510,6 +307,49 @@ class _Builder:
         if integer and default.denominator != 1:
             raise self.fail(f"symbol {name!r} is an integer but its default is {default}", decl, "default")
         self.symbols[name] = SymbolSpec(name, default, str(description), integer)
+
+    def read_presets(self, presets, parent) -> dict:
+        """`presets: {NAME: {description: ..., values: {SYMBOL: VALUE}}}`: named symbol values."""
+        self.mapping(presets, "'presets'", parent, "presets")
+        if len(presets) > MAX_PRESETS:
+            raise self.fail(f"more than {MAX_PRESETS} presets", parent, "presets")
+        result = {}
+        for name, decl in presets.items():
+            preset = self.attempt(self.read_preset, presets, name, decl)
+            if preset is not BAD:
+                result[name] = preset
+        return result
+
+    def read_preset(self, presets, name, decl) -> Preset:
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", name):
+            raise self.fail_key(f"{_short(name)} cannot be a preset name (letters, digits, '_', '-' or '.')",
+                                presets, name)
+        self.mapping(decl, f"preset {name!r}", presets, name)
+        if not self.check_keys(decl, PRESET_KEYS, f"preset {name!r}"):
+            raise _Silent()
+        description = decl.get("description", "")
+        if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+            raise self.fail(f"preset {name!r}: 'description' must be text, got {_kind(description)}", decl,
+                            "description")
+        values = self.mapping(decl.get("values") or Map(), f"values of preset {name!r}", decl, "values")
+        parsed = {}
+        for symbol, value in values.items():
+            if symbol not in self.symbols:
+                if symbol not in self.bad_symbols:
+                    declared = ", ".join(self.symbols) or "none"
+                    self.record(self.fail_key(f"preset {name!r}: unknown symbol {_short(symbol)} (declared symbols: "
+                                              f"{declared})", values, symbol))
+                continue
+            number = self.attempt(parse_value, value, f"preset {name!r}: {symbol}", self.fail, values, symbol)
+            if number is BAD:
+                continue
+            if number <= 0:
+                self.record(self.fail(f"preset {name!r}: {symbol} must be positive, got {number}", values, symbol))
+            elif self.symbols[symbol].integer and number.denominator != 1:
+                self.record(self.fail(f"preset {name!r}: {symbol} is an integer symbol, got {number}", values, symbol))
+            else:
+                parsed[symbol] = number
+        return Preset(name, str(description), parsed)
 
     def rounding_rule(self, value, m, key) -> str:
         if isinstance(value, str) and (value in ROUNDING_RULES or re.fullmatch(r"multiple_of_[1-9][0-9]{0,3}", value)):
@@ -586,12 +426,16 @@ class _Builder:
 
     # -- layers
 
-    def sequence(self, entries, m, key, scope: _Scope, rounding: str, stage, depth: int):
+    def sequence(self, entries, m, key, scope: _Scope, rounding: str, stage, depth: int, into: list):
+        """Build a list of entries into `into`; consecutive entries with the same written `stage:`
+        become one Stage node. Returns the name of the last output."""
         if not isinstance(entries, list):
             raise self.fail(f"{key!r} must be a list of layers, got {_kind(entries)}", m, key)
         if not entries:
             raise self.fail(f"{key!r} is empty", m, key)
+        scope.written |= {e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)}
         previous = scope.names[NETWORK_INPUT]
+        group: list = []  # [label, nodes, entry] of the stage being collected
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 line, column = entries.marks[i] if isinstance(entries, Seq) else m.where(key) if isinstance(m, Map) \
@@ -599,12 +443,28 @@ class _Builder:
                 self.record(SpecError(f"each layer must be a mapping like {{type: conv, ...}} or {{block: NAME, ...}}, "
                                       f"got {_kind(entry)}", line=line, column=column))
                 continue
-            previous = self.entry(entry, scope, previous, rounding, stage, depth)
+            label = entry.get("stage")
+            label = str(label) if isinstance(label, (str, int, float)) and not isinstance(label, bool) else None
+            if group and group[0] != label:
+                self.close_stage(group, into)
+                group = []
+            if label is not None and not group:
+                group = [label, [], entry]
+            previous = self.entry(entry, scope, previous, rounding, stage, depth, group[1] if group else into)
+        if group:
+            self.close_stage(group, into)
         return previous
 
-    def entry(self, entry, scope: _Scope, previous: str, rounding: str, stage, depth: int) -> str:
-        """One layer or block call (each copy, when repeated); returns the name of its output,
-        reserved even when the entry is bad (its errors are recorded)."""
+    @staticmethod
+    def close_stage(group, into: list) -> None:
+        label, nodes, entry = group
+        if nodes:
+            line, column = entry.where() if isinstance(entry, Map) else (None, None)
+            into.append(Stage(label, tuple(nodes), line, column))
+
+    def entry(self, entry, scope: _Scope, previous: str, rounding: str, stage, depth: int, into: list) -> str:
+        """One layer or block call, or a repeat of one; returns the name of its output, reserved
+        even when the entry is bad (its errors are recorded)."""
         label = entry.get("name")
         if label is not None and (not isinstance(label, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", label)
                                   or label == NETWORK_INPUT):
@@ -618,7 +478,7 @@ class _Builder:
         elif not isinstance(what, str):
             key = "block" if is_call else "type"
             problem = self.fail(f"'{key}' must be a name, got {_kind(what)}", entry, key)
-        repeat = self.attempt(self.repeat_count, entry, scope)
+        count = self.attempt(self.repeat_count, entry, scope)
         if "rounding" in entry:
             rounding = self.attempt(self.rounding_rule, entry["rounding"], entry, "rounding")
         if "stage" in entry:
@@ -628,21 +488,100 @@ class _Builder:
                 self.record(self.fail(f"stage must be a label, got {_kind(entry['stage'])}", entry, "stage"))
         if "inputs" in entry and "input" in entry:
             self.record(self.fail("give either 'input' or 'inputs', not both", entry, "inputs"))
-        if repeat is not BAD and repeat > 1 and ("input" in entry or "inputs" in entry):
+        repeated = count is not BAD and count != 1
+        if repeated and ("input" in entry or "inputs" in entry):
             self.record(self.fail("a repeated layer chains its copies; it cannot also name its inputs", entry, "repeat"))
-        if problem is not None or repeat is BAD or rounding is BAD:
+        first = entry
+        if "first" in entry:
+            first = self.attempt(self.first_overrides, entry, is_call, what, repeated)
+        if problem is not None or count is BAD or rounding is BAD or first is BAD:
             if problem is not None:
                 self.record(problem)
             return self.reserve(scope, label or (what if isinstance(what, str) else "layer"), label is None)
-        for copy in range(1, repeat + 1):
-            local = label if label is not None else None
-            if local is not None and repeat > 1:
-                local = f"{label}.{copy}"
-            step = self.call if is_call else self.layer
-            previous = step(entry, what, local, scope, previous, rounding, stage, depth)
+        step = self.call if is_call else self.layer
+        if not repeated:
+            return step(first, what, label, scope, previous, rounding, stage, depth, into)
+        return self.repeat(entry, first, step, what, label, count, scope, previous, rounding, stage, depth, into)
+
+    @staticmethod
+    def what_of(entry) -> str:
+        return entry.get("block") if "block" in entry else entry.get("type")
+
+    def repeat(self, entry, first, step, what, label, count, scope: _Scope, previous, rounding, stage, depth, into):
+        """A repeat, kept as iteration 1 (`first:` applied) and iteration 2 (the template of the rest)."""
+        constant = count if isinstance(count, int) else None
+        base = what if "block" in entry else getattr(lookup(what), "type", what)
+        if label is None and constant is not None:  # copies named base1, base2... as unrepeated ones are
+            start = scope.reserve_names(base, constant)
+            naming = ("auto", scope.prefix, base, start)
+        else:
+            naming = ("dotted", scope.prefix + (label or scope.auto_name(base)))
+        local = (lambda k: f"{base}{start + k - 1}") if naming[0] == "auto" else \
+            (lambda k: f"{naming[1][len(scope.prefix):]}.{k}")
+        first_nodes, rest_nodes = [], []
+        problems = len(self.problems)
+        out1 = step(first, self.what_of(first), local(1), scope, previous, rounding, stage, depth, first_nodes)
+        count_before = self.count
+        out2 = step(entry, what, local(2), scope, out1, rounding, stage, depth, rest_nodes)
+        if len(self.problems) > problems or not first_nodes or not rest_nodes:
+            return out2
+        line, column = entry.where("repeat") if isinstance(entry, Map) else (None, None)
+        count_node = count if constant is None else ex.Num(Fraction(constant))
+        node = Repeat(name=naming[1] if naming[0] == "dotted" else scope.prefix + local(1), count=count_node,
+                      first=first_nodes[0], rest=rest_nodes[0], naming=naming, line=line, column=column, stage=stage)
+        into.append(node)
+        template_names = [n.name for n in leaves_written([node.rest])] + [node.rest.name]
+        if constant is not None:  # every copy's names can be used later, as in an unrolled list
+            per_copy = self.count - count_before
+            if self.count + per_copy * (constant - 2) > MAX_LAYERS:
+                raise self.fail(f"more than {MAX_LAYERS} layers after expanding blocks and repeats", entry, "repeat")
+            self.count += per_copy * (constant - 2)
+            for k in range(3, constant + 1):
+                one = _renamer(node.copy_name(2), node.copy_name(k))
+                self.full_names.update(one(n) for n in template_names)
+                scope.names[local(k)] = node.iteration_output(k)
+            last = node.iteration_output(constant)
+        else:  # iteration 2 exists only for some values: nothing outside may name its layers
+            for name in template_names:
+                self.full_names.discard(name)
+                self.hidden[name] = node.name
+            scope.names.pop(local(2), None)
+            last = node.output
         if label is not None:
-            scope.names[label] = previous  # a repeated name refers to its last copy
-        return previous
+            scope.names[label] = last  # a repeated name refers to its last copy
+        elif naming[0] == "dotted":
+            scope.names[naming[1][len(scope.prefix):]] = last
+        return last
+
+    def first_overrides(self, entry, is_call, what, repeated):
+        """`first: {ARG: VALUE}`: the entry with these arguments replaced, for iteration 1; `first:
+        {block: OTHER}` (or `type:` for a layer) calls another block there ("first with a projection
+        shortcut"). The merged entry is checked as any call of that block or layer type is."""
+        overrides = self.mapping(entry["first"], "'first'", entry, "first")
+        if not repeated:
+            raise self.fail("'first' needs a 'repeat' (it overrides arguments of the first iteration)", entry, "first")
+        switch = "block" if is_call else "type"
+        if switch in overrides:
+            what = overrides[switch]
+            if not isinstance(what, str):
+                raise self.fail(f"first: '{switch}' must be a name, got {_kind(what)}", overrides, switch)
+        if is_call:
+            allowed = set(self.block_args.get(what, {})) if isinstance(what, str) else set()
+        else:
+            op = lookup(what) if isinstance(what, str) else None
+            allowed = set(op.params) if op else set()
+        if not self.check_keys(overrides, allowed | {switch}, "'first' (arguments of the first iteration)"):
+            raise _Silent()
+        merged = Map({**entry, **overrides})
+        merged.line, merged.column = entry.where() if isinstance(entry, Map) else (None, None)
+        merged.marks = {**getattr(entry, "marks", {}), **getattr(overrides, "marks", {})}
+        merged.key_marks = {**getattr(entry, "key_marks", {}), **getattr(overrides, "key_marks", {})}
+        del merged["first"]
+        return merged
+
+    def hidden_message(self, name: str) -> str:
+        return (f"{name!r} is inside repeat {self.hidden[name]!r}, whose count depends on symbols: it exists only for "
+                f"some values; use the repeat's own name for its output")
 
     def reserve(self, scope: _Scope, local: str, auto: bool) -> str:
         """Give a bad layer its name anyway, so that later references to it resolve quietly."""
@@ -654,12 +593,14 @@ class _Builder:
         self.full_names.add(name)
         return name
 
-    def repeat_count(self, entry, scope) -> int:
+    def repeat_count(self, entry, scope):
+        """1 without `repeat:`; an int for a constant count; the expression node when it names symbols
+        (each configuration's count is then checked where it is evaluated)."""
         if "repeat" not in entry:
             return 1
         node = self.expression(entry["repeat"], entry, "repeat", scope)
         if ex.names(node):
-            raise self.fail("repeat must be a constant (the graph's structure cannot depend on a symbol)", entry, "repeat")
+            return node
         count = ex.constant_value(node)
         if count is None or count.denominator != 1 or not 1 <= count <= MAX_REPEAT:
             raise self.fail(f"repeat must be an integer from 1 to {MAX_REPEAT}, got {_short(entry['repeat'])}",
@@ -681,6 +622,8 @@ class _Builder:
         for ref in refs:
             if not isinstance(ref, str):
                 raise self.fail(f"'{key}' must name layers, got {_kind(ref)}", entry, key, layer_name)
+            if ref in self.hidden:
+                raise self.fail(f"{key}: {self.hidden_message(ref)}", entry, key, layer_name)
             if ref in scope.names:
                 resolved.append(scope.names[ref])
             elif ref in self.full_names:
@@ -692,7 +635,7 @@ class _Builder:
                                 f"earlier layers{hint})", entry, key, layer_name)
         return tuple(resolved)
 
-    def layer(self, entry, type_, local, scope: _Scope, previous, rounding, stage, depth) -> str:
+    def layer(self, entry, type_, local, scope: _Scope, previous, rounding, stage, depth, into: list) -> str:
         op = lookup(type_)
         if op is None:
             display = f"{self.count + 1} '{scope.prefix}{local}'" if local else f"{self.count + 1}"
@@ -743,7 +686,7 @@ class _Builder:
         scope.names[local] = name
         if len(self.problems) == problems:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
-            self.layers.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
+            into.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
                                          rounding=rounding, line=line, column=column, stage=stage,
                                          written=frozenset(written)))
         return name
@@ -786,7 +729,7 @@ class _Builder:
         p = self.expression(value, m, key, scope, layer, structural)
         return (p, p, p, p)
 
-    def call(self, entry, block_name, local, scope: _Scope, previous, rounding, stage, depth) -> str:
+    def call(self, entry, block_name, local, scope: _Scope, previous, rounding, stage, depth, into: list) -> str:
         display = f"{self.count + 1} '{scope.prefix}{local or block_name}' (block {block_name})" \
             if re.fullmatch(r"[A-Za-z0-9_.\-]+", block_name) else f"{self.count + 1} (block {_short(block_name)})"
         if block_name in self.bad_blocks:  # its definition's errors are recorded already
@@ -817,13 +760,17 @@ class _Builder:
             return self.reserve(scope, local, False)
         inner = _Scope(names={NETWORK_INPUT: inputs[0]}, prefix=f"{scope.prefix}{local}/",
                        bindings={**scope.bindings, **bindings})
-        last = self.sequence(block["layers"], block, "layers", inner, rounding, stage, depth + 1)
+        children: list = []
+        last = self.sequence(block["layers"], block, "layers", inner, rounding, stage, depth + 1, children)
         if "output" in block:
             out = block["output"]
             if out not in inner.names or out == NETWORK_INPUT:
                 raise self.fail(f"block {block_name!r}: output {_short(out)} is not one of its layers", block, "output")
             last = inner.names[out]
         scope.names[local] = last
+        if len(self.problems) == problems:
+            line, column = entry.where() if isinstance(entry, Map) else (None, None)
+            into.append(BlockCall(scope.prefix + local, block_name, tuple(children), last, line, column, stage))
         return last
 
 

@@ -1,0 +1,213 @@
+"""Reading a spec file: YAML through a safe loader that keeps positions, with the file-level limits.
+
+Every mapping and sequence remembers the line and column of itself and of each of its entries, so
+every later error can name where it is. Duplicate keys are refused, alias expansion is bounded
+(a "billion laughs" file fails fast), nesting is bounded, and YAML 1.1 forms that another YAML
+reader would take for a different value are refused with a located error rather than guessed:
+`010` (octal 8 in YAML 1.1, 10 in YAML 1.2), sexagesimal `1:30` (90), `1_000`, `0b101`, and the
+booleans `yes`/`no`/`on`/`off`/`y`/`n` (strings in YAML 1.2). Write `8`, `90`, `1000`, `true`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ..errors import SpecError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_YAML_DEPTH = 64  # nested mappings and lists
+
+class Map(dict):
+    """A YAML mapping that remembers where it and each of its values start (1-based)."""
+
+    line: int | None = None
+    column: int | None = None
+    marks: dict = {}  # key -> (line, column) of its value; replaced per instance by the loader
+    key_marks: dict = {}  # key -> (line, column) of the key itself
+
+    def where(self, key=None, of_key: bool = False) -> tuple[int | None, int | None]:
+        if key is None:
+            return self.line, self.column
+        return (self.key_marks if of_key else self.marks).get(key, (self.line, self.column))
+
+
+class Seq(list):
+    """A YAML sequence that remembers where it and each of its items start (1-based)."""
+
+    line: int | None = None
+    column: int | None = None
+    marks: list = []  # (line, column) of each item; replaced per instance by the loader
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that keeps positions, refuses duplicate keys and bounds alias expansion."""
+
+    MAX_ALIASES = 1000
+    MAX_EXPANDED_NODES = 1_000_000  # a "billion laughs" file expands past this and is refused
+
+    def compose_document(self):
+        node = super().compose_document()
+        sizes: dict[int, int] = {}
+
+        def expanded(n) -> int:  # nodes after alias expansion, each shared node sized once
+            if id(n) not in sizes:
+                sizes[id(n)] = 0  # a recursive alias counts as small; the graph walk stops here
+                children = n.value if isinstance(n, yaml.SequenceNode) else (
+                    [c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode) else [])
+                sizes[id(n)] = min(self.MAX_EXPANDED_NODES + 1, 1 + sum(expanded(c) for c in children))
+            return sizes[id(n)]
+
+        if node is not None and expanded(node) > self.MAX_EXPANDED_NODES:
+            raise SpecError(f"YAML aliases expand to more than {self.MAX_EXPANDED_NODES} nodes", line=1, column=1)
+        return node
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.alias_count = 0
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            self.alias_count += 1
+            if self.alias_count > self.MAX_ALIASES:
+                raise SpecError(f"more than {self.MAX_ALIASES} YAML aliases", line=mark.line + 1, column=mark.column + 1)
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise SpecError(f"YAML nested deeper than {MAX_YAML_DEPTH} levels", line=mark.line + 1,
+                                column=mark.column + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as e:  # an int too long to convert, a 13th month...
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise SpecError(f"cannot read the YAML value {shown!r} ({str(e).split(';')[0].split(':')[0]})",
+                            line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
+
+
+def _construct_map(loader, node):
+    own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}  # written here, not merged
+    loader.flatten_mapping(node)  # merged (`<<: *anchor`) pairs first, then the mapping's own
+    result = Map()
+    result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+    result.marks, result.key_marks = {}, {}
+    written = set()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
+            raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
+        if id(key_node) in own:
+            if key in written:
+                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+            written.add(key)  # a key written here overrides a merged one, as YAML's merge key says
+        elif key in result:
+            continue  # of two merged mappings the first given wins
+        result[key] = loader.construct_object(value_node, deep=True)
+        quoted = isinstance(value_node, yaml.ScalarNode) and value_node.style in ("'", '"')
+        result.marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
+        result.key_marks[key] = where
+    return result
+
+
+def _construct_seq(loader, node):
+    result = Seq(loader.construct_object(child, deep=True) for child in node.value)
+    result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+    result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
+    return result
+
+
+_AMBIGUOUS_INT = re.compile(r"[-+]?(0[0-9_]+|0b[0-1_]+|[0-9][0-9_]*(:[0-5]?[0-9])+|[0-9][0-9_]*_[0-9_]*)")
+_AMBIGUOUS_FLOAT = re.compile(r"[-+]?([0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*|.*_.*)")
+_AMBIGUOUS_BOOL = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _ambiguous(loader, node, what: str, plain: str):
+    raise SpecError(f"{node.value!r} is read differently by YAML 1.1 and YAML 1.2 ({what}); write {plain}",
+                    line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+
+
+def _construct_int(loader, node):
+    text = node.value
+    if _AMBIGUOUS_INT.fullmatch(text):
+        how = ("a leading zero: octal in YAML 1.1" if re.fullmatch(r"[-+]?0[0-9_]+", text) else
+               "sexagesimal in YAML 1.1" if ":" in text else "binary in YAML 1.1, text in 1.2" if "0b" in text
+               else "digit separators: a number in YAML 1.1, text in 1.2")
+        _ambiguous(loader, node, how, "the number in plain decimal digits")
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+def _construct_float(loader, node):
+    if _AMBIGUOUS_FLOAT.fullmatch(node.value):
+        _ambiguous(loader, node, "sexagesimal or digit separators in YAML 1.1", "the number in plain decimal digits")
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+def _construct_bool(loader, node):
+    if node.value.lower() in _AMBIGUOUS_BOOL:
+        _ambiguous(loader, node, "a boolean in YAML 1.1, text in 1.2", "true or false (or quote it)")
+    return yaml.SafeLoader.construct_yaml_bool(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+
+
+def read_text(text: str, file: str):
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except SpecError as e:
+        raise e.located(file=file, line=1, column=1)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(str(e.problem or e.context).split())  # one line
+        raise SpecError(f"malformed YAML: {problem}", file=file, line=line, column=column) from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"malformed YAML: {' '.join(str(e).split())}", file=file, line=1, column=1) from None
+    except RecursionError:
+        raise SpecError("YAML nested too deeply", file=file, line=1, column=1) from None
+
+
+
+def read_yaml(path):
+    """A spec file's YAML data (positions kept), with the file-level limits checked."""
+    file = str(path)
+    try:
+        if Path(path).exists() and not Path(path).is_file():
+            raise SpecError("cannot read spec: not a regular file", file=file)
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file
+    except OSError as e:
+        raise SpecError(f"cannot read spec: {e.strerror or e}", file=file) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(f"spec is larger than {MAX_FILE_BYTES} bytes", file=file, line=1, column=1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError(f"spec is not UTF-8 text (byte {e.start})", file=file, line=line, column=column) from None
+    return parse_text(text, file)
+
+
+def parse_text(text: str, file: str):
+    if len(text) > MAX_FILE_BYTES:
+        raise SpecError(f"spec is larger than {MAX_FILE_BYTES} characters", file=file, line=1, column=1)
+    if "\x00" in text:
+        nul = text.index("\x00")
+        raise SpecError("spec contains a NUL character (binary data?)", file=file,
+                        line=text.count("\n", 0, nul) + 1, column=nul - (text.rfind("\n", 0, nul) + 1) + 1)
+    return read_text(text, file)
