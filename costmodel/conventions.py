@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import SpecError
+from .ops.spatial import explicit_pads  # noqa: F401 - part of this module's API
 
 MACS_HEADER = ("convention macs: a MAC is one multiply-accumulate of a convolution or fully-connected "
                "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
@@ -94,22 +95,6 @@ class Layer:
         top, bottom, left, right = explicit_pads(self.spec.args.get("padding") or "valid", (h, w), kernel, stride,
                                                  (1, 1), self.values)
         return kernel, (h + top + bottom) * (w + left + right) * c
-
-
-def explicit_pads(padding, n_hw, kernel, stride, dilation, values) -> tuple:
-    """(top, bottom, left, right) of a spec padding: 'valid', explicit sizes, or TensorFlow's 'same':
-    total = max((out - 1)*s + d*(k - 1) + 1 - n, 0) with out = ceil(n / s), the odd one after."""
-    from . import reference as ref
-    if padding == "valid":
-        return (0, 0, 0, 0)
-    if padding == "same":
-        pads = []
-        for n, k, s, d in zip(n_hw, kernel, stride, dilation):
-            out = -(-n // s)
-            total = max((out - 1) * s + d * (k - 1) + 1 - n, 0)
-            pads += [total // 2, total - total // 2]
-        return tuple(pads)
-    return tuple(ref._integer(p, values, "padding", minimum=0) for p in padding)
 
 
 @dataclass(frozen=True)

@@ -53,3 +53,17 @@ def test_every_registered_type_has_a_numeric_rule_and_field_in_its_twin():
     assert set(reference.RULES) == set(REGISTRY)
     assert set(reference.FIELDS) == set(REGISTRY)
     assert set(reference.DEFAULTS) <= set(REGISTRY)
+
+
+def test_importing_the_registry_does_not_import_torch():
+    import subprocess
+    import sys
+    code = "import sys, costmodel.ops; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_registered_type_builds_its_torch_module_from_its_family_file():
+    from costmodel.ops import REGISTRY as registry
+    for type_, op in registry.items():
+        assert op.torch is not None and op.torch.__module__.startswith("costmodel.ops."), type_
