@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
+from ..reference.conv import conv_numbers
 from ..reference.numbers import _channels, _integer, _pair
 from . import Cost, Kind, Param, register, window_step
 from .spatial import explicit_pads, spatial_out
@@ -62,11 +63,7 @@ def torch_conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias, n_h
 
 def _torch_conv(args, shapes, values, rounding, device):
     h, w, cin = shapes[0]
-    cout = _channels(args["filters"], values, rounding, "filters")
-    kernel = _pair(args["kernel"], values, "kernel")
-    stride = _pair(args["stride"], values, "stride")
-    dilation = _pair(args["dilation"], values, "dilation")
-    groups = _integer(args["groups"], values, "groups")
+    cout, kernel, stride, dilation, groups = conv_numbers(args, values, rounding)
     return torch_conv2d(cin, cout, kernel, stride, args["padding"], dilation, groups, args["bias"], (h, w), values,
                         device)
 

@@ -15,13 +15,16 @@ DEFAULTS = {
 }
 
 
+def conv_numbers(args, values, rounding) -> tuple:
+    """A conv's (filters, kernel, stride, dilation, groups) in checked integers (`verify` reads them too)."""
+    return (_channels(args["filters"], values, rounding, "filters"), _pair(args["kernel"], values, "kernel"),
+            _pair(args["stride"], values, "stride"), _pair(args["dilation"], values, "dilation"),
+            _integer(args["groups"], values, "groups"))
+
+
 def _conv(args, shapes, values, rounding):
     h, w, cin = shapes[0]
-    cout = _channels(args["filters"], values, rounding, "filters")
-    kernel = _pair(args["kernel"], values, "kernel")
-    stride = _pair(args["stride"], values, "stride")
-    dilation = _pair(args["dilation"], values, "dilation")
-    groups = _integer(args["groups"], values, "groups")
+    cout, kernel, stride, dilation, groups = conv_numbers(args, values, rounding)
     return _grouped_conv(h, w, cin, cout, kernel, stride, args["padding"], dilation, groups, args["bias"], values)
 
 
