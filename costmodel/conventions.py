@@ -2,9 +2,11 @@
 
 Counters disagree on the same layer: MACs or 2 x MACs, bias or not, batch norm 0 / n / 2n / 4n, ReLU
 and pooling counted or not, batch-norm statistics among the parameters (Keras) or not. A profile is
-data (a documented rule per layer family) plus one small function per layer over costmodel's
-per-layer numbers (`network.LayerRow`), the layer's arguments (`LayerSpec.args`: bias, affine,
-kernel, padding) and its input shapes. Nothing here imports torch.
+data (a documented rule per layer family) plus one small function per family over costmodel's
+per-layer numbers (`network.LayerRow`), the layer's facts as its family file defines them (family,
+bias, affine, a pool's reduction and window: `ops.OpDef`) and its input shapes. A family (or, where
+a tool tells types apart, a type) a profile has no rule for is an error, never a silent 0. Nothing
+here imports torch.
 
 Profiles (each was read from the tool's source and, for the runnable ones, checked by running the
 tool on the translated torch graph: tests/test_conventions.py):
@@ -36,6 +38,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .errors import SpecError
+from .ops import REGISTRY, lookup
+from .ops.pool import sliding_window
+from .ops.spatial import explicit_pads  # noqa: F401 - part of this module's API
 
 MACS_HEADER = ("convention macs: a MAC is one multiply-accumulate of a convolution or fully-connected "
                "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
@@ -43,15 +48,8 @@ MACS_HEADER = ("convention macs: a MAC is one multiply-accumulate of a convoluti
 
 FAMILIES = ("conv", "bias", "dense", "batch norm", "activations", "softmax", "pooling", "add", "concat", "other")
 
-FAMILY_OF = {
-    "conv": "conv", "pointwise": "conv", "dwconv": "conv", "dense": "dense", "batchnorm": "batch norm",
-    **{t: "activations" for t in ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hard_swish", "hard_sigmoid",
-                                  "swish", "elu", "gelu")},
-    "softmax": "softmax",
-    **{t: "pooling" for t in ("maxpool", "avgpool", "global_avgpool", "global_maxpool", "fractional_maxpool")},
-    "add": "add", "concat": "concat",
-    **{t: "other" for t in ("dropout", "identity", "flatten", "split", "shuffle", "channel_pad")},
-}
+# A layer type's family, as its family file declares it (`OpDef.family` in ops/<family>.py).
+FAMILY_OF = {type_: op.family for type_, op in REGISTRY.items()}
 
 
 @dataclass(frozen=True)
@@ -68,12 +66,26 @@ class Layer:
         return self.row.type
 
     @property
+    def op(self):
+        """The layer type's definition in its family file: every fact below is read through it."""
+        return lookup(self.type)
+
+    @property
+    def family(self) -> str:
+        return self.op.family
+
+    @property
     def bias(self) -> bool:
-        return bool(self.spec.args.get("bias", False))
+        return "bias" in self.op.params and bool(self.spec.args["bias"])
 
     @property
     def affine(self) -> bool:
-        return bool(self.spec.args.get("affine", False))
+        return "affine" in self.op.params and bool(self.spec.args["affine"])
+
+    @property
+    def pool(self) -> tuple:
+        """(reduction, window) of a pooling layer: ("max" | "avg", "sliding" | "global" | "fractional")."""
+        return self.op.facts["pool"], self.op.facts["window"]
 
     @property
     def n_out(self) -> int:
@@ -86,30 +98,8 @@ class Layer:
         return h * w * c
 
     def pool_window(self) -> tuple:
-        """(kh, kw) and the padded input's element count of a windowed pool."""
-        from . import reference as ref
-        h, w, c = self.inputs[0]
-        kernel = ref._pair(self.spec.args["kernel"], self.values, "kernel")
-        stride = kernel if self.spec.args.get("stride") is None else ref._pair(self.spec.args["stride"], self.values, "stride")
-        top, bottom, left, right = explicit_pads(self.spec.args.get("padding") or "valid", (h, w), kernel, stride,
-                                                 (1, 1), self.values)
-        return kernel, (h + top + bottom) * (w + left + right) * c
-
-
-def explicit_pads(padding, n_hw, kernel, stride, dilation, values) -> tuple:
-    """(top, bottom, left, right) of a spec padding: 'valid', explicit sizes, or TensorFlow's 'same':
-    total = max((out - 1)*s + d*(k - 1) + 1 - n, 0) with out = ceil(n / s), the odd one after."""
-    from . import reference as ref
-    if padding == "valid":
-        return (0, 0, 0, 0)
-    if padding == "same":
-        pads = []
-        for n, k, s, d in zip(n_hw, kernel, stride, dilation):
-            out = -(-n // s)
-            total = max((out - 1) * s + d * (k - 1) + 1 - n, 0)
-            pads += [total // 2, total - total // 2]
-        return tuple(pads)
-    return tuple(ref._integer(p, values, "padding", minimum=0) for p in padding)
+        """(kh, kw) and the padded input's element count of a sliding pool."""
+        return sliding_window(self.spec.args, self.inputs[0], self.values)
 
 
 @dataclass(frozen=True)
@@ -138,7 +128,33 @@ class Count:
     params: int
 
 
-# --- the counting functions, one per profile ----------------------------------------------------
+# --- the counting functions, one per profile: a rule per family, read from the layer's definition ---
+
+
+def _by_family(profile: str, table: dict) -> Callable:
+    """A profile's count: its rule for the layer's family. A family the profile has no rule for is
+    an error, never a silent 0."""
+    def count(layer: Layer) -> int:
+        rule = table.get(layer.family)
+        if rule is None:
+            raise SpecError(f"convention {profile!r} has no rule for layer type {layer.type!r} "
+                            f"(family {layer.family!r})")
+        return rule(layer)
+    return count
+
+
+def _per_type(profile: str, per_output: dict) -> Callable:
+    """Within a family, where the tool tells the types apart (by torch module or TF op): ops per
+    output element, by type; a type missing from the table is an error."""
+    def rule(layer: Layer) -> int:
+        if layer.type not in per_output:
+            raise SpecError(f"convention {profile!r} has no rule for layer type {layer.type!r}")
+        return per_output[layer.type] * layer.n_out
+    return rule
+
+
+def _zero(layer: Layer) -> int:
+    return 0
 
 
 def _macs(layer: Layer) -> int:
@@ -149,73 +165,86 @@ def _torch(layer: Layer) -> int:
     return 2 * layer.row.macs  # aten.convolution / aten.mm / aten.addmm: 2 per MAC; nothing else
 
 
-def _fvcore(layer: Layer) -> int:
-    t = layer.type
-    if t in ("conv", "pointwise", "dwconv", "dense"):
-        return layer.row.macs  # one per MAC, bias ignored
-    if t == "batchnorm":
-        return layer.n_in * (2 if layer.affine else 1)  # eval-mode aten::batch_norm
-    if t == "global_avgpool":
-        return layer.n_in  # aten::adaptive_avg_pool2d: one per input element
-    return 0  # relu ignored; max/avg pool, other activations, softmax, add: unsupported ops, skipped
+def _with_bias(layer: Layer) -> int:
+    return layer.n_out if layer.bias else 0  # one bias add per output element
 
 
-PTFLOPS_TWICE = ("relu", "elu", "gelu")  # nn module hook + patched F.relu / F.elu / F.gelu
-PTFLOPS_ONCE = ("relu6", "leaky_relu", "swish", "softmax")  # hook only (relu6 calls F.hardtanh), or F only
+def _bn_per_input(plain: int, affine: int) -> Callable:
+    return lambda layer: layer.n_in * (affine if layer.affine else plain)
 
 
-def _ptflops(layer: Layer) -> int:
-    t = layer.type
-    if t in ("conv", "pointwise", "dwconv"):
-        return layer.row.macs + (layer.n_out if layer.bias else 0)  # + one bias add per output
-    if t == "dense":
-        return layer.row.macs + (layer.n_out if layer.bias else 0)
-    if t == "batchnorm":
-        return layer.n_in * (2 if layer.affine else 1)
-    if t in PTFLOPS_TWICE:
-        return 2 * layer.n_out
-    if t in PTFLOPS_ONCE:
-        return layer.n_out
-    if t in ("maxpool", "avgpool"):
+_fvcore = _by_family("fvcore", {
+    "conv": _macs, "dense": _macs,  # one per MAC, bias ignored
+    "batch norm": _bn_per_input(1, 2),  # eval-mode aten::batch_norm
+    # aten::adaptive_avg_pool2d: one per input element; max/avg pool: unsupported ops, skipped
+    "pooling": lambda layer: layer.n_in if layer.pool == ("avg", "global") else 0,
+    "activations": _zero, "softmax": _zero, "add": _zero, "concat": _zero, "other": _zero,  # relu ignored; unsupported
+})
+
+# nn module hook + patched F.relu / F.elu / F.gelu: twice; relu6 (calls F.hardtanh), leaky_relu, swish: once
+PTFLOPS_ACTIVATIONS = {"relu": 2, "elu": 2, "gelu": 2, "relu6": 1, "leaky_relu": 1, "swish": 1,
+                       "sigmoid": 0, "tanh": 0, "hard_swish": 0, "hard_sigmoid": 0}  # no hook: 0
+
+
+def _ptflops_pool(layer: Layer) -> int:
+    _, window = layer.pool
+    if window == "sliding":
         return 2 * layer.pool_window()[1]  # hook and F.*_pool2d: the (padded) input's elements, twice
-    if t in ("global_avgpool", "global_maxpool"):
+    if window == "global":
         return 2 * layer.n_in  # adaptive pooling: hook and F.adaptive_*_pool2d
-    return 0  # sigmoid, tanh, hard_*: no hook; fractional pool, add (a + b), concat: not counted
+    return 0  # fractional pooling: not counted
 
 
-def _thop(layer: Layer) -> int:
-    t = layer.type
-    if t in ("conv", "pointwise", "dwconv", "dense"):
-        return layer.row.macs  # bias not counted
-    if t == "batchnorm":
-        return layer.n_in * (4 if layer.affine else 2)  # calculate_norm: 2n, doubled with affine
-    if t == "softmax":
-        c = layer.inputs[0][2]  # nn.Softmax(dim=1): per position exp + (C - 1) adds + C divisions
-        return layer.n_in // c * (3 * c - 1)
-    if t == "avgpool":
+_ptflops = _by_family("ptflops", {
+    "conv": lambda layer: layer.row.macs + _with_bias(layer), "dense": lambda layer: layer.row.macs + _with_bias(layer),
+    "batch norm": _bn_per_input(1, 2), "activations": _per_type("ptflops", PTFLOPS_ACTIVATIONS),
+    "softmax": lambda layer: layer.n_out, "pooling": _ptflops_pool,
+    "add": _zero, "concat": _zero, "other": _zero,  # a + b is not patched
+})
+
+
+def _thop_softmax(layer: Layer) -> int:
+    c = layer.inputs[0][2]  # nn.Softmax(dim=1): per position exp + (C - 1) adds + C divisions
+    return layer.n_in // c * (3 * c - 1)
+
+
+def _thop_pool(layer: Layer) -> int:
+    if layer.pool == ("avg", "sliding"):
         return layer.n_out  # one per output
-    if t == "global_avgpool":
+    if layer.pool == ("avg", "global"):
         h, w, c = layer.inputs[0]
         return (h * w + 1) * c  # adaptive: kernel area + 1 division, per output
-    return 0  # ReLU, ReLU6, LeakyReLU, max pooling, dropout: zero_ops; unregistered modules: 0
+    return 0  # max pooling: zero_ops; fractional: unregistered
 
 
-def _keras(layer: Layer) -> int:
-    t = layer.type
-    if t in ("conv", "pointwise", "dwconv", "dense"):
-        return 2 * layer.row.macs + (layer.n_out if layer.bias else 0)  # Conv2D/MatMul + BiasAdd
-    if t == "swish":
-        return layer.n_out  # x * sigmoid(x): one Mul per element
-    if t == "softmax":
-        return 5 * layer.n_in
-    if t in ("maxpool", "avgpool"):
+_thop = _by_family("thop", {
+    "conv": _macs, "dense": _macs,  # bias not counted
+    "batch norm": _bn_per_input(2, 4),  # calculate_norm: 2n, doubled with affine
+    "softmax": _thop_softmax, "pooling": _thop_pool,
+    "activations": _zero, "add": _zero, "concat": _zero, "other": _zero,  # zero_ops or unregistered modules
+})
+
+# TensorFlow registers flops for Mul (swish: x * sigmoid(x)) only among the activations
+KERAS_ACTIVATIONS = {"swish": 1, "relu": 0, "relu6": 0, "leaky_relu": 0, "sigmoid": 0, "tanh": 0, "elu": 0,
+                     "hard_swish": 0, "hard_sigmoid": 0, "gelu": 0}  # the last three: composite, not modelled
+
+
+def _keras_pool(layer: Layer) -> int:
+    if layer.pool[1] == "sliding":
         (kh, kw), _ = layer.pool_window()
         return kh * kw * layer.n_out  # kernel area per output
-    if t == "global_avgpool":
+    if layer.pool == ("avg", "global"):
         return layer.n_in  # Mean: one per input element
-    if t == "add":
-        return (len(layer.inputs) - 1) * layer.n_out  # one AddV2 per extra input
-    return 0  # FusedBatchNormV3, Relu, Relu6, Sigmoid, Tanh, Elu, LeakyRelu, Max, ConcatV2: no flops registered
+    return 0  # Max (global max), fractional: no flops registered
+
+
+_keras = _by_family("keras", {
+    "conv": lambda layer: 2 * layer.row.macs + _with_bias(layer),  # Conv2D + BiasAdd
+    "dense": lambda layer: 2 * layer.row.macs + _with_bias(layer),  # MatMul + BiasAdd
+    "activations": _per_type("keras", KERAS_ACTIVATIONS), "softmax": lambda layer: 5 * layer.n_in,
+    "pooling": _keras_pool, "add": lambda layer: (len(layer.inputs) - 1) * layer.n_out,  # one AddV2 per extra input
+    "batch norm": _zero, "concat": _zero, "other": _zero,  # FusedBatchNormV3, ConcatV2: no flops registered
+})
 
 
 _RULES_MACS = {

@@ -33,16 +33,10 @@ from tabulate import tabulate
 
 from .errors import SpecError
 from .network import Evaluation, LayerRow
+from .ops import lookup
 from .report import CONVENTION, DEFAULT_THRESHOLD, values_header
 from .spec import NETWORK_INPUT
 from .symbolic import to_sympy
-
-# Zero-cost layers named in a label (they change the shape or merge); all others are silent.
-TAIL_NAMES = {"maxpool": "mp", "avgpool": "ap", "global_avgpool": "gap", "global_maxpool": "gmp",
-              "fractional_maxpool": "fmp", "add": "add", "concat": "concat", "split": "split",
-              "channel_pad": "pad"}
-POOLS = {"maxpool", "avgpool", "fractional_maxpool"}
-
 
 @dataclass(frozen=True)
 class Line:
@@ -191,55 +185,19 @@ def _line(piece: list[LayerRow], values: _Values) -> Line:
 
 
 def label(piece: list[LayerRow], values: _Values) -> str:
-    """'3x3x64 + mp', 'dw 1x3 + 1d mp', '2x1x64 + 1d stride', 'gc4 1x1x32', 'fc 10'."""
-    first = piece[0]
-    parts = [head(first, values)] if first.macs > 0 else []
-    for row in piece[1 if parts else 0:]:
-        if row.type in TAIL_NAMES:
-            parts.append(tail(row, values))
-    return " + ".join(parts) if parts else first.type
+    """'3x3x64 + mp', 'dw 1x3 + 1d mp', '2x1x64 + 1d stride', 'gc4 1x1x32', 'fc 10': the short name
+    of each layer that has one in its family file (`OpDef.label`: the costly layer, pooling, merges,
+    split, channel padding); batch norm, activations, shuffle and dropout have none."""
+    parts = [name for row in piece if (name := short_name(row, values)) is not None]
+    return " + ".join(parts) if parts else piece[0].type
 
 
-def head(row: LayerRow, values: _Values) -> str:
-    """The costly layer: kernel, channels, groups; its stride as a suffix."""
-    channels = row.shape[2]
-    if row.type == "dense":
-        return f"fc {channels}"
-    if row.type == "pointwise":
-        kh, kw = 1, 1
-    else:
-        kh, kw = values.arg(row, "kernel")
-    if row.type == "dwconv":
-        multiplier = values.arg(row, "multiplier")
-        text = f"dw {kh}x{kw}" + (f" (x{multiplier})" if multiplier != 1 else "")
-    else:
-        groups = values.arg(row, "groups")
-        text = (f"gc{groups} " if groups != 1 else "") + f"{kh}x{kw}x{channels}"
-    if row.type != "pointwise" and values.arg(row, "dilation") != (1, 1):
-        dh, dw = values.arg(row, "dilation")
-        text += f" dilated {dh}" if dh == dw else f" dilated {dh}x{dw}"
-    return text + _stride_suffix(values.arg(row, "stride"))
-
-
-def _stride_suffix(stride) -> str:
-    sh, sw = stride
-    if sh == sw == 1:
-        return ""
-    if 1 in (sh, sw):
-        step = max(sh, sw)
-        return " + 1d stride" + ("" if step == 2 else f" {step}")
-    return " + stride" + ("" if sh == sw == 2 else f" {sh}x{sw}" if sh != sw else f" {sh}")
-
-
-def tail(row: LayerRow, values: _Values) -> str:
-    """A cost-free layer that changes the shape or merges: 'mp', '1d mp', 'add' ..."""
-    name = TAIL_NAMES[row.type]
-    if row.type in POOLS:
-        h_in, w_in, _ = values.shapes[row.inputs[0]]
-        h, w, _ = row.shape
-        if (h == h_in) != (w == w_in):  # only one side shrinks
-            return f"1d {name}"
-    return name
+def short_name(row: LayerRow, values: _Values) -> str | None:
+    """One layer's name in a label, by its family's rule, or None if it is not named."""
+    op = lookup(row.type)
+    if op.label is None:
+        return None
+    return op.label(lambda name: values.arg(row, name), values.shapes[row.inputs[0]], row.shape)
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -24,18 +24,11 @@ import yaml
 
 from .errors import CheckError, SpecError
 from .network import Network
+from .ops import lookup
 from .spec import NETWORK_INPUT
-from .symbolic import as_sympy, to_sympy
+from .symbolic import as_sympy
 
 DTYPE_BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
-
-# Receptive-field rules by layer type (this file's own reading of the spec's arguments).
-WINDOW = {"conv", "dwconv", "maxpool", "avgpool"}  # kernel, stride (pooling: = kernel), dilation
-WHOLE_INPUT = {"global_avgpool", "global_maxpool", "dense", "flatten"}  # every output sees everything
-SAME_GRID = {"batchnorm", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hard_swish", "hard_sigmoid",
-             "swish", "elu", "gelu", "softmax", "dropout", "identity", "split", "shuffle", "channel_pad",
-             "add", "concat"}  # one output position per input position
-
 
 # --- device profiles -------------------------------------------------------------------------
 
@@ -152,8 +145,8 @@ class Metrics:
         self.layers: list[LayerMetrics] = []
         for layer, live_floats in zip(layers, live):
             spec = layer.spec
-            rf, jump, whole = self._field(spec, [fields[n] for n in spec.inputs],
-                                          shapes[spec.inputs[0]], layer.shape, (net_h, net_w))
+            rf, jump, whole = self._field(layer, [fields[n] for n in spec.inputs],
+                                          shapes[spec.inputs[0]], (net_h, net_w))
             fields[spec.name] = (rf, jump, whole)
             weights = layer.params + layer.params_non_trainable  # every stored value the layer reads
             self.layers.append(LayerMetrics(spec.name, spec.type, reads=layer.floats_in + weights,
@@ -167,31 +160,22 @@ class Metrics:
 
     # receptive field ---------------------------------------------------------------------
 
-    def _field(self, spec, inputs, in_shape, out_shape, net_hw):
-        """(rf, jump, whole_input) of a layer from those of its inputs."""
-        symbols = self.network.symbols
+    def _field(self, layer, inputs, in_shape, net_hw):
+        """(rf, jump, whole_input) of a layer from those of its inputs, by its family's step
+        (`OpDef.receptive` in ops/<family>.py)."""
+        spec = layer.spec
         whole = any(f[2] for f in inputs)
         rf = tuple(_max(*(f[0][axis] for f in inputs)) for axis in (0, 1))
         jump = tuple(_max(*(f[1][axis] for f in inputs)) for axis in (0, 1))
-        if spec.type in WINDOW or spec.type == "pointwise":
-            args = spec.args
-            one = sympy.Integer(1)
-            kernel = (one, one) if spec.type == "pointwise" else tuple(to_sympy(n, symbols) for n in args["kernel"])
-            stride = kernel if args.get("stride") is None else tuple(to_sympy(n, symbols) for n in args["stride"])
-            dilation = (one, one) if args.get("dilation") is None else tuple(to_sympy(n, symbols) for n in args["dilation"])
-            # each output sees d*(k-1) more input-grid steps than its input position did
-            rf = tuple(rf[a] + dilation[a] * (kernel[a] - 1) * jump[a] for a in (0, 1))
-            jump = tuple(jump[a] * stride[a] for a in (0, 1))
-        elif spec.type == "fractional_maxpool":
-            ratio = tuple(in_shape[a] / out_shape[a] for a in (0, 1))  # mean stride
-            rf = tuple(rf[a] + (sympy.ceiling(ratio[a]) - 1) * jump[a] for a in (0, 1))  # widest region
-            jump = tuple(jump[a] * ratio[a] for a in (0, 1))
-        elif spec.type in WHOLE_INPUT:
-            whole = True
-            jump = tuple(jump[a] * in_shape[a] for a in (0, 1))  # one window the size of the map
-        elif spec.type not in SAME_GRID:
+        op = lookup(spec.type)
+        if op is None or op.receptive is None:
             raise SpecError(f"no receptive-field rule for layer type {spec.type!r}", file=self.network.spec.file,
                             line=spec.line, layer=f"{spec.index} '{spec.name}' ({spec.type})")
+        span, stride, sees_all = op.receptive(layer.args, in_shape, layer.shape)
+        # each output sees `span` more input-grid steps than its input position did, `jump` pixels apart
+        rf = tuple(rf[a] + span[a] * jump[a] for a in (0, 1))
+        jump = tuple(jump[a] * stride[a] for a in (0, 1))
+        whole = whole or sees_all
         if whole:
             rf = tuple(net_hw)
         return rf, jump, whole

@@ -10,14 +10,15 @@ Padding follows the spec exactly: TensorFlow's 'same' pads (total = max((out-1)*
 0), the smaller half before, as TF does), explicit pads may be asymmetric; both are an explicit
 pad (`Pad`) before the window op whenever they are not zero. Max pooling pads with -inf.
 
-torch is imported here and only here (and in verify.py): it is an optional extra
-(`pip install 'costmodel[torch]'`). Every layer type of the registry has a builder in BUILDERS; a type
-without one is a SpecError, never a silent pass.
+torch is imported here (and, lazily, inside the family builders in ops/): it is an optional extra
+(`pip install 'costmodel[torch]'`); the family files' builders import it when they build. This file
+keeps the graph wiring and the few modules torch.nn does not have; each layer's module comes from its
+family's definition (`OpDef.torch`, collected in BUILDERS); a type without one is a SpecError, never a
+silent pass.
 """
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import torch
@@ -25,8 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import reference as ref
-from .conventions import explicit_pads
 from .errors import SpecError
+from .ops import REGISTRY
 from .spec import NETWORK_INPUT
 
 # --- modules the spec needs that torch.nn does not have as such -------------------------------
@@ -141,150 +142,17 @@ def module_key(index: int) -> str:
 # --- padding ----------------------------------------------------------------------------------
 
 
-def _padded(window: nn.Module, pads: tuple, value: float = 0.0) -> nn.Module:
+def padded(window: nn.Module, pads: tuple, value: float = 0.0) -> nn.Module:
     top, bottom, left, right = pads
     if not any(pads):
         return window
     return nn.Sequential(Pad((left, right, top, bottom), value), window)
 
 
-# --- one builder per layer type: (args, input shapes (H, W, C), values, rounding, device) -----
+# --- one module per layer type: each family file's builder (ops/<family>.py, OpDef.torch) -----
+# (args, input shapes (H, W, C), values, rounding, device) -> nn.Module
 
-
-def _conv(args, shapes, values, rounding, device):
-    h, w, cin = shapes[0]
-    cout = ref._channels(args["filters"], values, rounding, "filters")
-    kernel = ref._pair(args["kernel"], values, "kernel")
-    stride = ref._pair(args["stride"], values, "stride")
-    dilation = ref._pair(args["dilation"], values, "dilation")
-    groups = ref._integer(args["groups"], values, "groups")
-    return _conv2d(cin, cout, kernel, stride, args["padding"], dilation, groups, args["bias"], (h, w), values, device)
-
-
-def _pointwise(args, shapes, values, rounding, device):
-    h, w, cin = shapes[0]
-    cout = ref._channels(args["filters"], values, rounding, "filters")
-    stride = ref._pair(args["stride"], values, "stride")
-    groups = ref._integer(args["groups"], values, "groups")
-    return _conv2d(cin, cout, (1, 1), stride, "valid", (1, 1), groups, args["bias"], (h, w), values, device)
-
-
-def _dwconv(args, shapes, values, rounding, device):
-    h, w, cin = shapes[0]
-    kernel = ref._pair(args["kernel"], values, "kernel")
-    stride = ref._pair(args["stride"], values, "stride")
-    dilation = ref._pair(args["dilation"], values, "dilation")
-    multiplier = ref._integer(args["multiplier"], values, "multiplier")
-    return _conv2d(cin, cin * multiplier, kernel, stride, args["padding"], dilation, cin, args["bias"], (h, w),
-                   values, device)
-
-
-def _conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias, n_hw, values, device):
-    if cin % groups or cout % groups:
-        raise SpecError(f"groups {groups} must divide input channels {cin} and filters {cout}")
-    conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=0, dilation=dilation, groups=groups, bias=bias,
-                     device=device)
-    return _padded(conv, explicit_pads(padding, n_hw, kernel, stride, dilation, values))
-
-
-def _pool(kind):
-    def build(args, shapes, values, rounding, device):
-        h, w, _ = shapes[0]
-        kernel = ref._pair(args["kernel"], values, "kernel")
-        stride = kernel if args.get("stride") is None else ref._pair(args["stride"], values, "stride")
-        pads = explicit_pads(args.get("padding") or "valid", (h, w), kernel, stride, (1, 1), values)
-        if kind == "max":
-            return _padded(nn.MaxPool2d(kernel, stride), pads, -math.inf)
-        return _padded(nn.AvgPool2d(kernel, stride), pads)
-    return build
-
-
-def _fractional_maxpool(args, shapes, values, rounding, device):
-    h, w, _ = shapes[0]
-    if args.get("ratio") is not None:
-        r = ref.evaluate(args["ratio"], values)
-        size = (math.floor(h / r), math.floor(w / r))
-    else:
-        size = ref._pair(args["output_size"], values, "output_size")
-    if not (1 <= size[0] <= h and 1 <= size[1] <= w):
-        raise SpecError(f"fractional_maxpool output {size[0]}x{size[1]} does not fit the input {h}x{w}")
-    # torch needs output + kernel - 1 <= input: 2x2 windows (Graham's), 1 where the size is kept
-    kernel = (min(2, h - size[0] + 1), min(2, w - size[1] + 1))
-    return nn.FractionalMaxPool2d(kernel, output_size=size)
-
-
-def _dense(args, shapes, values, rounding, device):
-    h, w, c = shapes[0]
-    units = ref._channels(args["units"], values, rounding, "units")
-    return Dense(h * w * c, units, args["bias"], device)
-
-
-def _batchnorm(args, shapes, values, rounding, device):
-    return nn.BatchNorm2d(shapes[0][2], affine=args["affine"], device=device)
-
-
-def _simple(factory):
-    return lambda args, shapes, values, rounding, device: factory(args, values)
-
-
-def _number(args, name, values) -> float:
-    return float(ref.evaluate(args[name], values))
-
-
-def _dropout(args, values):
-    rate = _number(args, "rate", values)
-    if not 0 <= rate <= 1:
-        raise SpecError(f"dropout rate must be from 0 to 1, got {rate}")
-    return nn.Dropout(rate)
-
-
-def _split(args, shapes, values, rounding, device):
-    parts = ref._integer(args["parts"], values, "parts")
-    index = ref._integer(args["index"], values, "index", minimum=0)
-    if shapes[0][2] % parts or index >= parts:
-        raise SpecError(f"split: {parts} parts of {shapes[0][2]} channels, index {index}")
-    return Split(parts, index)
-
-
-def _shuffle(args, shapes, values, rounding, device):
-    groups = ref._integer(args["groups"], values, "groups")
-    if shapes[0][2] % groups:
-        raise SpecError(f"groups {groups} does not divide input channels {shapes[0][2]}")
-    return Shuffle(groups)
-
-
-def _channel_pad(args, shapes, values, rounding, device):
-    channels = ref._channels(args["channels"], values, rounding, "channels")
-    if channels < shapes[0][2]:
-        raise SpecError(f"channels {channels} is fewer than the input channels {shapes[0][2]}")
-    return ChannelPad(channels - shapes[0][2])
-
-
-BUILDERS = {
-    "conv": _conv, "pointwise": _pointwise, "dwconv": _dwconv,
-    "maxpool": _pool("max"), "avgpool": _pool("avg"),
-    "global_avgpool": _simple(lambda a, v: nn.AdaptiveAvgPool2d(1)),
-    "global_maxpool": _simple(lambda a, v: nn.AdaptiveMaxPool2d(1)),
-    "fractional_maxpool": _fractional_maxpool,
-    "dense": _dense, "batchnorm": _batchnorm,
-    "relu": _simple(lambda a, v: nn.ReLU()),
-    "relu6": _simple(lambda a, v: nn.ReLU6()),
-    "leaky_relu": _simple(lambda a, v: nn.LeakyReLU(_number(a, "slope", v))),
-    "sigmoid": _simple(lambda a, v: nn.Sigmoid()),
-    "tanh": _simple(lambda a, v: nn.Tanh()),
-    "hard_swish": _simple(lambda a, v: nn.Hardswish()),
-    "hard_sigmoid": _simple(lambda a, v: nn.Hardsigmoid()),
-    "swish": _simple(lambda a, v: nn.SiLU()),
-    "elu": _simple(lambda a, v: nn.ELU()),
-    "gelu": _simple(lambda a, v: nn.GELU()),
-    "softmax": _simple(lambda a, v: nn.Softmax(dim=1)),
-    "dropout": _simple(_dropout),
-    "identity": _simple(lambda a, v: nn.Identity()),
-    "flatten": _simple(lambda a, v: Flatten4d()),
-    "add": _simple(lambda a, v: Add()),
-    "concat": _simple(lambda a, v: Concat()),
-    "split": _split, "shuffle": _shuffle, "channel_pad": _channel_pad,
-}
+BUILDERS = {type_: op.torch for type_, op in REGISTRY.items() if op.torch is not None}
 
 
 # --- the graph --------------------------------------------------------------------------------

@@ -202,3 +202,37 @@ def test_profile_reproduces_tool_by_hand(case, tool):
 @pytest.mark.parametrize("path", SPECS)
 def test_profile_reproduces_tool_on_shipped_specs(path, tool):
     reproduce(tool, ("path", path))
+
+
+# --- a profile reads a layer's facts through its family's definition; no silent zeros ---------------
+
+
+def test_a_family_a_profile_does_not_know_is_an_error(monkeypatch):
+    import dataclasses
+    from costmodel.ops import REGISTRY
+    evaluation = evaluate({"input": [4, 4, 2], "layers": [{"type": "relu"}]})
+    assert conventions.totals(evaluation, "fvcore")["ops"] == 0  # relu: family activations, ignored by fvcore
+    monkeypatch.setitem(REGISTRY, "relu", dataclasses.replace(REGISTRY["relu"], family="attention"))
+    with pytest.raises(SpecError, match="convention 'fvcore' has no rule for layer type 'relu' .family 'attention'."):
+        conventions.totals(evaluation, "fvcore")
+
+
+def test_a_type_a_per_type_rule_does_not_know_is_an_error(monkeypatch):
+    import dataclasses
+    from costmodel.ops import REGISTRY
+    evaluation = evaluate({"input": [4, 4, 2], "layers": [{"type": "softmax"}]})
+    assert conventions.totals(evaluation, "ptflops")["ops"] == 4 * 4 * 2  # softmax family: n
+    monkeypatch.setitem(REGISTRY, "softmax", dataclasses.replace(REGISTRY["softmax"], family="activations"))
+    with pytest.raises(SpecError, match="convention 'ptflops' has no rule for layer type 'softmax'"):
+        conventions.totals(evaluation, "ptflops")
+
+
+def test_pooling_facts_come_from_the_family_file(monkeypatch):
+    import dataclasses
+    from costmodel.ops import REGISTRY
+    # global average pooling on 3x3x2: fvcore counts the input's elements, 3*3*2
+    evaluation = evaluate({"input": [3, 3, 2], "layers": [{"type": "global_avgpool"}]})
+    assert conventions.totals(evaluation, "fvcore")["ops"] == 3 * 3 * 2
+    op = REGISTRY["global_avgpool"]
+    monkeypatch.setitem(REGISTRY, "global_avgpool", dataclasses.replace(op, facts={**op.facts, "pool": "max"}))
+    assert conventions.totals(evaluation, "fvcore")["ops"] == 0  # a global max pool: unsupported by fvcore

@@ -5,6 +5,12 @@ defaults) and holds one function that, given the input shape(s) and the argument
 expressions, returns every metric of the layer: output shape, parameters, batch-norm statistics,
 multiply-accumulates. Formulas know nothing about networks.
 
+Beside the formula, the entry holds everything else costmodel knows about the type, so that a
+layer family lives in one file (conv.py, pool.py, linear.py, norm.py, elementwise.py, merge.py):
+its breakdown category, its receptive-field step (`metrics`), its PyTorch module (`verify`; torch
+is imported inside the builder only), its short label (`dataflow`), and the facts the convention
+profiles read (its family, and static facts such as a pool's reduction and window).
+
 A type that costs nothing says why (``zero_cost``), once, here: there are no silent zeros.
 """
 
@@ -74,6 +80,11 @@ class OpDef:
     zero_cost: str | None
     category: Callable | str
     doc: str = field(default="")
+    family: str = "other"  # the convention profiles' family (conventions.FAMILIES)
+    receptive: Callable | None = None  # (sympy args, input shape, output shape) -> receptive-field step
+    torch: Callable | None = None  # (args, input shapes, values, rounding, device) -> torch.nn.Module
+    label: Callable | None = None  # (arg, input shape, output shape) -> dataflow's short name
+    facts: dict = field(default_factory=dict)  # static facts: pool "max"/"avg", window "sliding"/...
 
 
 REGISTRY: dict[str, OpDef] = {}
@@ -82,15 +93,20 @@ ALIASES: dict[str, str] = {}
 
 def register(type_: str, *, params: dict | None = None, many_inputs: bool = False,
              zero_cost: str | None = None, category: Callable | str | None = None,
-             aliases: tuple = ()):
-    """Decorator: add a layer type. A duplicate name is a programming error and raises."""
+             aliases: tuple = (), family: str | None = None, receptive: Callable | None = None,
+             torch: Callable | None = None, label: Callable | None = None, facts: dict | None = None):
+    """Decorator: add a layer type. A duplicate name is a programming error and raises; so is a
+    type without a family or a receptive-field step (there are no silent defaults)."""
 
     def add(formula: Callable) -> Callable:
         for name in (type_, *aliases):
             if name in REGISTRY or name in ALIASES:
                 raise ValueError(f"layer type {name!r} is registered twice")
+        if family is None or receptive is None:
+            raise ValueError(f"layer type {type_!r} needs a family and a receptive-field step")
         REGISTRY[type_] = OpDef(type_, formula, dict(params or {}), many_inputs, zero_cost,
-                                category or type_, (formula.__doc__ or "").strip())
+                                category or type_, (formula.__doc__ or "").strip(), family, receptive, torch,
+                                label, dict(facts or {}))
         for alias in aliases:
             ALIASES[alias] = type_
         return formula
@@ -105,6 +121,27 @@ def lookup(type_: str) -> OpDef | None:
 def category_of(op: OpDef, args: dict) -> str:
     """The row of a resource-per-layer-type breakdown this layer belongs to."""
     return op.category(args) if callable(op.category) else op.category
+
+
+# --- receptive-field steps: (span in input-grid steps per axis, stride per axis, sees everything) ---
+# metrics: rf += span * jump, jump *= stride, per axis; a layer that sees everything has rf = the input.
+
+ONE, ZERO = sympy.Integer(1), sympy.Integer(0)
+
+
+def same_grid(a, x, y) -> tuple:
+    """One output position per input position: the field and the jump are unchanged."""
+    return (ZERO, ZERO), (ONE, ONE), False
+
+
+def whole_input(a, x, y) -> tuple:
+    """Every output sees the whole map: one window the size of the input."""
+    return (ZERO, ZERO), (x[0], x[1]), True
+
+
+def window_step(kernel, stride, dilation) -> tuple:
+    """A dilated k-tap window: each output sees d*(k-1) more input-grid steps than its input did."""
+    return tuple(d * (k - 1) for k, d in zip(kernel, dilation)), tuple(stride), False
 
 
 # Importing the families fills the registry.

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sympy
 
-from . import Cost, Kind, Param, register
+from ..errors import SpecError
+from ..reference.numbers import _channels, _integer, evaluate
+from . import Cost, Kind, Param, register, same_grid, whole_input
 
 ACTIVATION = "activation: no parameters; element-wise, not a multiply-accumulate"
 
@@ -14,32 +16,78 @@ def _same_shape(x, a) -> Cost:
     return Cost(shape=x)
 
 
-for _name, _reason, _params in [
-    ("relu", ACTIVATION, {}),
-    ("relu6", ACTIVATION, {}),
-    ("leaky_relu", ACTIVATION, {"slope": Param(Kind.NUMBER, "3/10", "negative slope (Keras' default 0.3)")}),
-    ("sigmoid", ACTIVATION, {}),
-    ("tanh", ACTIVATION, {}),
-    ("hard_swish", ACTIVATION, {}),
-    ("hard_sigmoid", ACTIVATION, {}),
-    ("swish", ACTIVATION, {}),
-    ("elu", ACTIVATION, {}),
-    ("gelu", ACTIVATION, {}),
-    ("softmax", "softmax: no parameters; exponentials and a division, not multiply-accumulates", {}),
-    ("dropout", "dropout: identity at inference", {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
-    ("identity", "identity: passes its input through", {}),
-    ("shuffle", "channel shuffle: a permutation, no arithmetic", {"groups": Param(Kind.INT, doc="groups; must divide channels")}),
+def _module(name: str, *numbers: str, **options):
+    """A builder of torch.nn.<name>(*the numeric arguments `numbers`, **options)."""
+    def build(args, shapes, values, rounding, device):
+        from torch import nn
+        return getattr(nn, name)(*(float(evaluate(args[n], values)) for n in numbers), **options)
+    return build
+
+
+def _torch_dropout(args, shapes, values, rounding, device):
+    rate = float(evaluate(args["rate"], values))
+    if not 0 <= rate <= 1:
+        raise SpecError(f"dropout rate must be from 0 to 1, got {rate}")
+    return _module("Dropout", "rate")(args, shapes, values, rounding, device)
+
+
+def _torch_shuffle(args, shapes, values, rounding, device):
+    from ..torch_model import Shuffle
+    groups = _integer(args["groups"], values, "groups")
+    if shapes[0][2] % groups:
+        raise SpecError(f"groups {groups} does not divide input channels {shapes[0][2]}")
+    return Shuffle(groups)
+
+
+for _name, _reason, _family, _torch, _params in [
+    ("relu", ACTIVATION, "activations", _module("ReLU"), {}),
+    ("relu6", ACTIVATION, "activations", _module("ReLU6"), {}),
+    ("leaky_relu", ACTIVATION, "activations", _module("LeakyReLU", "slope"),
+     {"slope": Param(Kind.NUMBER, "3/10", "negative slope (Keras' default 0.3)")}),
+    ("sigmoid", ACTIVATION, "activations", _module("Sigmoid"), {}),
+    ("tanh", ACTIVATION, "activations", _module("Tanh"), {}),
+    ("hard_swish", ACTIVATION, "activations", _module("Hardswish"), {}),
+    ("hard_sigmoid", ACTIVATION, "activations", _module("Hardsigmoid"), {}),
+    ("swish", ACTIVATION, "activations", _module("SiLU"), {}),
+    ("elu", ACTIVATION, "activations", _module("ELU"), {}),
+    ("gelu", ACTIVATION, "activations", _module("GELU"), {}),
+    ("softmax", "softmax: no parameters; exponentials and a division, not multiply-accumulates", "softmax",
+     _module("Softmax", dim=1), {}),
+    ("dropout", "dropout: identity at inference", "other", _torch_dropout,
+     {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
+    ("identity", "identity: passes its input through", "other", _module("Identity"), {}),
+    ("shuffle", "channel shuffle: a permutation, no arithmetic", "other", _torch_shuffle,
+     {"groups": Param(Kind.INT, doc="groups; must divide channels")}),
 ]:
-    register(_name, params=_params, zero_cost=_reason, category="other")(_same_shape)
+    register(_name, params=_params, zero_cost=_reason, category="other", family=_family, receptive=same_grid,
+             torch=_torch)(_same_shape)
+
+RESHAPE = {"category": "other", "family": "other"}
 
 
-@register("flatten", zero_cost="flatten: a reshape, no arithmetic", category="other")
+def _torch_flatten(args, shapes, values, rounding, device):
+    from ..torch_model import Flatten4d
+    return Flatten4d()
+
+
+@register("flatten", zero_cost="flatten: a reshape, no arithmetic", **RESHAPE, receptive=whole_input,
+          torch=_torch_flatten)
 def flatten(x, a):
     """H x W x C -> 1 x 1 x (H*W*C)."""
     return Cost(shape=(sympy.Integer(1), sympy.Integer(1), x[0] * x[1] * x[2]))
 
 
-@register("split", zero_cost="channel split: a view, no arithmetic", category="other", params={
+def _torch_split(args, shapes, values, rounding, device):
+    from ..torch_model import Split
+    parts = _integer(args["parts"], values, "parts")
+    index = _integer(args["index"], values, "index", minimum=0)
+    if shapes[0][2] % parts or index >= parts:
+        raise SpecError(f"split: {parts} parts of {shapes[0][2]} channels, index {index}")
+    return Split(parts, index)
+
+
+@register("split", zero_cost="channel split: a view, no arithmetic", **RESHAPE, receptive=same_grid,
+          torch=_torch_split, label=lambda arg, x, y: "split", params={
     "parts": Param(Kind.INT, 2, "number of equal channel groups"),
     "index": Param(Kind.INT, 0, "which group this layer keeps (0-based)"),
 })
@@ -48,7 +96,16 @@ def split(x, a):
     return Cost(shape=(x[0], x[1], x[2] / a["parts"]))
 
 
-@register("channel_pad", zero_cost="zero-padding of channels: no arithmetic", category="other", params={
+def _torch_channel_pad(args, shapes, values, rounding, device):
+    from ..torch_model import ChannelPad
+    channels = _channels(args["channels"], values, rounding, "channels")
+    if channels < shapes[0][2]:
+        raise SpecError(f"channels {channels} is fewer than the input channels {shapes[0][2]}")
+    return ChannelPad(channels - shapes[0][2])
+
+
+@register("channel_pad", zero_cost="zero-padding of channels: no arithmetic", **RESHAPE, receptive=same_grid,
+          torch=_torch_channel_pad, label=lambda arg, x, y: "pad", params={
     "channels": Param(Kind.CHANNELS, doc="output channels (input channels padded with zeros)"),
 })
 def channel_pad(x, a):

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from . import Cost, Kind, Param, register
 import sympy
 
+from ..reference.numbers import _channels
+from . import Cost, Kind, Param, register, whole_input
 
-@register("dense", category="fully connected", aliases=("fc", "linear"), params={
+
+def _torch_dense(args, shapes, values, rounding, device):
+    from ..torch_model import Dense
+    h, w, c = shapes[0]
+    units = _channels(args["units"], values, rounding, "units")
+    return Dense(h * w * c, units, args["bias"], device)
+
+
+@register("dense", category="fully connected", aliases=("fc", "linear"), family="dense", receptive=whole_input,
+          torch=_torch_dense, label=lambda arg, x, y: f"fc {y[2]}", params={
     "units": Param(Kind.CHANNELS, doc="output features"),
     "bias": Param(Kind.BOOL, True, "one bias per output feature"),
 })

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from . import Cost, Kind, Param, register
+from . import Cost, Kind, Param, register, same_grid
 
 
-@register("batchnorm", category="batch norm", aliases=("bn", "batch_norm"), params={
+def _torch_batchnorm(args, shapes, values, rounding, device):
+    from torch import nn
+    return nn.BatchNorm2d(shapes[0][2], affine=args["affine"], device=device)
+
+
+@register("batchnorm", category="batch norm", aliases=("bn", "batch_norm"), family="batch norm",
+          receptive=same_grid, torch=_torch_batchnorm, params={
     "affine": Param(Kind.BOOL, True, "learned scale and shift (gamma, beta)"),
 })
 def batchnorm(x, a):

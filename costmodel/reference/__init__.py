@@ -1,0 +1,130 @@
+"""The independent reference propagator: shapes and costs with plain ints and exact fractions.
+
+`propagate(spec, values)` walks the layers in order, evaluates every expression with the symbol
+values given (its own evaluator, no sympy), checks that every size fits, and counts parameters,
+MACs and activation volumes per layer. It shares no code with the symbolic formulas in `ops`
+and `network` on purpose (it imports only the expression node classes and SpecError), and it
+applies its own defaults to every argument the spec did not write (DEFAULTS below), so a wrong
+default in the layer registry shows up too: `check` compares the two sides.
+
+One file per layer family, named as in `ops/`: each holds its types' numeric rules (RULES), their
+defaults (DEFAULTS) and receptive-field steps (FIELDS, read by `reference.metrics`). This file
+merges them and walks the graph.
+
+Every problem is a SpecError located at the layer (or at `input` for the network input).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from ..errors import SpecError
+from ..spec.model import MAX_REPEAT, flatten
+from . import conv, elementwise, linear, merge, norm, pool
+from .numbers import _channels, _costs, _fmt, _integer, _pair, evaluate  # noqa: F401 - the reference's API
+from .spatial import _spatial  # noqa: F401
+
+NETWORK_INPUT = "input"  # the name a spec uses for the network's input
+FAMILIES = (conv, pool, linear, norm, elementwise, merge)
+
+
+def _merged(table: str) -> dict:
+    """One family table (RULES, DEFAULTS or FIELDS) over all families; a type in two is a bug."""
+    merged: dict = {}
+    for family in FAMILIES:
+        for type_, entry in getattr(family, table).items():
+            if type_ in merged:
+                raise ValueError(f"reference: layer type {type_!r} is in two families' {table}")
+            merged[type_] = entry
+    return merged
+
+
+# The value of every optional argument a spec may leave out, by layer type: the README's
+# conventions, written in the family files independently of the registry's defaults
+# (spec.LayerSpec.written says which arguments the spec gave).
+DEFAULTS = _merged("DEFAULTS")
+RULES = _merged("RULES")  # type -> (args, input shapes, values, rounding) -> costs
+FIELDS = _merged("FIELDS")  # type -> (args, values, input shape, output shape) -> receptive-field step
+MANY_INPUTS = merge.MANY_INPUTS
+ELEMENTWISE = elementwise.ELEMENTWISE
+
+
+# --- the walk --------------------------------------------------------------------------------
+
+
+def _input_shape(spec, values) -> tuple[int, int, int]:
+    try:
+        axes = zip(spec.input, ("height", "width", "channels"))
+        shape = tuple(_integer(node, values, f"input {what}") for node, what in axes)
+        _bounded(shape, "input")
+        return shape
+    except SpecError as e:
+        raise SpecError(e.message, file=spec.file, line=spec.input_line,
+                        column=getattr(spec, "input_column", None)) from None
+
+
+MAX_DIMENSION = 2**40  # height, width or channels; beyond this a spec is a mistake (and its numbers huge)
+
+
+def _bounded(shape, what: str = "output") -> None:
+    if max(shape) > MAX_DIMENSION:
+        raise SpecError(f"{what} {_fmt(shape)} has a dimension above 2**40 (too large to be a real network)")
+
+
+def arguments(layer) -> dict:
+    """The layer's arguments: the reference's own defaults for what the spec left out."""
+    return {**DEFAULTS.get(layer.type, {}),
+            **{name: value for name, value in layer.args.items() if name in layer.written}}
+
+
+def _count(repeat, values, spec) -> int:
+    """How many times a repeat runs at these values: a whole number from 1 to MAX_REPEAT."""
+    try:
+        n = evaluate(repeat.count, values)
+    except SpecError as e:
+        raise SpecError(f"repeat {repeat.name!r}: {e.message}", file=spec.file, line=repeat.line,
+                        column=repeat.column) from None
+    if n.denominator != 1 or not 1 <= n <= MAX_REPEAT:
+        raise SpecError(f"repeat {repeat.name!r}: the count must be a whole number from 1 to {MAX_REPEAT}, got {n} "
+                        f"(round it in the spec, e.g. ceil(...))", file=spec.file, line=repeat.line, column=repeat.column)
+    return int(n)
+
+
+def propagate(spec, values: dict) -> list[dict]:
+    """One dict per layer, in spec order: name, shape, params, params_non_trainable, macs,
+    floats_out, floats_in (all ints). Raises SpecError for anything that does not fit."""
+    values = {name: Fraction(v) for name, v in values.items()}
+    shapes = {NETWORK_INPUT: _input_shape(spec, values)}
+    volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
+    layers = [leaf.layer for leaf in flatten(spec.tree, lambda repeat: _count(repeat, values, spec)).leaves()]
+    rows = []
+    for layer in layers:
+        where = f"{layer.index} '{layer.name}' ({layer.type})"
+        try:
+            rule = RULES.get(layer.type)
+            if rule is None:
+                raise SpecError(f"reference propagator has no rule for layer type {layer.type}")
+            missing = [name for name in layer.inputs if name not in shapes]
+            if missing:
+                raise SpecError(f"input {missing[0]!r} is not an earlier layer")
+            if layer.type in MANY_INPUTS and len(layer.inputs) < 2:
+                raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
+            if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
+                raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
+            row = rule(arguments(layer), [shapes[name] for name in layer.inputs], values, layer.rounding)
+            _bounded(row["shape"])
+        except SpecError as e:
+            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
+        except (ZeroDivisionError, OverflowError) as e:  # huge or degenerate values in an argument
+            raise SpecError(f"cannot evaluate the layer's arguments ({type(e).__name__}: {e})", file=spec.file,
+                            line=layer.line, column=layer.column, layer=where) from None
+        shapes[layer.name] = row["shape"]
+        volume[layer.name] = math.prod(row["shape"])
+        rows.append({"name": layer.name, **row, "floats_out": volume[layer.name],
+                     "floats_in": sum(volume[name] for name in layer.inputs)})  # each occurrence counts
+    return rows
+
+
+# The numeric side of `costmodel.metrics` (after propagate: it builds on it).
+from .metrics import BYTES, compute, depends_on, live_floats, receptive_fields  # noqa: E402,F401

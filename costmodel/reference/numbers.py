@@ -1,0 +1,121 @@
+"""The reference's own arithmetic: expression nodes as exact Fractions, checked integers and
+channel counts, and the row every family rule returns. Plain ints and Fractions, no sympy."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from ..errors import SpecError
+from ..expr import BinOp, Call, Name, Neg, Num
+
+ONE, PAIR_ONE = Num(Fraction(1)), (Num(Fraction(1)), Num(Fraction(1)))
+EXPRESSION = (Num, Name, Neg, BinOp, Call)  # the node classes of an argument that is an expression
+
+
+def evaluate(node, values: dict) -> Fraction:
+    """An expression node as an exact Fraction, with `values` for the symbols."""
+    if isinstance(node, Num):
+        return Fraction(node.value)
+    if isinstance(node, Name):
+        if node.name not in values:
+            raise SpecError(f"no value for symbol {node.name!r}")
+        return Fraction(values[node.name])
+    if isinstance(node, Neg):
+        return -evaluate(node.operand, values)
+    if isinstance(node, BinOp):
+        a, b = evaluate(node.left, values), evaluate(node.right, values)
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        if node.op in ("/", "//"):
+            if b == 0:
+                raise SpecError(f"division by zero ({a} {node.op} 0)")
+            return a / b if node.op == "/" else Fraction(math.floor(a / b))
+        if node.op == "**":
+            if b.denominator != 1:
+                raise SpecError(f"exponent must be an integer, got {b}")
+            if a == 0 and b < 0:
+                raise SpecError(f"division by zero (0 ** {b})")
+            return a ** int(b)
+    if isinstance(node, Call):
+        args = [evaluate(arg, values) for arg in node.args]
+        if node.func == "floor":
+            return Fraction(math.floor(args[0]))
+        if node.func == "ceil":
+            return Fraction(math.ceil(args[0]))
+        if node.func == "min":
+            return min(args)
+        if node.func == "max":
+            return max(args)
+    raise SpecError(f"cannot evaluate expression node {node!r}")
+
+
+def _integer(node, values, what: str, minimum: int = 1) -> int:
+    """A non-channel integer arg (kernel, stride, groups, ...): an integer >= minimum (1 or 0)."""
+    v = evaluate(node, values)
+    if v.denominator != 1:
+        raise SpecError(f"{what} must be an integer, got {v}")
+    if v < minimum:
+        raise SpecError(f"{what} must be a {'positive' if minimum == 1 else 'non-negative'} integer, got {v}")
+    return int(v)
+
+
+def _pair(pair, values, what: str, minimum: int = 1) -> tuple[int, int]:
+    return tuple(_integer(node, values, what, minimum) for node in pair)
+
+
+def _channels(node, values, rule: str, what: str) -> int:
+    """A channel count rounded by the layer's rounding rule (Keras floor, torchvision multiples...)."""
+    v = evaluate(node, values)
+    if v <= 0:
+        raise SpecError(f"{what} must be a positive channel count, got {v}")
+    if rule == "floor":
+        c = math.floor(v)  # Keras: int(c * alpha)
+    elif rule == "ceil":
+        c = math.ceil(v)
+    elif rule == "nearest":
+        c = math.floor(v + Fraction(1, 2))  # halves round up
+    elif re.fullmatch(r"multiple_of_[1-9][0-9]*", rule):
+        n = int(rule[len("multiple_of_"):])  # torchvision _make_divisible(v, n), min_value n
+        c = max(n, math.floor(v + Fraction(n, 2)) // n * n)
+        if c < Fraction(9, 10) * v:  # never round down by more than 10 %
+            c += n
+    elif rule == "none":
+        if v.denominator != 1:
+            raise SpecError(f"{what}: fractional channel count {v} with no rounding rule")
+        c = int(v)
+    else:
+        raise SpecError(f"unknown rounding rule {rule!r}")
+    if c < 1:
+        raise SpecError(f"{what} must be a positive integer, got {c} (from {v} rounded by {rule})")
+    return int(c)
+
+
+def _ints(pair, values) -> tuple:
+    """A pair argument as plain ints (the metrics side reads kernels and strides this way)."""
+    return tuple(int(evaluate(node, values)) for node in pair)
+
+
+def _fmt(shape) -> str:
+    return "x".join(str(x) for x in shape)
+
+
+def _costs(shape, params=0, non_trainable=0, macs=0) -> dict:
+    return {"shape": tuple(shape), "params": params, "params_non_trainable": non_trainable, "macs": macs}
+
+
+# --- receptive-field steps: (span in input-grid steps per axis, stride per axis, sees everything) ---
+
+def same_grid(a, values, x, y) -> tuple:
+    """One output position per input position: the field and the jump are unchanged."""
+    return (0, 0), (1, 1), False
+
+
+def whole_input(a, values, x, y) -> tuple:
+    """Every output sees the whole map: one window the size of the input."""
+    return (0, 0), (x[0], x[1]), True
