@@ -60,6 +60,18 @@ def fraction(text: str) -> Fraction:
         raise argparse.ArgumentTypeError(e.message) from None
 
 
+def budget(text: str) -> Fraction:
+    """A budget (`--max-macs 6e6`): an exact positive number, 6e6 = 6,000,000, 1/3, 2_000.
+    Not `fraction`: budgets are far above the limit on symbol values."""
+    try:
+        value = Fraction(text.replace("_", ""))
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def positive(text: str) -> float:
     try:
         value = float(text)

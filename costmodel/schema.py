@@ -1,10 +1,11 @@
 """A JSON Schema (draft 2020-12) of the spec format, generated from the layer registry.
 
-`schema()` builds it: the top-level keys, symbols, rounding rules, per-type `defaults`, blocks,
-and one definition per layer type with its arguments (kind, default and doc from `ops.REGISTRY`),
-so a new layer type appears in it without touching this file. Editors' YAML plugins (e.g. the
-YAML language server: `# yaml-language-server: $schema=costmodel.schema.json`) use it for
-completion and validation; `costmodel schema > costmodel.schema.json` writes it.
+`schema()` builds it: the top-level keys, symbols, presets, rounding rules, per-type `defaults`,
+blocks, and one definition per layer type with its arguments (kind, default and doc from
+`ops.REGISTRY`) and its `first:` overrides, so a new layer type appears in it without touching
+this file. Editors' YAML plugins (e.g. the YAML language server: `# yaml-language-server:
+$schema=costmodel.schema.json`) use it for completion and validation; `costmodel schema >
+costmodel.schema.json` writes it.
 
 The schema is looser than the loader on purpose in two places: arguments a type requires are not
 `required` (they may come from the spec's `defaults:`), and expressions are checked only for
@@ -12,7 +13,9 @@ their characters. The loader stays the authority; the schema never rejects a spe
 
 `validate(instance, schema)` is a small validator for exactly the subset emitted here (type,
 properties, required, additionalProperties, enum, oneOf, anyOf, items, minItems, maxItems,
-pattern, $ref into $defs): enough to test the schema without a jsonschema dependency.
+pattern, $ref into $defs). It stays so that `costmodel schema --validate` works with the run-time
+dependencies alone and names the path of each problem; the tests hold it to the `jsonschema`
+library (the validator editors and check-jsonschema use) on generated specs, valid and mutated.
 """
 
 from __future__ import annotations
@@ -59,13 +62,18 @@ def _common() -> dict:
         "name": {"type": "string", "pattern": NAME_PATTERN,
                  "description": "layer name (default: type and a counter, e.g. conv1); 'input' is reserved"},
         "input": {"type": "string", "description": "the one earlier layer (or 'input') this layer reads"},
-        "repeat": {**_REF("expression"), "description": "chain this many copies: a whole number, or an integer "
-                   "expression over symbols (depth scaling)"},
-        "first": {"type": "object", "additionalProperties": True,
-                  "description": "arguments that differ in the first iteration of a repeat (e.g. {stride: 2})"},
+        "repeat": {**_REF("expression"),
+                   "description": "chain this many copies: a whole number or an integer expression over symbols "
+                                  "(e.g. ceil(3*depth))"},
         "rounding": _REF("rounding"),
         "stage": {"type": ["string", "number"], "description": "a label carried into the JSON output"},
     }
+
+
+def _first(arguments: dict) -> dict:
+    """`first:` on a repeated layer or block call: arguments for the first copy only."""
+    return {"type": "object", **arguments,
+            "description": "arguments that differ in the first copy only (e.g. {stride: 2})"}
 
 
 def _layer(op) -> dict:
@@ -73,7 +81,10 @@ def _layer(op) -> dict:
     doc = op.doc or op.type
     if op.zero_cost:
         doc += f" No MACs: {op.zero_cost}."
-    properties = {"type": {"enum": names, "description": doc}, **_common(), **_params(op)}
+    properties = {"type": {"enum": names, "description": doc}, **_common(), **_params(op),
+                  "first": _first({"properties": {**_params(op), "type": {"type": "string", "description":
+                                                              "a layer type of its own for the first iteration"}},
+                                   "additionalProperties": False})}
     properties["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": 2 if op.many_inputs else 1,
                             "description": "earlier layers this layer reads" if op.many_inputs
                             else "the one earlier layer this layer reads, as a list"}
@@ -108,9 +119,19 @@ def schema() -> dict:
                 "description": {"type": ["string", "number"]},
                 "integer": {"type": "boolean", "description": "only whole values"}},
              "required": ["default"], "additionalProperties": False}]},
+        "preset": {
+            "type": "object",
+            "properties": {
+                "description": {"type": ["string", "number"], "description": "one line"},
+                "values": {"type": "object", "additionalProperties": _REF("expression"),
+                           "description": "symbol -> number or expression (a --set overrides it)"}},
+            "required": ["values"], "additionalProperties": False},
         "block_call": {
             "type": "object", "description": "a call of a block defined under 'blocks:'; other keys are its arguments",
-            "properties": {"block": {"type": "string", "description": "the block's name"}, **_common()},
+            "properties": {"block": {"type": "string", "description": "the block's name"}, **_common(),
+                           "first": _first({"properties": {"block": {"type": "string", "description":
+                                                                     "another block for the first iteration"}},
+                                            "additionalProperties": _REF("expression")})},
             "required": ["block"], "additionalProperties": _REF("expression")},
         "entry": {"oneOf": [_REF(f"layer_{t}") for t in types] + [_REF("block_call")]},
         "layers": {"type": "array", "items": _REF("entry"), "minItems": 1},
@@ -146,11 +167,8 @@ def schema() -> dict:
                                  "required": ["height", "width", "channels"], "additionalProperties": False}]},
             "symbols": {"type": "object", "additionalProperties": _REF("symbol"),
                         "description": "the knobs: name -> default, or {default, description, integer}"},
-            "presets": {"type": "object", "description": "named symbol values: name -> {description, values}",
-                        "additionalProperties": {
-                            "type": "object", "additionalProperties": False,
-                            "properties": {"description": {"type": ["string", "number"]},
-                                           "values": {"type": "object", "additionalProperties": _REF("expression")}}}},
+            "presets": {"type": "object", "additionalProperties": _REF("preset"),
+                        "description": "named configurations: name -> {description, values} (--preset NAME)"},
             "rounding": _REF("rounding"),
             "defaults": {"type": "object", "properties": defaults, "additionalProperties": False,
                          "description": "default arguments per layer type"},

@@ -276,8 +276,10 @@ def _paths(node, path=()):
 
 
 @st.composite
-def mutated_specs(draw):
-    spec, _ = draw(valid_specs())
+def mutated_dicts(draw, specs=None):
+    """A spec dict (from `specs`, by default a valid random one) with one to four deletions,
+    replacements and insertions."""
+    spec = draw(specs) if specs is not None else draw(valid_specs())[0]
     for _ in range(draw(st.integers(1, 4))):
         places = list(_paths(spec))
         if not places:
@@ -296,6 +298,12 @@ def mutated_specs(draw):
         elif isinstance(container, dict) and "type" in container:
             container["type"] = draw(st.sampled_from(["conv", "add", "concat", "split", "frobnicate", "dense",
                                                       "global_avgpool", "flatten", "maxpool", "unit"]))
+    return spec
+
+
+@st.composite
+def mutated_specs(draw):
+    spec = draw(mutated_dicts())
     try:
         text = _dump(spec)
     except (yaml.YAMLError, ValueError):

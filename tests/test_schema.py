@@ -1,6 +1,7 @@
 """`costmodel schema`: the JSON Schema is generated from the registry, every shipped spec fits it,
 and its small validator refuses what it should."""
 
+import copy
 import json
 from pathlib import Path
 
@@ -36,11 +37,28 @@ def test_generated_from_the_registry():
     assert s["$defs"]["layer_conv"]["properties"]["padding"]["default"] == "same"
     assert len(s["$defs"]["entry"]["oneOf"]) == len(REGISTRY) + 1  # every type and the block call
     from costmodel.spec import BLOCK_KEYS, CALL_KEYS, LAYER_KEYS, SYMBOL_KEYS, TOP_KEYS
-    assert set(s["properties"]) == TOP_KEYS  # a new top-level key needs its place in the schema
+    assert set(s["properties"]) == TOP_KEYS  # a new top-level key needs its place
     assert set(s["$defs"]["block"]["properties"]) == BLOCK_KEYS
     assert set(s["$defs"]["block_call"]["properties"]) == CALL_KEYS
     assert set(s["$defs"]["symbol"]["anyOf"][1]["properties"]) == SYMBOL_KEYS
     assert LAYER_KEYS <= set(s["$defs"]["layer_relu"]["properties"])
+
+
+def test_presets_repeat_expressions_and_first():
+    spec = copy.deepcopy(GOOD)
+    spec["presets"] = {"small": {"description": "half width", "values": {"alpha": "1/2", "k": 5}}}
+    spec["layers"][1].update(repeat="ceil(3*alpha)", first={"s": 2})  # a block call: any argument
+    spec["layers"].insert(1, {"type": "pointwise", "filters": 8, "repeat": "k", "first": {"stride": 2}})
+    assert validate(spec, schema()) == []
+    for mutate, problem in [
+            (lambda s: s["presets"]["small"].pop("values"), "$.presets.small: missing required 'values'"),
+            (lambda s: s["presets"]["small"].update(value={}), "$.presets.small: unexpected key 'value'"),
+            (lambda s: s["presets"]["small"]["values"].update(alpha=[1]), "$.presets.small.values.alpha"),
+            (lambda s: s["layers"][1]["first"].update(strides=2), "$.layers[1]: matches 0 of the oneOf"),
+            (lambda s: s["layers"][2].update(first=[2]), "$.layers[2]: matches 0 of the oneOf")]:
+        bad = copy.deepcopy(spec)
+        mutate(bad)
+        assert any(problem in e for e in validate(bad, schema())), (problem, validate(bad, schema()))
 
 
 @pytest.mark.parametrize("path", SPECS, ids=[str(p.relative_to(ROOT)) for p in SPECS])

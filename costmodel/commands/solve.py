@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from fractions import Fraction
 
-from ..cli import add_values, chosen_values
+from ..cli import add_values, budget, chosen_values
 from ..errors import SpecError
 
 BUDGETS = ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out")
-
-
-def budget(text: str) -> Fraction:
-    """6e6, 2000000, 1.5e6: exact."""
-    try:
-        value = Fraction(text.replace("_", ""))
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_parser(sub):
