@@ -10,6 +10,8 @@ and a user's own `mobilenet_cifar` file both read what they name.
 from __future__ import annotations
 
 import difflib
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SpecError
@@ -18,6 +20,22 @@ SPECS = Path(__file__).resolve().parent / "specs"
 PROFILES = Path(__file__).resolve().parent / "profiles"
 SUFFIX = ".yaml"
 CLOSE = 3  # close names listed when a name is neither a file nor shipped
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """One shipped spec as `costmodel list` shows it: params and MACs at the symbols' defaults."""
+    name: str
+    description: str
+    params: int
+    macs: int
+    presets: tuple[Preset, ...] = ()
 
 
 def names(folder: Path = SPECS) -> list[str]:
@@ -30,7 +48,7 @@ def path(name: str, folder: Path = SPECS) -> Path:
     return folder / f"{name}{SUFFIX}"
 
 
-def resolve(source, folder: Path = SPECS, what: str = "spec"):
+def resolve(source: str | os.PathLike, folder: Path = SPECS, what: str = "spec") -> str | os.PathLike:
     """`source` itself when a file (or anything) exists at that path, else the shipped file of that
     name (a trailing .yaml allowed); neither: a SpecError listing the close shipped names."""
     if Path(source).exists():
@@ -46,7 +64,7 @@ def resolve(source, folder: Path = SPECS, what: str = "spec"):
                     file=str(source))
 
 
-def resolve_profile(source):
+def resolve_profile(source: str | os.PathLike) -> str | os.PathLike:
     """A device profile's path or a shipped profile's name (`example_device`), as `resolve`."""
     return resolve(source, PROFILES, "device profile")
 
@@ -59,3 +77,31 @@ def closest(name: str, known: list[str]) -> list[str]:
         return max(difflib.SequenceMatcher(None, name, option).ratio() for option in (candidate, base))
     scored = sorted(((likeness(k), k) for k in known), key=lambda pair: -pair[0])
     return [k for score, k in scored if score >= 0.6][:CLOSE]
+
+
+def catalogue() -> list[Shipped]:
+    """Every shipped spec, by name, each analysed (and checked) at its defaults."""
+    return [describe(name) for name in names()]
+
+
+def describe(name: str) -> Shipped:
+    """The shipped spec `name`: description, params and MACs at the defaults, presets."""
+    from . import analyze
+    from .spec import from_dict, read_yaml
+
+    file = path(name)
+    data = read_yaml(file)
+    spec = from_dict(data, file=str(file))
+    totals = analyze(spec).totals
+    return Shipped(name, _one_line(spec.description), totals.params, totals.macs, _presets(data))
+
+
+def _presets(data: dict) -> tuple[Preset, ...]:
+    """The spec's `presets:` (NAME -> {description, values}), read as written: the loader validates them."""
+    presets = data.get("presets") or {}
+    return tuple(Preset(str(key), _one_line(value.get("description") if isinstance(value, dict) else None))
+                 for key, value in presets.items()) if isinstance(presets, dict) else ()
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split()) if text is not None else ""

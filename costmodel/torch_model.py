@@ -11,7 +11,7 @@ Padding follows the spec exactly: TensorFlow's 'same' pads (total = max((out-1)*
 pad (`Pad`) before the window op whenever they are not zero. Max pooling pads with -inf.
 
 torch is imported here and only here (and in verify.py): it is an optional extra
-(`pip install 'costmodel[torch]'`). Every layer type of the registry has a builder in BUILDERS; a type
+(`pip install 'cnn-costmodel[torch]'`). Every layer type of the registry has a builder in BUILDERS; a type
 without one is a SpecError, never a silent pass.
 """
 

@@ -1,4 +1,4 @@
-"""Plots (optional extra costmodel[plot]): files are produced and non-empty."""
+"""Plots (optional extra cnn-costmodel[plot]): files are produced and non-empty."""
 
 from pathlib import Path
 
