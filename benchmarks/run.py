@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+SPEC = ROOT / "costmodel" / "specs" / "mobilenet_cifar.yaml"  # the package's own copy
 TORCH_SCRIPT = ROOT / "benchmarks" / "torch_counter.py"
 sys.path.insert(0, str(ROOT))
 

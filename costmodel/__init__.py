@@ -7,6 +7,7 @@
     net = costmodel.load_network("specs/mobilenet_cifar.yaml")
     net.total("macs")                           # sympy expression in alpha, delta, classes
     net.total("macs", smooth_form=True)         # the same without channel rounding
+    costmodel.analyze("imagenet/resnet50")      # a shipped spec by name (costmodel.shipped.names())
 
 Pipeline: spec (YAML -> NetworkSpec) -> ops (one formula per layer type) -> network (symbolic
 walk, totals) -> check (against reference, an independent numeric propagator) -> report / cli.
@@ -30,7 +31,7 @@ def build(spec: NetworkSpec):
 
 
 def load_network(source):
-    """A spec from a path, or an already loaded NetworkSpec, analysed symbolically."""
+    """A spec from a path, a shipped spec's name or an already loaded NetworkSpec, analysed symbolically."""
     return build(source if isinstance(source, NetworkSpec) else load(source))
 
 

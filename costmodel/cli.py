@@ -14,13 +14,18 @@ import pkgutil
 import sys
 from fractions import Fraction
 
-from .errors import CheckError, SpecError
+from . import __version__
+from .errors import DISTRIBUTION, CheckError, SpecError
 
 EXIT_BAD_INPUT = 2
 EXIT_CHECK_FAILED = 3
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):  # each command's epilog (its examples) keeps its lines
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line, exit 2, as for every other bad input
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
@@ -91,6 +96,11 @@ def output_file(*extensions: str):
     return check
 
 
+def examples(*commands: str) -> str:
+    """A command's --help epilog: its example command lines, one per line."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in commands)
+
+
 def commands() -> list:
     from . import commands as package
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
@@ -98,7 +108,10 @@ def commands() -> list:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = _Parser(prog="costmodel", description="Closed-form cost model of convolutional networks.")
+    top = _Parser(prog="costmodel", description="Closed-form cost model of convolutional networks.",
+                  epilog=examples("costmodel list", "costmodel report mobilenet_cifar --set alpha=0.5",
+                                  "costmodel COMMAND --help"))
+    top.add_argument("--version", action="version", version=f"%(prog)s {__version__} ({DISTRIBUTION})")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in commands():
         module.add_parser(sub).set_defaults(run=module.run)

@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import SpecError
+from .errors import SpecError, install_hint
 from .ops import REGISTRY, lookup
 from .ops.pool import sliding_window
 from .ops.spatial import explicit_pads  # noqa: F401 - part of this module's API
@@ -356,7 +356,8 @@ def run_peer(name: str, model, x) -> tuple[int, int]:
     import io
 
     if name in PEERS and importlib.util.find_spec(name) is None:
-        raise SpecError(f"convention {name!r} runs the {name} package, which is not installed (pip install {name})")
+        raise SpecError(f"convention {name!r} runs the {name} package, which is not installed "
+                        f"({install_hint('peers')}: the versions this profile describes)")
     import torch
     import torch.nn.functional as F
     import torch._dynamo  # noqa: F401 - imported lazily by some ops; under ptflops' patches that import breaks

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import PurePath
 
-from .errors import SpecError
+from .errors import SpecError, install_hint
 
 FIELDS = ("shape", "params", "params_non_trainable", "macs")
 STAT_BUFFERS = ("running_mean", "running_var")
@@ -37,7 +37,7 @@ def _torch(source):
         import torch  # noqa: F401
     except ImportError:
         file = str(source) if isinstance(source, (str, PurePath)) else None
-        raise SpecError("costmodel verify needs PyTorch: pip install 'costmodel[torch]'", file=file) from None
+        raise SpecError(f"costmodel verify needs PyTorch: {install_hint('torch')}", file=file) from None
     from . import torch_model
     return torch_model
 

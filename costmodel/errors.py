@@ -11,6 +11,12 @@ is wrong.
 from __future__ import annotations
 
 MAX_REPORTED = 50  # a file with more problems lists this many, then says how many more
+DISTRIBUTION = "cnn-costmodel"  # the name on PyPI ("costmodel" there is an unrelated project)
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs an optional extra: "pip install 'cnn-costmodel[plot]'"."""
+    return f"pip install '{DISTRIBUTION}[{extra}]'"
 
 
 class SpecError(Exception):

@@ -22,6 +22,7 @@ from fractions import Fraction
 import sympy
 import yaml
 
+from . import shipped
 from .errors import CheckError, SpecError
 from .network import Network
 from .ops import lookup
@@ -56,8 +57,10 @@ REQUIRED_DEVICE_KEYS = ("peak_macs_per_second", "memory_bandwidth_bytes_per_seco
 
 
 def load_device(path) -> Device:
-    """A device profile from YAML (yaml.safe_load), validated; errors name the file and key."""
+    """A device profile from YAML (yaml.safe_load), validated; errors name the file and key.
+    `path` may also name a shipped profile (`example_device`): a file at that path wins."""
     where = str(path)
+    path = shipped.resolve_profile(path)
     try:
         with open(path, encoding="utf-8") as f:
             data = yaml.safe_load(f)

@@ -1,4 +1,4 @@
-"""Pictures of explorations (optional: `pip install 'costmodel[plot]'`, matplotlib imported lazily).
+"""Pictures of explorations (optional: `pip install 'cnn-costmodel[plot]'`, matplotlib imported lazily).
 
 - `compare_bars(rows, path, symbols)`: MACs and params per configuration, grouped bars, baseline
   dashed, each bar labelled with its factor against the baseline;
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .errors import SpecError
+from .errors import SpecError, install_hint
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 
@@ -24,7 +24,7 @@ def _figure(width: float, height: float, ncols: int = 1):
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise SpecError("plots need matplotlib: pip install 'costmodel[plot]' (or pip install matplotlib)") from None
+        raise SpecError(f"plots need matplotlib: {install_hint('plot')} (or pip install matplotlib)") from None
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig, fig.subplots(1, ncols, squeeze=False)[0]
 

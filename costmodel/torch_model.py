@@ -11,7 +11,7 @@ Padding follows the spec exactly: TensorFlow's 'same' pads (total = max((out-1)*
 pad (`Pad`) before the window op whenever they are not zero. Max pooling pads with -inf.
 
 torch is imported here (and, lazily, inside the family builders in ops/): it is an optional extra
-(`pip install 'costmodel[torch]'`); the family files' builders import it when they build. This file
+(`pip install 'cnn-costmodel[torch]'`); the family files' builders import it when they build. This file
 keeps the graph wiring and the few modules torch.nn does not have; each layer's module comes from its
 family's definition (`OpDef.torch`, collected in BUILDERS); a type without one is a SpecError, never a
 silent pass.

@@ -5,14 +5,14 @@ specs/imagenet/*.yaml), so it holds for every value of the symbols, not only at 
 """
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sympy
 
 import costmodel
+from costmodel import shipped
 
-ROOT = Path(__file__).parent.parent / "specs"
+ROOT = shipped.SPECS
 
 
 def net(name: str):

@@ -2,14 +2,11 @@
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
-from costmodel import ratio
+from costmodel import ratio, shipped
 from costmodel.cli import main
-
-ROOT = Path(__file__).parent.parent
 
 
 def test_worked_example_is_053(capsys, golden):
@@ -44,7 +41,7 @@ def test_json_and_spec_mode(capsys):
     assert main(["ratio", "--alpha", "0.5", "--delta", "2", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [r["exact"] for r in doc["ratios"]] == ["73/137", "73/137"]
-    assert main(["ratio", "--alpha", "0.5", "--delta", "2", "--spec", str(ROOT / "specs/mobilenet_cifar.yaml")]) == 0
+    assert main(["ratio", "--alpha", "0.5", "--delta", "2", "--spec", str(shipped.path("mobilenet_cifar"))]) == 0
     out = capsys.readouterr().out
     # whole network: 5,975,552 / 11,596,288 MACs
     assert f"{Fraction(5_975_552, 11_596_288)}" in out

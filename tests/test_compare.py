@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import explore
+from costmodel import explore, shipped
 from costmodel.cli import main
 
 ROOT = Path(__file__).parent.parent
-SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+SPEC = shipped.path("mobilenet_cifar")
 
 
 def test_one_conv_by_hand():

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import conventions
+from costmodel import conventions, shipped
 from costmodel.cli import main
 from costmodel.errors import SpecError
 
 ROOT = Path(__file__).parent.parent
-SPECS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").rglob("*.yaml"))
+SPECS = shipped.names()
 
 # 8x8x3 -> conv 4 (3x3, same, bias) 8x8x4 -> bn -> relu -> maxpool 2 4x4x4 -> global avg 1x1x4 -> dense 5 -> softmax
 CHAIN = {"input": [8, 8, 3], "layers": [
@@ -158,7 +158,7 @@ def test_explain_names_the_rule_per_layer_type(tmp_path, capsys, monkeypatch):
 def small_config(path):
     """The spec at its defaults, but at the smallest resolution it accepts (to keep the tools'
     real forward passes quick): counting rules do not depend on the input size."""
-    network = costmodel.load_network(str(ROOT / path))
+    network = costmodel.load_network(shipped.path(path))
     if "resolution" in network.spec.symbols:
         for resolution in (32, 64, 96, 128, 160, 224):
             try:

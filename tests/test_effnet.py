@@ -2,16 +2,15 @@
 Table 2's FLOPs, Table 5's FLOPs of the revised block, and the symbolic-vs-reference check."""
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sympy
 
 import costmodel
-from costmodel import dataflow
+from costmodel import dataflow, shipped
 from costmodel.reproduction import EXACT, NOT_REPRODUCED, PRINT_PRECISION, effnet as reproduction
 
-SPECS = Path(__file__).parent.parent / "specs" / "effnet"
+SPECS = shipped.SPECS / "effnet"
 COLUMNS = ("baseline", "mobilenet", "shufflenet", "effnet")
 
 # Table 1, every cell: stage -> [(layer as printed, floats out as H*W*C)]. "+ mp" is a 2x2 max pooling

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import SpecError
+from costmodel import shipped, SpecError
 from costmodel.spec import MAX_FILE_BYTES
 
 ROOT = Path(__file__).parent.parent
@@ -68,9 +68,9 @@ def test_file_size_limit(tmp_path):
 
 def test_symbol_value_limit_on_the_command_line():
     with pytest.raises(SpecError, match=r"value of alpha must be at most 1,000,000 in size, got '1e15'"):
-        costmodel.analyze(str(ROOT / "specs/mobilenet_cifar.yaml"), alpha="1e15")
+        costmodel.analyze(str(shipped.path("mobilenet_cifar")), alpha="1e15")
     with pytest.raises(SpecError, match="value of alpha: expression builds numbers larger than 2\\*\\*2048"):
-        costmodel.analyze(str(ROOT / "specs/mobilenet_cifar.yaml"), alpha="((((((2**16)**16)**16)**16)**16)**16)**16")
+        costmodel.analyze(str(shipped.path("mobilenet_cifar")), alpha="((((((2**16)**16)**16)**16)**16)**16)**16")
 
 
 def test_many_errors_are_capped(tmp_path):

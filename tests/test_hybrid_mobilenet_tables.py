@@ -3,14 +3,14 @@ symbolic closed forms against the reference propagator over the paper's grid of 
 
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sympy
 
 import costmodel
+from costmodel import shipped
 
-SPECS = Path(__file__).parent.parent / "specs"
+SPECS = shipped.SPECS
 HYBRID = sorted(SPECS.glob("mobilenet_cifar*.yaml"))
 GRID = [(alpha, delta, classes) for alpha in ("1", "0.5", "0.25") for delta in (1, 2, 4) for classes in (10, 100)]
 

@@ -7,13 +7,13 @@ then compared with the spec's numbers, which costmodel has already checked again
 """
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 import costmodel
+from costmodel import shipped
 
-SPECS = Path(__file__).parent.parent / "specs" / "imagenet"
+SPECS = shipped.SPECS / "imagenet"
 M = 10**6
 
 # spec -> other symbol values to check besides the defaults (two each: ImageNet specs are bigger)

@@ -13,7 +13,7 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 import costmodel
-from costmodel import metrics, reference_metrics
+from costmodel import metrics, reference_metrics, shipped
 from costmodel.cli import main
 from costmodel.errors import CheckError, SpecError
 
@@ -87,12 +87,12 @@ def test_fractional_max_pooling_receptive_field():
 
 
 @pytest.mark.parametrize("path,values", [
-    ("specs/multi_exit_cifar.yaml", {"width": 16, "classes": 100}),
-    ("specs/mobilenet_cifar.yaml", {"alpha": Fraction(1, 2), "delta": 2}),
-    ("specs/blocks/shortcut_projection.yaml", {"size": 17}),
+    ("multi_exit_cifar", {"width": 16, "classes": 100}),
+    ("mobilenet_cifar", {"alpha": Fraction(1, 2), "delta": 2}),
+    ("blocks/shortcut_projection", {"size": 17}),
 ])
 def test_sides_agree_away_from_the_defaults(path, values):
-    network = costmodel.load_network(ROOT / path)
+    network = costmodel.load_network(shipped.path(path))
     metrics.evaluate(network, values, dtype="int8", device=DEVICE, exits=[network.layers[-1].spec.name],
                      fractions=[Fraction(1)])
 
@@ -246,7 +246,7 @@ def test_roofline():
 
 
 def test_example_device_profile_loads():
-    device = metrics.load_device(ROOT / "profiles" / "example_device.yaml")
+    device = metrics.load_device(shipped.path("example_device", shipped.PROFILES))
     assert "illustrative" in device.name
     assert device.bytes_per_element == 2 and device.peak_macs_per_second == 10**11
 
@@ -320,8 +320,8 @@ def test_exit_errors(exits, fractions, message):
 
 def test_multi_exit_cifar_spec():
     """The shipped three-exit spec: exit heads are the classifier pair of seed 003 (L86)."""
-    network = costmodel.load_network(ROOT / "specs" / "multi_exit_cifar.yaml")
-    text = (ROOT / "specs" / "multi_exit_cifar.yaml").read_text()
+    network = costmodel.load_network(shipped.path("multi_exit_cifar"))
+    text = (shipped.path("multi_exit_cifar")).read_text()
     assert "exit1, exit2, exit3" in text.splitlines()[0]
     numbers = metrics.evaluate(network, exits=["exit1", "exit2", "exit3"],
                                fractions=[Fraction(1, 2), Fraction(3, 10), Fraction(1, 5)])
@@ -422,4 +422,4 @@ def test_multi_exit_sides_agree(width, classes, dtype):
 
 @functools.lru_cache(maxsize=1)
 def _multi_exit_network():
-    return costmodel.load_network(ROOT / "specs" / "multi_exit_cifar.yaml")
+    return costmodel.load_network(shipped.path("multi_exit_cifar"))

@@ -2,17 +2,15 @@
 at its default symbol values, with a device profile (roofline) and exits (multi-exit costs)."""
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 import costmodel
-from costmodel import metrics, reference_metrics
+from costmodel import metrics, reference_metrics, shipped
 
-ROOT = Path(__file__).parent.parent
-SPECS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").glob("**/*.yaml"))
-DEVICE = metrics.load_device(ROOT / "profiles" / "example_device.yaml")
-KNOWN_EXITS = {"specs/multi_exit_cifar.yaml": ["exit1", "exit2", "exit3"]}
+SPECS = shipped.names()
+DEVICE = metrics.load_device(shipped.path("example_device", shipped.PROFILES))
+KNOWN_EXITS = {"multi_exit_cifar": ["exit1", "exit2", "exit3"]}
 
 
 def _exits(network) -> list[str]:
@@ -23,7 +21,7 @@ def _exits(network) -> list[str]:
 
 @pytest.mark.parametrize("path", SPECS)
 def test_symbolic_equals_reference(path):
-    network = costmodel.load_network(ROOT / path).at()  # repeat counts over symbols fixed at the defaults
+    network = costmodel.load_network(shipped.path(path)).at()  # repeat counts over symbols fixed at the defaults
     exits = KNOWN_EXITS.get(path) or _exits(network)
     fractions = [Fraction(1, len(exits))] * len(exits)
     ours = metrics.evaluate(network, dtype="fp16", device=DEVICE, exits=exits, fractions=fractions, verify=False)
@@ -42,4 +40,4 @@ def test_symbolic_equals_reference(path):
 
 
 def test_every_spec_is_covered():
-    assert "specs/multi_exit_cifar.yaml" in SPECS and len(SPECS) > 1
+    assert "multi_exit_cifar" in SPECS and len(SPECS) > 1

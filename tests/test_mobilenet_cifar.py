@@ -2,14 +2,14 @@
 
 import math
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 import sympy
 
 import costmodel
+from costmodel import shipped
 
-SPEC = Path(__file__).parent.parent / "specs" / "mobilenet_cifar.yaml"
+SPEC = shipped.path("mobilenet_cifar")
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,11 @@
-"""Plots (optional extra costmodel[plot]): files are produced and non-empty."""
+"""Plots (optional extra cnn-costmodel[plot]): files are produced and non-empty."""
 
 from pathlib import Path
 
 import pytest
 
 import costmodel
-from costmodel import explore
+from costmodel import explore, shipped
 from costmodel.cli import main
 
 pytest.importorskip("matplotlib")
@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib")
 from costmodel import plot  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+SPEC = shipped.path("mobilenet_cifar")
 
 
 def non_empty(path: Path) -> bool:

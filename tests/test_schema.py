@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from costmodel import shipped
 from costmodel.cli import main
 from costmodel.ops import ALIASES, REGISTRY
 from costmodel.schema import DIALECT, schema, validate
 from costmodel.spec import read_text as _read_yaml
 
 ROOT = Path(__file__).parent.parent
-SPECS = sorted((ROOT / "specs").glob("**/*.yaml"))  # others add specs: whatever is shipped today
+SPECS = [shipped.path(name) for name in shipped.names()]  # others add specs: whatever is shipped today
 
 
 def test_cli_prints_the_schema(capsys):
@@ -69,7 +70,7 @@ def test_every_shipped_spec_fits(path):
 def test_cli_validates_files(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("input: [32, 32, 3]\nlayers:\n  - {type: conv, filters: 8, kernel: 3, strides: 2}\n")
-    assert main(["schema", "--validate", str(ROOT / "specs/mobilenet_cifar.yaml"), str(bad)]) == 1
+    assert main(["schema", "--validate", str(shipped.path("mobilenet_cifar")), str(bad)]) == 1
     out = capsys.readouterr().out
     assert "mobilenet_cifar.yaml: fits the schema" in out and "bad.yaml: $.layers[0]" in out
 

@@ -5,20 +5,19 @@ symbol values, equal the reference propagator's numbers; the spec-specific test 
 numbers themselves against the papers.
 """
 
-from pathlib import Path
-
 import pytest
 
 import costmodel
+from costmodel import shipped
 
-SPECS = sorted((Path(__file__).parent.parent / "specs").rglob("*.yaml"))
+SPECS = [shipped.path(name) for name in shipped.names()]
 
 
 def test_there_are_specs():
     assert len(SPECS) >= 28
 
 
-@pytest.mark.parametrize("path", SPECS, ids=[str(p.relative_to(p.parents[1] if p.parent.name != "specs" else p.parent)) for p in SPECS])
+@pytest.mark.parametrize("path", SPECS, ids=shipped.names())
 def test_spec_passes_the_check_at_defaults(path):
     result = costmodel.analyze(path)
     spec = result.network.spec

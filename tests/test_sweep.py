@@ -11,13 +11,13 @@ import pytest
 import sympy
 
 import costmodel
-from costmodel import explore
+from costmodel import explore, shipped
 from costmodel.cli import main
 from costmodel.fast import Compiled, lambdify_numpy
 from costmodel.symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest
 
 ROOT = Path(__file__).parent.parent
-SPEC = ROOT / "specs" / "mobilenet_cifar.yaml"
+SPEC = shipped.path("mobilenet_cifar")
 
 # a small network with a resolution symbol (ceil of 'same' strides), a valid-padded pool and a
 # rounding rule chosen per test

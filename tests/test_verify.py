@@ -12,20 +12,20 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
 
 import costmodel  # noqa: E402
-from costmodel import reference  # noqa: E402
+from costmodel import reference, shipped  # noqa: E402
 from costmodel.cli import main  # noqa: E402
 from costmodel.ops import REGISTRY, Cost  # noqa: E402
 from costmodel.torch_model import BUILDERS, Pad, build_model  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-SPECS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs").rglob("*.yaml"))
+SPECS = shipped.names()
 # a second configuration per spec: thinner, deeper, larger inputs, wherever the spec has the knob
 VARIANT = {"alpha": lambda d: "0.5", "delta": lambda d: "2", "resolution": lambda d: 2 * d, "size": lambda d: 2 * d}
 
 
 @functools.lru_cache(maxsize=None)
 def network(path):
-    return costmodel.load_network(str(ROOT / path))
+    return costmodel.load_network(shipped.path(path))
 
 
 def configs(path):
@@ -46,7 +46,7 @@ def test_every_shipped_spec_agrees_with_pytorch(path):
 @pytest.mark.parametrize("alpha", ["1", "0.5", "0.25"])
 @pytest.mark.parametrize("delta", [1, 2, 4])
 def test_mobilenet_cifar_grid(alpha, delta):
-    result = costmodel.verify(network("specs/mobilenet_cifar.yaml"), {"alpha": alpha, "delta": delta})
+    result = costmodel.verify(network("mobilenet_cifar"), {"alpha": alpha, "delta": delta})
     assert result.ok
     # PyTorch's own totals equal costmodel's: 2 FLOPs per MAC, batch norm's buffers as statistics
     assert result.totals_torch["macs"] == result.totals_ours["macs"]
@@ -55,7 +55,7 @@ def test_mobilenet_cifar_grid(alpha, delta):
 
 def test_first_layer_by_hand():
     # conv1 of MobileNet-CIFAR: 3x3, stride 2, 'same', 32 filters, no bias, on 32x32x3
-    layer = costmodel.verify(network("specs/mobilenet_cifar.yaml")).layers[0]
+    layer = costmodel.verify(network("mobilenet_cifar")).layers[0]
     assert layer.torch["shape"] == (16, 16, 32)
     assert layer.torch["params"] == 3 * 3 * 3 * 32
     assert layer.torch["flops"] == 2 * 16 * 16 * 32 * 3 * 3 * 3
@@ -68,7 +68,7 @@ def test_batchnorm_statistics_come_from_the_buffers():
 
 
 def test_model_is_built_on_meta_without_storage():
-    spec = network("specs/mobilenet_cifar.yaml").spec
+    spec = network("mobilenet_cifar").spec
     model = build_model(spec, spec.defaults())
     assert all(p.is_meta for p in model.parameters()) and all(b.is_meta for b in model.buffers())
 
@@ -97,7 +97,7 @@ def test_every_layer_type_has_a_torch_builder():
 def test_a_type_without_torch_counterpart_is_an_error(monkeypatch):
     monkeypatch.delitem(BUILDERS, "relu")
     with pytest.raises(costmodel.SpecError, match="no PyTorch counterpart"):
-        costmodel.verify(network("specs/mobilenet_cifar.yaml"))
+        costmodel.verify(network("mobilenet_cifar"))
 
 
 # --- a formula that is wrong in both costmodel and its reference is caught by PyTorch --------------
@@ -124,7 +124,7 @@ def dwconv_without_multiplier(monkeypatch):
 
 
 def test_a_wrong_formula_is_caught(dwconv_without_multiplier):
-    path = str(ROOT / "specs/mobilenet_cifar.yaml")
+    path = str(shipped.path("mobilenet_cifar"))
     costmodel.analyze(path, delta=2)  # costmodel's own check passes: both sides are equally wrong
     result = costmodel.verify(path, delta=2)
     assert not result.ok
@@ -140,7 +140,7 @@ def test_cli_exit_1_on_a_mismatch(dwconv_without_multiplier, capsys, monkeypatch
     assert main(["verify", "specs/mobilenet_cifar.yaml", "--set", "delta=2"]) == 1
     out = capsys.readouterr().out
     assert "MISMATCH macs: ours 73,728 torch 147,456" in out  # 16*16*32*3*3 vs 16*16*64*3*3
-    layers = network("specs/mobilenet_cifar.yaml").spec.layers
+    layers = network("mobilenet_cifar").spec.layers
     depthwise = sum(layer.type == "dwconv" for layer in layers)  # 13 in MobileNet
     assert f"{depthwise} of {len(layers)} layers differ" in out
 
@@ -171,7 +171,7 @@ def test_cli_bad_input_exit_2(args, message, capsys, monkeypatch):
 
 def test_verify_with_a_peer_tool_runs_it():
     pytest.importorskip("thop")
-    result = costmodel.verify(network("specs/mobilenet_cifar.yaml"), convention="thop")
+    result = costmodel.verify(network("mobilenet_cifar"), convention="thop")
     assert result.ok and result.peer["ops"] == result.peer["expected_ops"]
 
 

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..cli import EXIT_BAD_INPUT, assignment, budget
+from ..cli import EXIT_BAD_INPUT, add_values, budget, examples
 
 OK, OVER_BUDGET = 0, 1
 
@@ -42,10 +42,12 @@ def add_parser(sub):
     from ..conventions import NAMES
     from ..metrics import DTYPE_BYTES
 
-    p = sub.add_parser("check", help="validate specs and hold them to budgets (exit 1 over budget, 2 invalid)")
+    p = sub.add_parser("check", help="validate specs and hold them to budgets (exit 1 over budget, 2 invalid)",
+                       epilog=examples("costmodel check specs/*.yaml",
+                                       "costmodel check mobilenet_cifar --max-macs 6e6 --max-params 2e6",
+                                       "costmodel check imagenet/resnet_bottleneck --preset resnet50 --max-macs 4.5e9"))
     p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML)")
-    p.add_argument("--set", dest="values", metavar="NAME=VALUE", type=assignment, action="append", default=[],
-                   help="symbol value (repeatable), for every spec that declares NAME")
+    add_values(p, help="symbol value (repeatable), for every spec that declares NAME")
     for b in BUDGETS:
         p.add_argument(b.option, dest=b.key, type=budget, metavar=b.metavar, help=b.doc + "; exact, 6e6 = 6,000,000")
     p.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default="fp32",
@@ -65,7 +67,7 @@ def run(args) -> int:
         raise SpecError(f"unknown symbol {unknown[0]!r}: no spec declares it", file="--set")
     for result in results:
         if "network" in result:
-            _measure(result, dict(args.values), limits, args.convention, args.dtype)
+            _measure(result, dict(args.values), args.preset, limits, args.convention, args.dtype)
     status = _status(results)
     for result in results:
         sys.stderr.write("".join(f"costmodel: {line}\n" for line in result["errors"]))
@@ -98,14 +100,18 @@ def _unknown_symbols(results, values: dict) -> list[str]:
     return [n for n in values if loaded and not any(n in spec.symbols for spec in loaded)]
 
 
-def _measure(result: dict, values: dict, limits: dict, convention: str | None, dtype: str) -> None:
+def _measure(result: dict, values: dict, preset: str | None, limits: dict, convention: str | None,
+             dtype: str) -> None:
     """Evaluate one spec and compare each measured cost with its budget, in place."""
     from ..errors import SpecError
 
     network = result["network"]
     own = {n: v for n, v in values.items() if n in network.spec.symbols}
     try:
-        evaluation = network.evaluate(own)  # shapes, checked against the reference propagator
+        if preset is not None and preset not in network.spec.presets:
+            raise SpecError(f"unknown preset {preset!r} (presets: {', '.join(network.spec.presets) or 'none'})",
+                            file=network.spec.file)
+        evaluation = network.evaluate(own, preset=preset)  # shapes, checked against the reference propagator
         measured = _costs(network, evaluation, set(limits), convention, dtype)
     except SpecError as e:
         _invalid(result, e.located(file=result["file"]))

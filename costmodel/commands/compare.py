@@ -8,14 +8,16 @@ import io
 import json
 import sys
 
-from ..cli import add_values, assignment, chosen_values, output_file
+from ..cli import add_values, assignment, chosen_values, examples, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "markdown", "csv", "json")
 
 
 def add_parser(sub):
-    p = sub.add_parser("compare", help="configurations side by side, with factors against a baseline")
+    p = sub.add_parser("compare", help="configurations side by side, with factors against a baseline",
+                       epilog=examples("costmodel compare mobilenet_cifar --grid alpha=0.5,1 --grid delta=1,2",
+                                       "costmodel compare mobilenet_cifar --grid alpha=0.5,1 --baseline alpha=1"))
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--grid", metavar="NAME=V1,V2,...", type=assignment, action="append", default=[],
                    help="values of one symbol (repeatable; every combination is a row)")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_values, positive, output_file
+from ..cli import add_values, examples, output_file, positive
 
 
 def add_parser(sub):
     from ..report import DEFAULT_THRESHOLD, FORMATS  # dataflow speaks the same formats as report
 
-    p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side")
+    p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side",
+                       epilog=examples("costmodel dataflow effnet/baseline effnet/mobilenet effnet/effnet",
+                                       "costmodel dataflow effnet/effnet --format markdown --threshold 2"))
     p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML), one column pair each")
     add_values(p, help="symbol value (repeatable), for every spec that declares NAME")
     p.add_argument("--format", choices=FORMATS, default="table")

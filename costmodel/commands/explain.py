@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_values
+from ..cli import add_values, examples
 
 
 def add_parser(sub):
     from ..conventions import NAMES
 
-    p = sub.add_parser("explain", help="per layer type, why two counting conventions give different totals")
+    p = sub.add_parser("explain", help="per layer type, why two counting conventions give different totals",
+                       epilog=examples("costmodel explain mobilenet_cifar --vs ptflops",
+                                       "costmodel explain imagenet/resnet50 --convention fvcore --vs thop"))
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--convention", choices=NAMES, default="macs", help="first convention (default %(default)s)")
     p.add_argument("--vs", choices=NAMES, required=True, help="second convention")

@@ -9,7 +9,7 @@ import json
 import sys
 from fractions import Fraction
 
-from ..cli import add_values, chosen_values
+from ..cli import add_values, chosen_values, examples
 
 FORMATS = ("table", "markdown", "csv", "json")
 _TABLEFMT = {"table": "simple", "markdown": "github"}
@@ -28,7 +28,9 @@ def _fractions(text: str) -> list[Fraction]:
 
 
 def add_parser(sub):
-    p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits")
+    p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits",
+                       epilog=examples("costmodel metrics mobilenet_cifar --dtype int8 --device example_device",
+                                       "costmodel metrics multi_exit_cifar --exits --fractions 0.5,0.3,0.2"))
     p.add_argument("spec", help="network spec (YAML)")
     add_values(p, help="symbol value (repeatable); others keep their defaults")
     add_metric_options(p)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import add_values, chosen_values, fraction
+from ..cli import add_values, chosen_values, examples, fraction
 from ..errors import SpecError
 
 
 def add_parser(sub):
-    p = sub.add_parser("ratio", help="cost ratio of the alpha/delta depthwise-separable layer (Hybrid MobileNet)")
+    p = sub.add_parser("ratio", help="cost ratio of the alpha/delta depthwise-separable layer (Hybrid MobileNet)",
+                       epilog=examples("costmodel ratio --alpha 0.5 --delta 2",
+                                       "costmodel ratio --alpha 0.5 --delta 2 --spec mobilenet_cifar"))
     p.add_argument("--alpha", type=fraction, required=True, help="width multiplier")
     p.add_argument("--delta", type=fraction, required=True, help="depth multiplier")
     p.add_argument("--m", type=int, default=64, help="input channels M (default 64)")

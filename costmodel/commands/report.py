@@ -6,7 +6,7 @@ import sys
 
 from ..errors import SpecError
 
-from ..cli import add_values, positive
+from ..cli import add_values, examples, positive
 from .metrics import add_metric_options, wanted
 
 
@@ -14,7 +14,10 @@ def add_parser(sub):
     from ..report import DEFAULT_THRESHOLD, FORMATS
     from ..conventions import DEFAULT, NAMES
 
-    p = sub.add_parser("report", help="per-layer table: shape, params, MACs, floats out")
+    p = sub.add_parser("report", help="per-layer table: shape, params, MACs, floats out",
+                       epilog=examples("costmodel report mobilenet_cifar --set alpha=0.5 --set delta=2",
+                                       "costmodel report imagenet/resnet_bottleneck --preset resnet101 --depth 1",
+                                       "costmodel report imagenet/resnet50 --format csv"))
     p.add_argument("spec", help="network spec (YAML)")
     add_values(p, help="symbol value (repeatable); others keep their defaults")
     p.add_argument("--format", choices=FORMATS, default="table")

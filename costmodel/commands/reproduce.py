@@ -18,9 +18,13 @@ REGENERATE = "costmodel reproduce --write docs/reproduction.md"
 COLUMNS = ("source", "cell", "published", "ours", "difference", "verdict", "reason")
 MISSING = "MISSING REASON"  # verdict None: outside print precision and unexplained (a failure)
 
+from ..cli import examples
+
 
 def add_parser(sub):
-    p = sub.add_parser("reproduce", help="published numbers of the reference papers against ours (Markdown)")
+    p = sub.add_parser("reproduce", help="published numbers of the reference papers against ours (Markdown)",
+                       epilog=examples("costmodel reproduce > reproduction.md",
+                                       "costmodel reproduce --check docs/reproduction.md"))
     where = p.add_mutually_exclusive_group()
     where.add_argument("--write", metavar="PATH", help="write the report to PATH instead of stdout")
     where.add_argument("--check", metavar="PATH", help="exit 1 if PATH differs from the report")

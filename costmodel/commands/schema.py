@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import sys
 
+from ..cli import examples
+
 
 def add_parser(sub):
-    p = sub.add_parser("schema", help="print the JSON Schema of the spec format (draft 2020-12)")
+    p = sub.add_parser("schema", help="print the JSON Schema of the spec format (draft 2020-12)",
+                       epilog=examples("costmodel schema > costmodel.schema.json",
+                                       "costmodel schema --validate my_network.yaml"))
     p.add_argument("--validate", metavar="SPEC", nargs="+",
                    help="instead, check spec files against the schema (exit 1 if one does not fit)")
     return p

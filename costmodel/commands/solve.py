@@ -6,14 +6,16 @@ import json
 import sys
 from fractions import Fraction
 
-from ..cli import add_values, budget, chosen_values
+from ..cli import add_values, budget, chosen_values, examples
 from ..errors import SpecError
 
 BUDGETS = ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out")
 
 
 def add_parser(sub):
-    p = sub.add_parser("solve", help="largest value of one symbol whose costs meet every budget")
+    p = sub.add_parser("solve", help="largest value of one symbol whose costs meet every budget",
+                       epilog=examples("costmodel solve mobilenet_cifar --for alpha --max-macs 6e6 --set delta=2",
+                                       "costmodel solve imagenet/mobilenet_v1 --for alpha --max-params 2e6"))
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--for", dest="symbol", required=True, metavar="SYMBOL", help="the free symbol (e.g. alpha)")
     for metric in BUDGETS:

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from ..cli import add_values, assignment, chosen_values, output_file
+from ..cli import add_values, assignment, chosen_values, examples, output_file
 from ..errors import SpecError
 
 FORMATS = ("table", "csv", "json")
@@ -18,7 +18,9 @@ VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore
 
 
 def add_parser(sub):
-    p = sub.add_parser("sweep", help="every combination of symbol values, from the compiled closed forms")
+    p = sub.add_parser("sweep", help="every combination of symbol values, from the compiled closed forms",
+                       epilog=examples("costmodel sweep mobilenet_cifar --range alpha=0.25:1:0.25 --grid delta=1,2",
+                                       "costmodel sweep mobilenet_cifar --grid alpha=0.5,1 --out sweep.csv"))
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--range", dest="ranges", metavar="NAME=START:STOP:STEP", type=assignment, action="append",
                    default=[], help="values START, START+STEP, ... up to STOP included (repeatable)")

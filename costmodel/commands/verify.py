@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_values, chosen_values
+from ..cli import add_values, chosen_values, examples
+from ..errors import install_hint
 
 
 def add_parser(sub):
     from ..conventions import DEFAULT, VERIFIABLE
 
-    p = sub.add_parser("verify", help="check shapes, params and MACs against PyTorch (pip install 'costmodel[torch]')")
+    p = sub.add_parser("verify", help=f"check shapes, params and MACs against PyTorch ({install_hint('torch')})",
+                       epilog=examples("costmodel verify mobilenet_cifar --set alpha=0.5",
+                                       "costmodel verify imagenet/resnet50 --convention thop"))
     p.add_argument("spec", help="network spec (YAML)")
     add_values(p, help="symbol value (repeatable); others keep their defaults")
     p.add_argument("--convention", choices=VERIFIABLE, default=DEFAULT,

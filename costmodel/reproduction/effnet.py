@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 
-from .. import analyze
+from .. import analyze, shipped
 from ..dataflow import network_groups
 from . import Entry
 
-SPECS = Path(__file__).resolve().parents[2] / "specs" / "effnet"
+SPECS = shipped.SPECS / "effnet"
 MILLION = 10**6
 SOURCE = "000"
 

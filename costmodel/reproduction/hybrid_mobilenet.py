@@ -21,13 +21,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 
-from .. import load_network
+from .. import load_network, shipped
 from ..ratio import layer_ratio
 from . import Entry
 
-SPECS = Path(__file__).resolve().parents[2] / "specs"
+SPECS = shipped.SPECS
 MILLION = 10**6
 
 ROWS = [(2, "1"), (2, "0.5"), (2, "0.25"), (4, "1"), (4, "0.5"), (4, "0.25")]

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from pathlib import Path
 
 import sympy
 
-from .. import load_network, reference
+from .. import load_network, reference, shipped
 from . import Entry
 
-SPECS = Path(__file__).resolve().parents[2] / "specs" / "imagenet"
+SPECS = shipped.SPECS / "imagenet"
 MILLION = 10**6
 SOURCE = "002"
 

@@ -183,8 +183,11 @@ def read_text(text: str, file: str):
 
 
 def read_yaml(path):
-    """A spec file's YAML data (positions kept), with the file-level limits checked."""
+    """A spec file's YAML data (positions kept), with the file-level limits checked. `path` may
+    also name a shipped spec (`mobilenet_cifar`): a file at that path wins."""
+    from .. import shipped
     file = str(path)
+    path = shipped.resolve(path)
     try:
         if Path(path).exists() and not Path(path).is_file():
             raise SpecError("cannot read spec: not a regular file", file=file)

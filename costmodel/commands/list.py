@@ -1,0 +1,47 @@
+"""`costmodel list`: every shipped spec by name, with its description, params and MACs at the
+defaults, and its presets (costmodel.shipped.catalogue)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..cli import examples
+
+
+
+def add_parser(sub):
+    p = sub.add_parser("list", help="the shipped specs by name: description, params and MACs at the defaults, presets",
+                       epilog=examples("costmodel list", "costmodel list --format json",
+                                       "costmodel report mobilenet_cifar    # any command takes a listed name"))
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    return p
+
+
+def run(args) -> int:
+    from ..shipped import catalogue
+
+    entries = catalogue()
+    sys.stdout.write(render_json(entries) if args.format == "json" else render_table(entries))
+    return 0
+
+
+def render_json(entries) -> str:
+    doc = [{"name": e.name, "description": e.description, "params": e.params, "macs": e.macs,
+            "presets": [{"name": p.name, "description": p.description, "params": p.params, "macs": p.macs}
+                        for p in e.presets]} for e in entries]
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_table(entries) -> str:
+    from tabulate import tabulate
+
+    rows = []
+    for e in entries:
+        rows.append([e.name, f"{e.params:,}", f"{e.macs:,}", e.description])
+        rows += [[f"  --preset {p.name}", f"{p.params:,}", f"{p.macs:,}", p.description] for p in e.presets]
+    table = tabulate(rows, headers=["spec", "params", "MACs", "description"], tablefmt="simple",
+                     colalign=["left", "right", "right", "left"], disable_numparse=True)
+    return (f"{table}\n\nparams: trainable; MACs: multiply-accumulates; both at the symbols' defaults (a preset's "
+            "row: at its values).\n"
+            "Any command takes a listed name for SPEC: costmodel report mobilenet_cifar\n")
