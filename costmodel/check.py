@@ -5,8 +5,6 @@ A disagreement means a formula (ours or the reference's) is wrong; it is never r
 
 from __future__ import annotations
 
-import sympy
-
 from .errors import CheckError
 
 FIELDS = ("shape", "params", "params_non_trainable", "macs", "floats_out", "floats_in")
@@ -18,7 +16,7 @@ def as_int(value, subs: dict):
     if isinstance(value, int):
         return value
     result = value.xreplace(subs) if value.free_symbols else value
-    if isinstance(result, sympy.Integer):
+    if result.is_Integer:
         return int(result)
     return result
 

@@ -27,9 +27,8 @@ from .errors import CheckError, SpecError
 from .network import Network
 from .ops import lookup
 from .spec import NETWORK_INPUT
+from .dtypes import DTYPE_BYTES  # noqa: F401 - part of this module's API
 from .symbolic import as_sympy
-
-DTYPE_BYTES = {"fp32": 4, "fp16": 2, "int8": 1}
 
 # --- device profiles -------------------------------------------------------------------------
 

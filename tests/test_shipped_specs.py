@@ -1,8 +1,9 @@
-"""Every shipped spec loads and passes the symbolic-vs-reference check, field by field.
+"""Every shipped spec loads and passes the check, field by field, on both paths.
 
-costmodel.analyze refuses (CheckError) unless each layer's closed forms, substituted with the
-symbol values, equal the reference propagator's numbers; the spec-specific test files check the
-numbers themselves against the papers.
+costmodel.analyze refuses (CheckError) unless each layer's numbers (the formulas on plain numbers)
+equal the reference propagator's; with `closed_forms=True`, each layer's closed forms substituted
+with the symbol values must equal them too, and the closed-form totals the sum of the rows. The
+spec-specific test files check the numbers themselves against the papers.
 """
 
 import pytest
@@ -26,3 +27,13 @@ def test_spec_passes_the_check_at_defaults(path):
         assert symbol.description, f"symbol {name!r} of {path.name} needs a one-line description"
     assert result.totals.macs == sum(r.macs for r in result.rows) > 0
     assert result.totals.params == sum(r.params for r in result.rows)
+
+
+@pytest.mark.parametrize("path", SPECS, ids=shipped.names())
+def test_closed_forms_substituted_equal_the_reference(path):
+    network = costmodel.load_network(path)
+    numeric = network.evaluate()
+    closed = network.evaluate(closed_forms=True)  # raises CheckError on any field or total that differs
+    assert closed.rows == numeric.rows and closed.totals == numeric.totals
+    for preset in network.spec.presets:
+        assert network.evaluate(preset=preset, closed_forms=True).rows == network.evaluate(preset=preset).rows

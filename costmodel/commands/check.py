@@ -40,7 +40,7 @@ BUDGETS = (
 
 def add_parser(sub):
     from ..conventions import NAMES
-    from ..metrics import DTYPE_BYTES
+    from ..dtypes import DTYPE_BYTES
 
     p = sub.add_parser("check", help="validate specs and hold them to budgets (exit 1 over budget, 2 invalid)",
                        epilog=examples("costmodel check specs/*.yaml",

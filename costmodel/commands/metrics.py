@@ -40,7 +40,7 @@ def add_parser(sub):
 
 def add_metric_options(p):
     """The options shared by `metrics` and `report` (where they add these sections)."""
-    from ..metrics import DTYPE_BYTES
+    from ..dtypes import DTYPE_BYTES
 
     p.add_argument("--dtype", choices=tuple(DTYPE_BYTES), default=None,
                    help="precision of the storage columns (default fp32)")

@@ -1,9 +1,10 @@
 """The one registry of layer types, keyed by the spec's ``type``.
 
 Each entry says which arguments the type takes (so the spec loader can check them and fill in
-defaults) and holds one function that, given the input shape(s) and the arguments as sympy
-expressions, returns every metric of the layer: output shape, parameters, batch-norm statistics,
-multiply-accumulates. Formulas know nothing about networks.
+defaults) and holds one function that, given the input shape(s) and the arguments, returns every
+metric of the layer: output shape, parameters, batch-norm statistics, multiply-accumulates.
+Formulas know nothing about networks, and run on plain exact numbers (the numeric path, no sympy)
+as well as on sympy expressions (the closed forms): see arith.py.
 
 Beside the formula, the entry holds everything else costmodel knows about the type, so that a
 layer family lives in one file (conv.py, pool.py, linear.py, norm.py, elementwise.py, merge.py):
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
 
-import sympy
+from .arith import EXACT
 
 
 class Kind(Enum):
@@ -44,30 +45,34 @@ class Param:
     doc: str = ""
 
 
-Shape = tuple  # (H, W, C), each a sympy expression
+Shape = tuple  # (H, W, C): plain numbers or sympy expressions
 
 
 @dataclass(frozen=True)
 class Cost:
     """What one layer produces and costs. Parameters exclude batch-norm running statistics,
-    which are `params_non_trainable` (Keras counts them among its parameters)."""
+    which are `params_non_trainable` (Keras counts them among its parameters). Plain numbers
+    (the numeric path) or sympy expressions (a closed form: plain ones become sympy integers)."""
 
     shape: Shape
-    params: sympy.Expr = sympy.Integer(0)
-    params_non_trainable: sympy.Expr = sympy.Integer(0)
-    macs: sympy.Expr = sympy.Integer(0)
+    params: object = 0
+    params_non_trainable: object = 0
+    macs: object = 0
 
     def __post_init__(self):
-        # Formulas may return plain 0 for an absent term; store sympy integers throughout.
-        for name in ("params", "params_non_trainable", "macs"):
-            value = getattr(self, name)
-            if isinstance(value, int):
-                object.__setattr__(self, name, sympy.Integer(value))
-        object.__setattr__(self, "shape", tuple(sympy.Integer(v) if isinstance(v, int) else v for v in self.shape))
         if len(self.shape) != 3:
             raise ValueError(f"a shape is (H, W, C), got {self.shape!r}")
+        values = (*self.shape, self.params, self.params_non_trainable, self.macs)
+        if all(isinstance(v, EXACT) for v in values):
+            if any(v < 0 for v in values):
+                raise ValueError(f"a cost or size cannot be negative, got {min(values)}")
+            return
+        from ..symbolic import as_sympy
+        for name in ("params", "params_non_trainable", "macs"):  # formulas may return 0 for an absent term
+            object.__setattr__(self, name, as_sympy(getattr(self, name)))
+        object.__setattr__(self, "shape", tuple(as_sympy(v) for v in self.shape))
         for value in (*self.shape, self.params, self.params_non_trainable, self.macs):
-            if isinstance(value, sympy.Basic) and value.is_number and value.is_negative:
+            if value.is_number and value.is_negative:
                 raise ValueError(f"a cost or size cannot be negative, got {value}")
 
 
@@ -126,7 +131,7 @@ def category_of(op: OpDef, args: dict) -> str:
 # --- receptive-field steps: (span in input-grid steps per axis, stride per axis, sees everything) ---
 # metrics: rf += span * jump, jump *= stride, per axis; a layer that sees everything has rf = the input.
 
-ONE, ZERO = sympy.Integer(1), sympy.Integer(0)
+ONE, ZERO = 1, 0
 
 
 def same_grid(a, x, y) -> tuple:

@@ -3,7 +3,6 @@ plus the reshaping ones (flatten, channel split / shuffle / zero-padding)."""
 
 from __future__ import annotations
 
-import sympy
 
 from ..errors import SpecError
 from ..reference.numbers import _channels, _integer, evaluate
@@ -74,7 +73,7 @@ def _torch_flatten(args, shapes, values, rounding, device):
           torch=_torch_flatten)
 def flatten(x, a):
     """H x W x C -> 1 x 1 x (H*W*C)."""
-    return Cost(shape=(sympy.Integer(1), sympy.Integer(1), x[0] * x[1] * x[2]))
+    return Cost(shape=(1, 1, x[0] * x[1] * x[2]))
 
 
 def _torch_split(args, shapes, values, rounding, device):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sympy
 
 from ..reference.numbers import _channels
 from . import Cost, Kind, Param, register, whole_input
@@ -25,7 +24,7 @@ def dense(x, a):
     features = x[0] * x[1] * x[2]
     units = a["units"]
     return Cost(
-        shape=(sympy.Integer(1), sympy.Integer(1), units),
+        shape=(1, 1, units),
         params=features * units  # the weight matrix
         + (units if a["bias"] else 0),  # one bias per unit
         macs=features * units,  # each unit: one multiply-accumulate per input feature

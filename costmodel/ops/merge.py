@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sympy
+from .arith import total
 
 from . import Cost, register, same_grid
 
@@ -25,4 +25,4 @@ def add(xs, a):
           torch=_torch("Concat"), label=lambda arg, x, y: "concat", zero_cost="concatenation: a copy, no arithmetic")
 def concat(xs, a):
     """Concatenate inputs of one height and width along channels."""
-    return Cost(shape=(xs[0][0], xs[0][1], sympy.Add(*(x[2] for x in xs))))
+    return Cost(shape=(xs[0][0], xs[0][1], total(x[2] for x in xs)))

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import math
 
-import sympy
-
 from ..errors import SpecError
 from ..reference.numbers import _pair, evaluate
 from . import Cost, Kind, Param, register, whole_input, window_step
+from .arith import ceil, floor
 from .spatial import explicit_pads, spatial_out
 
 NO_MACS = "pooling: no parameters; comparisons and additions are not multiply-accumulates"
@@ -75,7 +74,7 @@ for _type, _reduce, _short, _alias in [("maxpool", "max", "mp", "max_pool"), ("a
 
 
 def _global_pool(x, a) -> Cost:
-    return Cost(shape=(sympy.Integer(1), sympy.Integer(1), x[2]))
+    return Cost(shape=(1, 1, x[2]))
 
 
 def _torch_global(reduce: str):
@@ -92,7 +91,7 @@ for _type, _reduce, _short in [("global_avgpool", "avg", "gap"), ("global_maxpoo
 
 def _fractional_field(a, x, y):
     ratio = tuple(x[axis] / y[axis] for axis in (0, 1))  # mean stride
-    return tuple(sympy.ceiling(r) - 1 for r in ratio), ratio, False  # the widest region: ceil(ratio) positions
+    return tuple(ceil(r) - 1 for r in ratio), ratio, False  # the widest region: ceil(ratio) positions
 
 
 def _torch_fractional(args, shapes, values, rounding, device):
@@ -122,5 +121,5 @@ def fractional_maxpool(x, a):
     if a["output_size"] is not None:
         h, w = a["output_size"]
     else:
-        h, w = sympy.floor(x[0] / a["ratio"]), sympy.floor(x[1] / a["ratio"])
+        h, w = floor(x[0] / a["ratio"]), floor(x[1] / a["ratio"])
     return Cost(shape=(h, w, x[2]))

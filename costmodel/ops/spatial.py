@@ -9,18 +9,17 @@ the explicit pads a padding mode stands for).
 
 from __future__ import annotations
 
-import sympy
-
 from ..reference.numbers import _integer
+from .arith import ceil, floor
 
 
 def window_out(n, kernel, stride, dilation, padding, axis: int):
     """Output length along `axis` (0 = height, 1 = width)."""
     if padding == "same":
-        return sympy.ceiling(n / stride[axis])
+        return ceil(n / stride[axis])
     before, after = (0, 0) if padding == "valid" else padding[2 * axis: 2 * axis + 2]
     span = dilation[axis] * (kernel[axis] - 1) + 1  # extent of the dilated kernel
-    return sympy.floor((n + before + after - span) / stride[axis]) + 1
+    return floor((n + before + after - span) / stride[axis]) + 1
 
 
 def spatial_out(shape, kernel, stride, dilation, padding):

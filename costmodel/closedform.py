@@ -1,0 +1,201 @@
+"""The closed forms: a spec's tree derived with sympy, once per distinct layer and input shape.
+
+`derive(spec)` calls each layer's formula from the ops registry on sympy shapes and keeps the
+spec's structure: LayerNode, GroupNode (block calls, stages) and RepeatNode, whose total is
+first + (count - 1) * rest when the iterations after the first keep their input's shape. The
+numbers of a report do not need this module (network.py evaluates the same formulas on plain
+numbers); formulas, `--symbolic`, sweeps, solve and the metrics' closed forms do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+
+from . import reference
+from .errors import SpecError
+from .ops import Kind, category_of, lookup
+from .spec import NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Repeat, Stage
+from .symbolic import make_symbol, round_channels, to_sympy
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """One layer's closed forms. `floats_in` sums the outputs of the layer's inputs."""
+
+    spec: LayerSpec
+    shape: tuple
+    params: sympy.Expr
+    params_non_trainable: sympy.Expr
+    macs: sympy.Expr
+    floats_out: sympy.Expr
+    floats_in: sympy.Expr
+    args: dict  # the layer's arguments as sympy (channel counts rounded)
+
+    def category(self, subs: dict) -> str:
+        """The row of the resource-per-layer-type breakdown, decided on the configuration's numbers
+        (a kernel or groups count may be a symbol)."""
+        return category_of(lookup(self.spec.type), {k: _substitute(v, subs) for k, v in self.args.items()})
+
+
+@dataclass
+class LayerNode:
+    cost: LayerCost
+
+    def children(self):
+        return ()
+
+    def total(self, metric: str):
+        return getattr(self.cost, metric)
+
+
+@dataclass
+class GroupNode:
+    """A block call or a stage: the sum of its children."""
+
+    spec: object
+    parts: list
+
+    def children(self):
+        return self.parts
+
+    def total(self, metric: str):
+        return sympy.Add(*(child.total(metric) for child in self.parts))
+
+
+@dataclass
+class RepeatNode:
+    """`count` iterations. Closed (`iterations` None): the template keeps its input's shape, so every
+    iteration after the first costs the same: first + (count - 1) * rest. Otherwise (a constant count
+    whose iterations change the shape) each iteration is derived: `iterations`."""
+
+    spec: object
+    count: sympy.Expr
+    first: object
+    rest: object
+    iterations: list | None = None
+
+    def children(self):
+        return self.iterations if self.iterations is not None else [self.first, self.rest]
+
+    def total(self, metric: str):
+        if self.iterations is not None:
+            return sympy.Add(*(it.total(metric) for it in self.iterations))
+        return self.first.total(metric) + (self.count - 1) * self.rest.total(metric)
+
+
+def at_least_two(count: sympy.Expr) -> sympy.Expr:
+    """1 when an integer count >= 1 is at least 2, else 0."""
+    return sympy.Integer(1) if count.is_number and count >= 2 else sympy.Min(1, count - 1)
+
+
+class _Deriver:
+    """Derives the closed forms of a spec's tree, once per distinct (layer arguments, input shapes)."""
+
+    def __init__(self, spec: NetworkSpec, symbols: dict):
+        self.spec = spec
+        self.symbols = symbols
+        self.costs: dict = {}
+        self.modes: dict = {}
+        self.memo: dict = {}
+        self.renamed: dict = {}  # name of copy k >= 3 of a closed repeat -> copy 2's (same shapes)
+
+    def shape(self, shapes: dict, name: str):
+        """A layer's output shape; a name inside copy k >= 3 of a closed repeat is copy 2's."""
+        if name in shapes:
+            return shapes[name]
+        parts = name.split("/")
+        for i in range(1, len(parts) + 1):
+            head = "/".join(parts[:i])
+            if head in self.renamed:
+                return self.shape(shapes, "/".join([self.renamed[head], *parts[i:]]))
+        raise KeyError(name)
+
+    def node(self, node, template, shapes: dict, path: tuple):
+        if isinstance(node, LayerSpec):
+            cost = self.layer(node, [self.shape(shapes, name) for name in node.inputs])
+            shapes[node.name] = cost.shape
+            self.costs[(id(template), path)] = cost
+            return LayerNode(cost)
+        if isinstance(node, (BlockCall, Stage)):
+            return GroupNode(node, [self.node(c, t, shapes, path) for c, t in zip(node.children, template.children)])
+        return self.repeat(node, template, shapes, path)
+
+    def repeat(self, node: Repeat, template: Repeat, shapes: dict, path: tuple) -> RepeatNode:
+        count = to_sympy(node.count, self.symbols)
+        first = self.node(node.first, template.first, shapes, (*path, (id(template), 1)))
+        rest = self.node(node.rest, template.rest, shapes, (*path, (id(template), 2)))
+        before, after = self.shape(shapes, node.first.output), self.shape(shapes, node.rest.output)
+        if _same_shape(before, after):
+            self.modes[id(template)] = "closed"
+            if count.is_number:
+                for k in range(3, int(count) + 1):
+                    self.renamed[node.copy_name(k)] = node.copy_name(2)
+            return RepeatNode(node, count, first, rest)
+        if not count.is_number:
+            shown = lambda s: "x".join(str(v) for v in s)  # noqa: E731
+            raise SpecError(f"repeat {node.name!r}: with a count that depends on symbols, every iteration after the "
+                            f"first must keep its input's shape, but {shown(before)} becomes {shown(after)}",
+                            file=self.spec.file, line=node.line, column=node.column)
+        self.modes[id(template)] = "unrolled"
+        iterations = [first, rest]
+        for k in range(3, int(count) + 1):
+            iterations.append(self.node(node.iteration(k), template.rest, shapes, (*path, (id(template), k))))
+        return RepeatNode(node, count, first, rest, iterations)
+
+    def layer(self, layer: LayerSpec, inputs: list) -> LayerCost:
+        key = (layer.key, tuple(inputs))
+        if key not in self.memo:
+            self.memo[key] = self.derive(layer, inputs)
+        cost = self.memo[key]
+        return cost if cost.spec is layer else replace(cost, spec=layer)
+
+    def derive(self, layer: LayerSpec, inputs: list) -> LayerCost:
+        op = lookup(layer.type)
+        args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, self.symbols)
+                for name, value in layer.args.items()}
+        where = dict(file=self.spec.file, line=layer.line, column=layer.column,
+                     layer=f"{layer.index} '{layer.name}' ({layer.type})")
+        try:
+            cost = op.formula(inputs if op.many_inputs else inputs[0], args)
+        except RecursionError:  # e.g. hundreds of strided layers on a symbolic resolution
+            raise SpecError("shape expressions nested too deeply for a closed form", **where) from None
+        except ValueError as e:  # Cost refused a negative size: the spec cannot fit for any values
+            if not self.spec.symbolic_repeats:
+                reference.propagate(self.spec, self.spec.defaults())  # raises the located, specific SpecError
+            raise SpecError(str(e), **where) from None
+        floats_out = cost.shape[0] * cost.shape[1] * cost.shape[2]
+        floats_in = sympy.Add(*(s[0] * s[1] * s[2] for s in inputs))
+        return LayerCost(layer, cost.shape, cost.params, cost.params_non_trainable, cost.macs, floats_out, floats_in,
+                         args)
+
+
+def _same_shape(a: tuple, b: tuple) -> bool:
+    return all(x == y or sympy.simplify(x - y) == 0 for x, y in zip(a, b))
+
+
+def derive(spec: NetworkSpec) -> "_Deriver":
+    """Closed-form costs of a spec's tree, derived once per distinct layer and input shape: the
+    deriver holds them (`nodes`, `costs`, `modes`, `shapes`, `symbols`, `input_shape`)."""
+    deriver = _Deriver(spec, {name: make_symbol(name, s.integer) for name, s in spec.symbols.items()})
+    deriver.input_shape = tuple(to_sympy(node, deriver.symbols) for node in spec.input)
+    deriver.shapes = {NETWORK_INPUT: deriver.input_shape}
+    deriver.nodes = [deriver.node(node, node, deriver.shapes, ()) for node in spec.tree]
+    return deriver
+
+
+def _substitute(value, subs: dict):
+    if isinstance(value, tuple):
+        return tuple(_substitute(v, subs) for v in value)
+    return value.xreplace(subs) if isinstance(value, sympy.Basic) else value
+
+
+def _sympy_arg(value, kind: Kind, rounding: str, symbols: dict):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if kind is Kind.CHANNELS:
+        return round_channels(to_sympy(value, symbols), rounding)
+    if isinstance(value, tuple):
+        return tuple(to_sympy(v, symbols) for v in value)
+    return to_sympy(value, symbols)
