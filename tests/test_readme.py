@@ -27,3 +27,23 @@ def test_quoted_numbers():
     spec = costmodel.from_dict({"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 8, "kernel": 3}]})
     assert costmodel.analyze(spec).totals.params == 3 * 3 * 3 * 8 + 8 == 224 and "# 224 = 3*3*3*8 + 8" in README
     assert Fraction(73, 137) == costmodel.ratio.layer_ratio(Fraction(1, 2), 2)[0].exact and "73/137 = 0.53" in README
+
+
+def test_hierarchy_section_is_true():
+    import sympy
+    net = costmodel.load_network("imagenet/resnet_bottleneck")
+    s = net.symbols
+    at = {s["groups"]: 1, s["width_per_group"]: 64, s["resolution"]: 224}
+    closed = str(sympy.factor_terms(sympy.expand(net.total("macs").subs(at))))
+    assert closed == "2048*(classes + 106624*d1 + 106624*d2 + 106624*d3 + 106624*d4 + 289688)" and closed in README
+    assert 2048 * 106624 == 218_365_952 and "2048 · 106624 = 218,365,952" in README
+    d3_is_1 = costmodel.analyze("imagenet/resnet_bottleneck", {"d3": 1}).totals.macs
+    assert f"{d3_is_1:,}" == "2,997,354,496" and "2,997,354,496 of d3 = 1" in README
+    from costmodel.cli import main
+    import contextlib, io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["report", "imagenet/resnet_bottleneck", "--preset", "resnet50", "--depth", "2"])
+    excerpt = README.split("$ costmodel report imagenet/resnet_bottleneck --preset resnet50 --depth 2")[1].split("```")[0]
+    shown = [line for line in excerpt.splitlines() if line.strip() and line != "..."]
+    assert shown and all(line in out.getvalue().splitlines() for line in shown)
