@@ -2,6 +2,12 @@
 
     python benchmarks/run.py [--runs 5] [--quick]
 
+0. cold process, against every peer: `costmodel report SPEC --format json` (a fresh Python each
+   time; once with the spec's closed-form text in the cache, once without) against each peer counter
+   run as a user runs it (benchmarks/peers.py: a fresh process builds the network in PyTorch and
+   counts it with FlopCounterMode, ptflops, thop, fvcore or torchinfo), alternating, per network;
+   the ratio is the fastest peer's median over costmodel's (target >= 10x); then the library API's
+   warm throughput (checked configurations per second, target >= 10,000);
 1. cold process: `costmodel report specs/mobilenet_cifar.yaml` (a fresh Python each time) against
    benchmarks/torch_counter.py, which builds the same MobileNet-CIFAR in torch and counts it with
    torch.utils.flop_counter.FlopCounterMode (the MAC counts are checked equal first);
@@ -31,6 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "costmodel" / "specs" / "mobilenet_cifar.yaml"  # the package's own copy
 TORCH_SCRIPT = ROOT / "benchmarks" / "torch_counter.py"
+PEERS_SCRIPT = ROOT / "benchmarks" / "peers.py"
+# (label, spec, extra arguments); networks of the zoo join as their specs ship
+NETWORKS = [("MobileNet-CIFAR", "mobilenet_cifar", []), ("ResNet-50", "imagenet/resnet_bottleneck", ["--preset", "resnet50"]),
+            ("MobileNetV2", "imagenet/mobilenet_v2", []),
+            ("EfficientNet-B0", "imagenet/efficientnet", ["--preset", "efficientnet_b0"]),
+            ("RegNetY-400MF", "imagenet/regnet", ["--preset", "regnet_y_400mf"]),
+            ("ConvNeXt-tiny", "imagenet/convnext", ["--preset", "convnext_tiny"])]
 sys.path.insert(0, str(ROOT))
 
 
@@ -49,6 +62,52 @@ def cold(argv: list[str], runs: int) -> tuple[float, float, str]:
         cpus.append(_children_cpu() - cpu0)
         out = done.stdout
     return statistics.median(walls), statistics.median(cpus), out
+
+
+def peers_table(runs: int) -> None:
+    """Section 0: cold costmodel against every installed peer, per network, alternating runs."""
+    import tempfile
+    from costmodel import shipped
+    tools = [t for t in ("flopcounter", "ptflops", "thop", "fvcore", "torchinfo")
+             if importlib.util.find_spec("torch" if t == "flopcounter" else t) is not None]
+    print("\n0. cold process, `costmodel report SPEC --format json` against each peer building the network in "
+          "PyTorch and counting it (medians; ratio = fastest peer / costmodel, target >= 10x)")
+    for label, spec, extra in NETWORKS:
+        if spec not in shipped.names():
+            print(f"   {label}: no shipped spec {spec} yet")
+            continue
+        cache = tempfile.mkdtemp(prefix="costmodel-bench-")
+        env = {**os.environ, "COSTMODEL_CACHE_DIR": cache}
+        ours = [sys.executable, "-m", "costmodel", "report", spec, *extra, "--format", "json"]
+        subprocess.run(ours, cwd=ROOT, env=env, capture_output=True, check=True)  # the spec seen once
+        times: dict = {"costmodel (seen before)": [], "costmodel (first time)": [], **{t: [] for t in tools}}
+        for _ in range(runs):  # alternating, so a change in the machine's load hits every tool alike
+            for name, argv, environment in [("costmodel (seen before)", ours, env),
+                                             ("costmodel (first time)", [*ours[:3], "--no-cache", *ours[3:]], env),
+                                             *[(t, [sys.executable, str(PEERS_SCRIPT), t, spec, *extra], None)
+                                               for t in tools]]:
+                t0 = time.perf_counter()
+                subprocess.run(argv, cwd=ROOT, env=environment, capture_output=True, check=True)
+                times[name].append(time.perf_counter() - t0)
+        medians = {name: statistics.median(ts) for name, ts in times.items()}
+        fastest = min((medians[t], t) for t in tools) if tools else None
+        cells = "   ".join(f"{name} {m:.2f} s" for name, m in medians.items())
+        ratio = (f";   {fastest[1]} / costmodel: {fastest[0] / medians['costmodel (seen before)']:.1f}x seen before, "
+                 f"{fastest[0] / medians['costmodel (first time)']:.1f}x first time") if fastest else ""
+        print(f"   {label}: {cells}{ratio}")
+
+
+def warm_throughput(seconds: float = 3.0) -> float:
+    """Checked configurations per second through the library API (Network.evaluate), MobileNet-CIFAR."""
+    from fractions import Fraction
+    import costmodel
+    net = costmodel.load_network(SPEC)
+    net.evaluate()
+    count, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        net.evaluate({"alpha": Fraction(100 + count % 300, 400), "delta": 1 + count % 3})
+        count += 1
+    return count / (time.perf_counter() - t0)
 
 
 def deep_spec(layers: int) -> str:
@@ -116,6 +175,11 @@ def main() -> int:
     runs = 3 if args.quick else args.runs
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
           f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
+
+    if importlib.util.find_spec("torch") is not None:
+        peers_table(runs)
+    rate = warm_throughput()
+    print(f"   library API, warm: {rate:,.0f} checked configurations/s of MobileNet-CIFAR (target >= 10,000)")
 
     report_wall, report_cpu, report_out = cold([sys.executable, "-m", "costmodel", "report", str(SPEC)], runs)
     ours_macs = int(next(l for l in report_out.splitlines() if l.startswith("MACs:")).split()[1].replace(",", ""))

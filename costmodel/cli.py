@@ -112,6 +112,8 @@ def parser() -> argparse.ArgumentParser:
                   epilog=examples("costmodel list", "costmodel report mobilenet_cifar --set alpha=0.5",
                                   "costmodel COMMAND --help"))
     top.add_argument("--version", action="version", version=f"%(prog)s {__version__} ({DISTRIBUTION})")
+    top.add_argument("--no-cache", action="store_true",
+                     help="do not read or write the cache of closed-form text (also: COSTMODEL_NO_CACHE=1)")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in commands():
         module.add_parser(sub).set_defaults(run=module.run)
@@ -120,6 +122,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    if args.no_cache:
+        from . import cache
+        cache.enabled = False
     assignments = getattr(args, "values", None)  # the --set NAME=VALUE pairs of a command
     names = [name for name, _ in assignments] if isinstance(assignments, list) else []
     repeated = sorted({name for name in names if names.count(name) > 1})

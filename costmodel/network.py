@@ -211,7 +211,8 @@ class Network:
                 if verify:
                     self._check_totals(evaluation, subs)
                 return evaluation
-            unrolled = flatten(self.spec.tree, lambda rep: self.count_of(rep, resolved))
+            unrolled = self.spec.unrolled if not self.spec.symbolic_repeats else \
+                flatten(self.spec.tree, lambda rep: self.count_of(rep, resolved))
             rows = _Numbers(self.spec, resolved).rows(unrolled, expected)
             if self.spec.symbolic_repeats:
                 _shape_kept(self.spec, unrolled, rows)

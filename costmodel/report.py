@@ -185,9 +185,12 @@ TREE_HEADERS = ["layer", "kind", "output HxWxC", "params", "MACs", "floats out"]
 
 
 def total_formulas(evaluation: Evaluation) -> dict:
+    """The closed-form totals as text (from the cache of closed-form text when this spec's are there)."""
+    from . import cache
     net = evaluation.network
-    return {metric: {"exact": net.formula(metric), "smooth": net.formula(metric, smooth_form=True)}
-            for metric in ("params", "params_non_trainable", "macs", "flops")}
+    return cache.formulas(net.spec, lambda: {
+        metric: {"exact": net.formula(metric), "smooth": net.formula(metric, smooth_form=True)}
+        for metric in ("params", "params_non_trainable", "macs", "flops")})
 
 
 def render(evaluation: Evaluation, fmt: str = "table", *, symbolic: bool = False,

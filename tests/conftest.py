@@ -28,6 +28,14 @@ def one_layer(layer: str, input_shape=(32, 32, 3), symbols: str = "", rounding: 
 
 
 ROOT = __import__("pathlib").Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_in_a_temporary_directory(tmp_path_factory):
+    """The cache of closed-form text goes to a directory of this run's, never the user's."""
+    import os
+    os.environ["COSTMODEL_CACHE_DIR"] = str(tmp_path_factory.mktemp("costmodel-cache"))
+    yield
 GOLDEN = ROOT / "tests" / "golden"
 
 

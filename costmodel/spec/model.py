@@ -69,7 +69,7 @@ class LayerSpec:
     def output(self) -> str:
         return self.name
 
-    @property
+    @cached_property
     def key(self) -> tuple:
         """Layers with equal keys and equal input shapes have equal costs (the memo of network.py)."""
         return (self.type, tuple(sorted(self.args.items(), key=lambda kv: kv[0])), self.rounding, self.written)

@@ -1,0 +1,111 @@
+"""A cache of closed-form text, so a report that prints formulas does not need sympy twice.
+
+What is stored: for one spec, the text of its closed-form totals (`report --format json`'s
+`formulas`), as printed. Nothing stored is ever parsed back into an expression or executed: it is
+text that goes to the output as it is, and no number is taken from it (the numbers of a report are
+always computed and checked against the reference).
+
+The key is a SHA-256 of costmodel's version and the validated spec (its tree, input and symbols, as
+built from the file: any change to the spec, or a new costmodel, is a new key). Each entry records
+its key and a checksum of its content; an entry whose key, checksum or shape is not what this run
+expects (corrupt, truncated, written by another version, or another spec's) is ignored and
+rebuilt. Writes go to a temporary file renamed into place, so a reader never sees half an entry; a
+cache directory that cannot be written is not an error (the report is the same, only slower).
+
+Where: $COSTMODEL_CACHE_DIR, else $XDG_CACHE_HOME/costmodel, else ~/.cache/costmodel.
+Off: COSTMODEL_NO_CACHE=1, or `--no-cache` on the command line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+KIND = "formulas-1"  # bump when the stored text's form changes
+MAX_ENTRY_BYTES = 4_000_000
+enabled = os.environ.get("COSTMODEL_NO_CACHE", "") in ("", "0")
+
+
+def directory() -> Path:
+    if os.environ.get("COSTMODEL_CACHE_DIR"):
+        return Path(os.environ["COSTMODEL_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "costmodel"
+
+
+def key(spec) -> str:
+    from . import __version__
+    text = _canonical((KIND, __version__, spec.input, tuple(spec.symbols.values()), spec.tree))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value) -> str:
+    """A text that depends on the value only (not on hash seeds or memory addresses)."""
+    import dataclasses
+    from fractions import Fraction
+    if dataclasses.is_dataclass(value):
+        inner = ",".join(f"{f.name}={_canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (set, frozenset)):
+        return "set(" + ",".join(sorted(_canonical(v) for v in value)) + ")"
+    if isinstance(value, (list, tuple)):
+        return "(" + ",".join(_canonical(v) for v in value) + ")"
+    if isinstance(value, (str, int, float, bool, Fraction)) or value is None:
+        return repr(value)
+    raise TypeError(f"no canonical text for {type(value).__name__}")
+
+
+def _checksum(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def formulas(spec, compute):
+    """The closed-form text of `spec`: from the cache when a valid entry is there, else `compute()`
+    (a dict of metric -> {"exact": str, "smooth": str}), stored for next time."""
+    if not enabled:
+        return compute()
+    k = key(spec)
+    path = directory() / f"{k}.json"
+    found = _read(path, k)
+    if found is not None:
+        return found
+    value = compute()
+    _write(path, {"key": k, "kind": KIND, "value": value, "checksum": _checksum(value)})
+    return value
+
+
+def _read(path: Path, k: str):
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != k or entry.get("kind") != KIND:
+        return None
+    value = entry.get("value")
+    if not _well_formed(value) or entry.get("checksum") != _checksum(value):
+        return None
+    return value
+
+
+def _well_formed(value) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(metric, str) and isinstance(forms, dict) and set(forms) == {"exact", "smooth"}
+        and all(isinstance(text, str) for text in forms.values()) for metric, forms in value.items())
+
+
+def _write(path: Path, entry: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as f:
+            json.dump(entry, f)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only or full cache: the next run computes again
