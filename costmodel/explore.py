@@ -195,6 +195,7 @@ def compiled(net: Network):
         layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
         sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
         sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
+        sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
         outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
         constant_peak = max((int(layer.floats_out) for layer, present in layers
                              if not (layer.floats_out * present).free_symbols), default=0)
@@ -204,6 +205,22 @@ def compiled(net: Network):
         _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
                           list(out_names), constant_peak)
     return _COMPILED[net]
+
+
+def _channel_arguments(net: Network) -> list:
+    """Every channel-count argument before rounding: `report` refuses one that is not positive,
+    even where the rounding rule would lift it to a positive count (multiple_of_8 of -16 is 8)."""
+    from .ops import Kind, lookup
+    from .symbolic import to_sympy
+
+    found = []
+    for layer, _ in net.distinct_layers():
+        params = lookup(layer.spec.type).params
+        for name, value in layer.spec.args.items():
+            if name in params and params[name].kind is Kind.CHANNELS and value is not None \
+                    and not isinstance(value, (bool, str)):
+                found.append(to_sympy(value, net.symbols))
+    return found
 
 
 def _group_quotients(net: Network) -> list:
