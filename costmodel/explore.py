@@ -32,6 +32,7 @@ METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_stati
            "peak_floats_out")
 MAX_CONFIGURATIONS = 50_000_000  # a sweep's grid is held in memory: ~100 bytes per configuration
 MAX_RANGE_VALUES = 10_000_000
+MAX_BRACKET_STEPS = 64  # solve locates the steps of a bracket this narrow one by one
 
 
 # --- inputs ----------------------------------------------------------------------------------------
@@ -590,9 +591,13 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
             if lo < Fraction(1, 2 ** 40):
                 raise SpecError(f"no value of {symbol} fits the budget: even as {symbol} approaches 0 "
                                 f"(at {float(hi):.3g}) it costs " + _over(exact, hi))
-    for _ in range(24):  # narrow the bracket on exact values: lo fits, hi does not
+    # narrow the bracket on exact values (lo fits, hi does not) until it holds few steps of the
+    # steepest rounding: 2**20 * alpha steps a million times per unit of alpha
+    steepest, halvings = _steepest(exact), 0
+    while halvings < 24 or (hi - lo) * steepest > MAX_BRACKET_STEPS and halvings < 400:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if exact.fits(mid) else (lo, mid)
+        halvings += 1
     points = _breakpoints(exact, lo, hi)
     # the last breakpoint that fits (costs grow with the symbol); pieces between are constant
     a, b = 0, len(points) - 1  # points[0] (lo or the step below it) fits, points[-1] = hi does not
@@ -630,10 +635,10 @@ def _nodes(expr) -> list:
     return found
 
 
-def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
-    """lo, every value in (lo, hi) where a rounding of the free symbol can step, hi."""
+def _linear_roundings(exact: _Exact):
+    """(node, kind, slope, offset) for every rounding or Min/Max argument of the free symbol x
+    (kind None for Min/Max), each linear: slope * x + offset. SpecError for any other form."""
     x = exact.x
-    points = set()
     for expr in exact.exprs.values():
         for node in _nodes(expr):
             if x not in node.free_symbols:
@@ -642,9 +647,9 @@ def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
             if name in ("Min", "Max"):
                 args = node.args
                 pairs = [(p, q) for i, p in enumerate(args) for q in args[i + 1:]]
-                arguments, thresholds = [p - q for p, q in pairs], None
+                arguments, kind = [p - q for p, q in pairs], None
             elif name in _ROUNDING_KINDS:
-                arguments, thresholds = [node.args[0]], name
+                arguments, kind = [node.args[0]], name
             else:
                 raise SpecError(f"solve cannot locate the steps of {node}")
             for arg in arguments:
@@ -655,14 +660,26 @@ def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
                 if len(coeffs) < 2 or coeffs[0] == 0:
                     continue
                 slope, offset = (Fraction(int(c.p), int(c.q)) for c in coeffs)
-                # one threshold spacing below lo as well, to find where lo's step begins
-                spacing = Fraction(10 * int(node.args[1]), 9) if thresholds == "RoundDivisible" else 1
-                reach = spacing / abs(slope) if thresholds else 0
-                ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
-                for t in _thresholds(node, thresholds, *ends):
-                    point = (t - offset) / slope
-                    if 0 < point < hi:
-                        points.add(point)
+                yield node, kind, slope, offset
+
+
+def _steepest(exact: _Exact) -> Fraction:
+    """The largest |slope| of a rounding's argument: about how many steps per unit of x."""
+    return max((abs(slope) for _, _, slope, _ in _linear_roundings(exact)), default=Fraction(1))
+
+
+def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
+    """lo, every value in (lo, hi) where a rounding of the free symbol can step, hi."""
+    points = set()
+    for node, kind, slope, offset in _linear_roundings(exact):
+        # one threshold spacing below lo as well, to find where lo's step begins
+        spacing = Fraction(10 * int(node.args[1]), 9) if kind == "RoundDivisible" else 1
+        reach = spacing / abs(slope) if kind else 0
+        ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
+        for t in _thresholds(node, kind, *ends):
+            point = (t - offset) / slope
+            if 0 < point < hi:
+                points.add(point)
     below = [p for p in points if p <= lo]
     return [max(below, default=lo), *sorted(p for p in points if p > lo), hi]
 

@@ -36,11 +36,13 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from .errors import SpecError
 from .symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
 
 ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible)
 EXACT_LIMIT = 2 ** 53  # float64 holds every integer below this exactly
 INTEGER_TOLERANCE = 1e-6
+MAX_EXACT_CELLS = 2_000_000  # cells evaluated in Python objects (~1 us per operation each) in one sweep
 
 
 # --- the plain float path ----------------------------------------------------------------------
@@ -251,8 +253,9 @@ def scaled_rounding(node, syms: list, scaled: list):
 
 
 def objects(items) -> np.ndarray:
-    """A 1-D numpy object array of exact numbers (Python ints, Fractions)."""
-    items = list(items)
+    """A 1-D numpy object array of exact numbers: Python ints where whole (much faster than
+    Fractions), else Fractions."""
+    items = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else v for v in items]
     array = np.empty(len(items), dtype=object)
     array[:] = items
     return array
@@ -315,6 +318,11 @@ class Compiled:
 
     def _exact(self, j: int, mask: np.ndarray, axes: list, tables: list) -> list:
         """Output j evaluated exactly (Python ints and Fractions) at the cells of `mask`."""
+        count = int(mask.sum())
+        if count > MAX_EXACT_CELLS:
+            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (beyond float64's "
+                            f"exact integers, or a divisor that depends on the symbols), more than "
+                            f"{MAX_EXACT_CELLS:,}: narrow the ranges")
         if j not in self._exact_outer:
             self._exact_outer[j] = exact_array_function([*self.symbols, *self.placeholders], self.outer[j])
         args = [_cells(a, mask.shape, mask) for a in (*axes, *tables)]

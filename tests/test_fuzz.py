@@ -8,12 +8,17 @@
     whose every line is located (FILE:LINE:COLUMN:). A CheckError, any other exception, or a case
     slower than SLOW seconds fails the test.
 
-The normal run is a bounded campaign (profile "ci": 300 derandomised cases per test, about 10 s). The long campaign:
+(c) The exploration paths at the edges: compare, sweep, solve and metrics on specs whose symbols
+    are named like helpers of the compiled code, whose expressions divide by zero on the grid, and
+    whose totals pass 2**53 and 2**63, against `report` configuration by configuration.
+
+The normal run is a bounded campaign (profile "ci": 300 derandomised cases for (a) and (b), 25 for
+(c), about 25 s). The long campaign:
 
     HYPOTHESIS_PROFILE=long FUZZ_MINUTES=10 python -m pytest -q -p no:warnings tests/test_fuzz.py -s
 
-runs each of the three tests for FUZZ_MINUTES/3 minutes (or FUZZ_EXAMPLES cases, 30,000 by
-default, whichever comes first) and prints how many cases it tried.
+runs each of the four tests for FUZZ_MINUTES/4 minutes (or FUZZ_EXAMPLES cases, 30,000 by
+default, FUZZ_EDGE_EXAMPLES for (c), whichever comes first) and prints how many cases it tried.
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30000" if PROFILE == "long" else "300")),
                 deadline=None, derandomize=PROFILE != "long", suppress_health_check=list(HealthCheck),
                 database=None)
-BUDGET = float(os.environ.get("FUZZ_MINUTES", "10")) * 60 / 3 if PROFILE == "long" else None
+CAMPAIGNS = 4  # the tests below that share FUZZ_MINUTES
+BUDGET = float(os.environ.get("FUZZ_MINUTES", "10")) * 60 / CAMPAIGNS if PROFILE == "long" else None
 SLOW = 20.0  # seconds: a case slower than this is a hang as far as a user is concerned
 LOCATED = re.compile(r"^[^\n]+\.yaml:\d+:\d+: \S")
 STATS: dict[str, int] = {}

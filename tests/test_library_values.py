@@ -155,6 +155,14 @@ def test_any_symbol_name_works_in_sweep_and_solve(name):
     assert answer["value"] == Fraction(9, 16) and answer["kind"] == "supremum"  # floor(16*x) = 8 up to 9/16
 
 
+def test_solve_narrows_a_steep_rounding_before_listing_its_steps():
+    # floor(2**20 * a) steps 2**20 times per unit of a: the bracket is narrowed to a few steps first
+    net = spec("[{type: conv, filters: '1048576*a', kernel: 1}]", "a: 1", size=8)
+    budget = 8 * 8 * 3 * 1048576 * 10**6  # MACs = 8*8 positions * 3 inputs * floor(2**20 a) filters
+    answer = explore.solve(net, "a", {"macs": budget})
+    assert answer["value"] == Fraction(1048576 * 10**6 + 1, 1048576) and answer["kind"] == "supremum"
+
+
 def test_sweep_gives_exact_totals_beyond_float64():
     side = 2**20
     net = spec("[{type: conv, filters: '1048576*w', kernel: 1}]", "w: 1", size=side)

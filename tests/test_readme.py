@@ -27,3 +27,16 @@ def test_quoted_numbers():
     spec = costmodel.from_dict({"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 8, "kernel": 3}]})
     assert costmodel.analyze(spec).totals.params == 3 * 3 * 3 * 8 + 8 == 224 and "# 224 = 3*3*3*8 + 8" in README
     assert Fraction(73, 137) == costmodel.ratio.layer_ratio(Fraction(1, 2), 2)[0].exact and "73/137 = 0.53" in README
+
+
+def test_python_api_blocks_run():
+    """The Python blocks of the "Python API" section run as written, in order, in one namespace
+    (README text of our own, not user input)."""
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 2 and "np.linspace" in blocks[1]
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our README's own examples
+    assert namespace["result"].totals.macs == 5975552
+    assert len(namespace["rows"]) == 31 * 2
