@@ -382,9 +382,14 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
              exits: list[str] | None = None, fractions: list[Fraction] | None = None,
              verify: bool = True) -> dict:
     """Every metric for one configuration (symbol defaults overridden by `values`), checked
-    against reference_metrics unless `verify=False`."""
-    from . import reference_metrics
+    against reference_metrics unless `verify=False`. `network` may also be a path or a NetworkSpec."""
+    from . import load_network, reference_metrics
 
+    network = load_network(network)
+    if device is not None and not isinstance(device, Device):
+        raise TypeError(f"device: expected a metrics.Device (see load_device), got {type(device).__name__}")
+    if exits is not None and (isinstance(exits, str) or not all(isinstance(e, str) for e in exits)):
+        raise TypeError(f"exits: expected a list of layer names, got {type(exits).__name__}")
     resolved = network.values(values)
     network = network.at(resolved)  # repeat counts over symbols: the metrics of this configuration's network
     if fractions is not None and not exits:

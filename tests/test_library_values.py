@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import costmodel
-from costmodel import SpecError, explore
+from costmodel import SpecError, explore, metrics
 from costmodel.expr import exact_number
 
 MOBILENET = "specs/mobilenet_cifar.yaml"
@@ -214,6 +214,10 @@ def test_device_profile_refuses_a_device_file(cli):
     (lambda net: explore.solve(net, 1, {"macs": 6e6}), "symbol"),
     (lambda net: explore.solve(net, "alpha", 6e6), "budgets"),
     (lambda net: explore.solve(net, "alpha", {"macs": None}), "budgets: the budget for MACs must be a number"),
+    (lambda net: metrics.evaluate(3, {"alpha": 0.5}), "source"),
+    (lambda net: metrics.evaluate(net, {"alpha": 0.5}, device="phone"), "device"),
+    (lambda net: metrics.evaluate(net, {"alpha": 0.5}, exits="pool"), "exits"),
+    (lambda net: metrics.evaluate(net, {"alpha": 0.5}, exits=["conv1"], fractions=["1"]), "fractions"),
 ])
 def test_a_wrong_python_type_is_a_type_error_naming_the_parameter(net, call, parameter):
     with pytest.raises(TypeError, match=f"^{parameter}(: expected|, got)"):
