@@ -9,6 +9,7 @@
 """
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -230,6 +231,8 @@ def test_a_wrong_python_type_is_a_type_error_naming_the_parameter(net, call, par
     (lambda net: explore.sweep(net, {"alpha": [0.5]}, pareto=("macs",)), "pareto: expected two metrics"),
     (lambda net: net.evaluate({"alpha": 10.0**7}), "value of alpha must be at most 1,000,000"),
     (lambda net: net.evaluate({"alpha": Fraction(10**7)}), "value of alpha must be at most 1,000,000"),
+    (lambda net: net.evaluate({"alpha": 10**5000}), "value of alpha: a number of 16,610 bits is out of range"),
+    (lambda net: net.evaluate({"alpha": Decimal("1e-999999999")}), "value of alpha: number 1E-999999999 is out of range"),
 ])
 def test_a_bad_value_is_a_spec_error(net, call, message):
     if message is None:
