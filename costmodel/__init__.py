@@ -15,6 +15,9 @@ walk, totals) -> check (against reference, an independent numeric propagator) ->
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from .errors import CheckError, SpecError
 from .spec import LayerSpec, NetworkSpec, from_dict, load, loads
 
@@ -31,8 +34,17 @@ def build(spec: NetworkSpec):
 
 
 def load_network(source):
-    """A spec from a path, a shipped spec's name or an already loaded NetworkSpec, analysed symbolically."""
-    return build(source if isinstance(source, NetworkSpec) else load(source))
+    """A spec from a path, a shipped spec's name or an already loaded NetworkSpec, analysed
+    symbolically (a Network is returned as it is)."""
+    from .network import Network
+
+    if isinstance(source, Network):
+        return source
+    if isinstance(source, NetworkSpec):
+        return build(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source: expected a path, a NetworkSpec or a Network, got {type(source).__name__}")
+    return build(load(source))
 
 
 def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values):
@@ -46,4 +58,6 @@ def analyze(source, values: dict | None = None, *, preset: str | None = None, **
     """Numbers for one configuration, checked against the reference propagator: an `Evaluation`
     with `.rows`, `.totals`, `.breakdown()` and `.network` (the closed forms). `preset` names one of
     the spec's `presets:`; values given here override its values."""
+    if values is not None and not isinstance(values, Mapping):
+        raise TypeError(f"values: expected a mapping of symbol name to number, got {type(values).__name__}")
     return load_network(source).evaluate({**(values or {}), **symbol_values}, preset=preset)

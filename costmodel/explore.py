@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 import weakref
+from collections.abc import Mapping
 from fractions import Fraction
 
 import numpy as np
 import sympy
 from mpmath.libmp.libhyper import NoConvergence
 
-from .errors import SpecError
+from .errors import CheckError, SpecError
+from .expr import ExprError, constant_value, exact_number, parse
 from .network import Network, resolve_values
 from .spec import NetworkSpec, parse_value
 
@@ -31,6 +32,7 @@ METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_stati
            "peak_floats_out")
 MAX_CONFIGURATIONS = 50_000_000  # a sweep's grid is held in memory: ~100 bytes per configuration
 MAX_RANGE_VALUES = 10_000_000
+MAX_BRACKET_STEPS = 64  # solve locates the steps of a bracket this narrow one by one
 
 
 # --- inputs ----------------------------------------------------------------------------------------
@@ -42,6 +44,15 @@ def network_of(source) -> Network:
         return source
     from . import load_network
     return load_network(source)
+
+
+def _mapping(value, parameter: str, expected: str = "symbol name to values") -> dict:
+    """A mapping argument of the API (None: empty); another type is a TypeError naming it."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{parameter}: expected a mapping of {expected}, got {type(value).__name__}")
+    return dict(value)
 
 
 def parse_range(text: str, name: str = "range") -> list[Fraction]:
@@ -68,32 +79,30 @@ def parse_list(text: str, name: str = "grid") -> list[Fraction]:
     return [parse_value(t, f"{name} value") for t in items]
 
 
-def exact(value) -> Fraction:
-    """A symbol value as an exact Fraction: a float is read as its shortest text (0.1 -> 1/10),
-    as a value typed on the command line would be."""
+def exact(value, what: str = "value") -> Fraction:
+    """A symbol value as an exact Fraction: text as `--set` reads it, a Python number as
+    `expr.exact_number` does (a float is the exact decimal of its shortest repr: 0.1 -> 1/10,
+    numpy's 0.30000000000000004 stays what it is). NaN and inf raise SpecError."""
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, bool):
-        raise SpecError(f"expected a number, got {value!r}")
-    if isinstance(value, numbers.Integral):
-        return Fraction(int(value))
-    if isinstance(value, numbers.Real):
-        return Fraction(repr(float(value)))  # np.arange's 0.30000000000000004 stays what it is
-    return parse_value(value, "value")
+    return parse_value(value, what, program=True)
 
 
-def _values(raw) -> list[Fraction]:
+def _values(raw, name: str) -> list[Fraction]:
+    what = f"value of {name}"
     if isinstance(raw, str):
-        return parse_range(raw) if ":" in raw else parse_list(raw)
+        return parse_range(raw, name) if ":" in raw else parse_list(raw, name)
+    if isinstance(raw, np.ndarray) and raw.ndim != 1:
+        raise TypeError(f"values of {name}: expected a 1-D array, got {raw.ndim} dimensions")
     if isinstance(raw, (list, tuple, np.ndarray, range)):
-        return [exact(v) for v in raw]
-    return [exact(raw)]
+        return [exact(v, what) for v in raw]  # numpy scalars stay themselves (float32's 0.1 is 1/10)
+    return [exact(raw, what)]
 
 
 def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None) -> dict[str, list[Fraction]]:
     """Every symbol of the spec with its list of values (defaults for the ones not given),
     each value validated as `report --set` would (declared, positive, integer if declared so)."""
-    given = {name: _values(raw) for name, raw in {**(fixed or {}), **axes}.items()}
+    given = {name: _values(raw, name) for name, raw in {**_mapping(fixed, "fixed"), **_mapping(axes, "axes")}.items()}
     for name, values in given.items():
         if not values:
             raise SpecError(f"no values for {name}", file=spec.file)
@@ -139,13 +148,17 @@ def compare(source, grid: dict | None = None, *, fixed: dict | None = None, base
     With a `convention` (conventions.PROFILES), each row also has "convention": {"convention",
     "unit", "ops", "params"}, the totals as that counter reports them, and "convention_ops_factor"."""
     net = network_of(source)
-    axes = _axes(net.spec, grid or {}, fixed)
-    names = [*(grid or {}), *(n for n in axes if n not in (grid or {}))]  # the grid's order: first varies slowest
+    grid = _mapping(grid, "grid")
+    if convention is not None and not isinstance(convention, str):
+        raise TypeError(f"convention: expected a str, got {type(convention).__name__}")
+    axes = _axes(net.spec, grid, fixed)
+    names = [*grid, *(n for n in axes if n not in grid)]  # the grid's order: first varies slowest
     configs = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
     if baseline is None:
         base = configs[0]
     else:
-        base = {n: v[0] for n, v in _axes(net.spec, {}, {**(fixed or {}), **baseline}).items()}
+        base = {n: v[0] for n, v in _axes(net.spec, {}, {**_mapping(fixed, "fixed"),
+                                                         **_mapping(baseline, "baseline")}).items()}
     def row(values, is_baseline: bool) -> dict:
         evaluation = net.evaluate(values)
         result = _compare_row(values, totals_of(evaluation), base_totals, is_baseline)
@@ -183,6 +196,7 @@ def compiled(net: Network):
         layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
         sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
         sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
+        sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
         outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
         constant_peak = max((int(layer.floats_out) for layer, present in layers
                              if not (layer.floats_out * present).free_symbols), default=0)
@@ -192,6 +206,22 @@ def compiled(net: Network):
         _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
                           list(out_names), constant_peak)
     return _COMPILED[net]
+
+
+def _channel_arguments(net: Network) -> list:
+    """Every channel-count argument before rounding: `report` refuses one that is not positive,
+    even where the rounding rule would lift it to a positive count (multiple_of_8 of -16 is 8)."""
+    from .ops import Kind, lookup
+    from .symbolic import to_sympy
+
+    found = []
+    for layer, _ in net.distinct_layers():
+        params = lookup(layer.spec.type).params
+        for name, value in layer.spec.args.items():
+            if name in params and params[name].kind is Kind.CHANNELS and value is not None \
+                    and not isinstance(value, (bool, str)):
+                found.append(to_sympy(value, net.symbols))
+    return found
 
 
 def _group_quotients(net: Network) -> list:
@@ -220,41 +250,59 @@ def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list
 
     Returns a numpy structured array, one row per configuration that fits (configurations where a
     size or channel count falls below 1, which `report` refuses, are left out): a field per symbol
-    (int64 for integer symbols, else float64), a field per metric of METRICS (int64) and, with
+    (int64 for integer symbols, else float64), a field per metric of METRICS (int64; Python ints,
+    dtype object, for a metric with a value beyond int64: exact either way) and, with
     `pareto=(m1, m2)`, a bool field `pareto` marking the configurations no other one beats on
     both metrics (both minimised).
 
-    The fit test covers sizes and channel counts below 1, channels per group that are not whole,
-    and totals that are not whole; other refusals of `report` (adds of unequal shapes ...) are
-    not predicted. `verify=N` evaluates the first, the last and N - 2 random rows as `report`
-    does (checked against the reference propagator) and raises if one differs or is refused."""
+    The fit test covers sizes and channel counts below 1 or above 2**40, channels per group that
+    are not whole, totals that are not whole and divisions by zero; other refusals of `report`
+    (adds of unequal shapes ...) are not predicted. `verify=N` evaluates the first, the last and
+    N - 2 random rows as `report` does (checked against the reference propagator) and raises
+    SpecError if one is refused, CheckError if one differs."""
+    if not isinstance(verify, int) or isinstance(verify, bool):
+        raise TypeError(f"verify: expected an int, got {type(verify).__name__}")
     return _sweep(network_of(source), axes, fixed, pareto, verify)[0]
 
 
 def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
+    """The sweep's rows, the values per symbol, the number of configurations and how many of
+    them divide by zero (left out, as `report` refuses them)."""
+    from .fast import UNDEFINED
+    from .reference import MAX_DIMENSION
+
     values = _axes(net.spec, axes, fixed)
     total = math.prod(len(v) for v in values.values())
     if total > MAX_CONFIGURATIONS:
         raise SpecError(f"{total:,} configurations, more than {MAX_CONFIGURATIONS:,}: narrow the ranges", file=net.spec.file)
     if pareto is not None:
-        if len(pareto) != 2:
-            raise SpecError(f"pareto: expected two metrics, got {list(pareto)}")
+        if isinstance(pareto, str) or not isinstance(pareto, (tuple, list)) or len(pareto) != 2:
+            raise SpecError(f"pareto: expected two metrics, got {pareto!r}")
         pareto = tuple(_check_metric(m) for m in pareto)
     function, size_names, out_names, constant_peak = compiled(net)
     shape = [len(values[n]) for n in net.spec.symbols]
     grid = function.grid({net.symbols[n]: v for n, v in values.items()}, broadcast=False)
-    # fits: every output size and channel count >= 1, every total an integer (-1 marks one that
-    # is not); computed on the arrays before broadcasting (sizes depend on few symbols)
+    # fits: every output size and channel count in [1, MAX_DIMENSION], every total an integer
+    # (NOT_WHOLE and UNDEFINED are negative); computed before broadcasting (sizes depend on few symbols)
     fits = np.ones([1] * len(shape), dtype=bool)
+    undefined = np.zeros([1] * len(shape), dtype=bool)
     for name in size_names:
-        fits = fits & (grid[name] >= 1)
+        fits = fits & (grid[name] >= 1) & (grid[name] <= MAX_DIMENSION)
     for name in ("macs", "params", "params_non_trainable", "floats_out"):
         fits = fits & (grid[name] >= 0)
+    for name in grid:
+        undefined = undefined | (grid[name] == UNDEFINED)
     peak = np.full([1] * len(shape), constant_peak, dtype=np.int64)
     for name in out_names:
         peak = np.maximum(peak, grid[name])
+    divide_by_zero = int(np.broadcast_to(undefined, shape).sum())
     everything = bool(fits.all())
     fits = np.broadcast_to(fits, shape).reshape(-1)
+    columns = {"macs": grid["macs"], "flops": 2 * _wide(grid["macs"]), "params": grid["params"],
+               "params_non_trainable": grid["params_non_trainable"],
+               "params_with_statistics": _wide(grid["params"]) + _wide(grid["params_non_trainable"]),
+               "floats_out": grid["floats_out"], "peak_floats_out": peak}
+    columns = {m: _narrow(a) for m, a in columns.items()}  # before broadcasting: small
 
     def fill(field, array):
         """Write one column straight into the record field, broadcasting."""
@@ -265,26 +313,35 @@ def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
 
     symbols = list(net.spec.symbols)
     dtype = [(n, np.int64 if net.spec.symbols[n].integer else np.float64) for n in symbols]
-    dtype += [(m, np.int64) for m in METRICS] + ([("pareto", bool)] if pareto else [])
+    dtype += [(m, columns[m].dtype) for m in METRICS] + ([("pareto", bool)] if pareto else [])
     result = np.empty(total, dtype=dtype)
     for i, n in enumerate(symbols):
         axis_shape = [1] * len(shape)
         axis_shape[i] = shape[i]
         fill(n, np.array([float(v) for v in values[n]]).reshape(axis_shape))
-    fill("macs", grid["macs"])
-    fill("flops", 2 * grid["macs"])
-    fill("params", grid["params"])
-    fill("params_non_trainable", grid["params_non_trainable"])
-    fill("params_with_statistics", grid["params"] + grid["params_non_trainable"])
-    fill("floats_out", grid["floats_out"])
-    fill("peak_floats_out", peak)
+    for m in METRICS:
+        fill(m, columns[m])
     if not everything:
         result = result[fits]
     if pareto:
         result["pareto"] = pareto_front(result[pareto[0]], result[pareto[1]])
     if verify and len(result):
         _verify(net, result, values, np.flatnonzero(fits) if not everything else None, shape, verify)
-    return result, values, total
+    return result, values, total, divide_by_zero
+
+
+def _wide(array: np.ndarray) -> np.ndarray:
+    """An int64 array near int64's limit as Python ints, so that doubling or adding cannot wrap."""
+    if array.dtype != object and array.size and int(np.abs(array).max()) >= 2 ** 61:
+        return array.astype(object)
+    return array
+
+
+def _narrow(array: np.ndarray) -> np.ndarray:
+    """Python ints back to int64 when every one fits (the usual case)."""
+    if array.dtype == object and all(abs(v) < 2 ** 63 for v in array.flat):
+        return array.astype(np.int64)
+    return array
 
 
 def _verify(net: Network, rows: np.ndarray, values: dict, kept, shape, count: int) -> None:
@@ -302,7 +359,7 @@ def _verify(net: Network, rows: np.ndarray, values: dict, kept, shape, count: in
                             f"does not fit there ({e.message})", file=net.spec.file) from None
         got = {m: int(rows[m][i]) for m in METRICS}
         if got != expected:
-            raise ArithmeticError(f"sweep: row {config} gives {got}, report gives {expected}")
+            raise CheckError(f"sweep: row {config} gives {got}, report gives {expected}")
 
 
 def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -311,6 +368,8 @@ def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.size == 0:
         return np.zeros(0, dtype=bool)
     a, b = np.asarray(a), np.asarray(b)
+    if a.dtype == object or b.dtype == object:  # Python ints beyond int64: compared exactly
+        return _pareto_exact(a.tolist(), b.tolist())
     if a.dtype.kind in "iu" and b.dtype.kind in "iu" and a.min() >= 0 and b.min() >= 0 \
             and int(a.max()) * (int(b.max()) + 1) + int(b.max()) < 2 ** 62:
         order = np.argsort(a.astype(np.int64) * (int(b.max()) + 1) + b, kind="stable")  # one key: faster
@@ -325,7 +384,34 @@ def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return mask
 
 
+def _pareto_exact(a: list, b: list) -> np.ndarray:
+    """`pareto_front` on exact numbers, in Python: sorted by (a, b), a point is on the front when
+    its b is the least of its a-group and below every b of a smaller a."""
+    order = sorted(range(len(a)), key=lambda i: (a[i], b[i]))
+    mask = np.zeros(len(a), dtype=bool)
+    best_before, start = None, 0
+    while start < len(order):
+        end = start
+        while end < len(order) and a[order[end]] == a[order[start]]:
+            end += 1
+        least = b[order[start]]
+        if best_before is None or least < best_before:
+            for i in order[start:end]:
+                mask[i] = b[i] == least
+            best_before = least
+        start = end
+    return mask
+
+
 # --- solve -----------------------------------------------------------------------------------------
+
+
+class _DivisionByZero(Exception):
+    """A closed form divides by zero at the symbol value `at`."""
+
+    def __init__(self, at):
+        super().__init__(at)
+        self.at = at
 
 
 class _Exact:
@@ -348,7 +434,10 @@ class _Exact:
         self.budgets = budgets
 
     def metrics(self, x) -> dict:
-        v = {m: f(x) for m, f in self.functions.items()}
+        try:
+            v = {m: f(x) for m, f in self.functions.items()}
+        except ZeroDivisionError:
+            raise _DivisionByZero(x) from None
         out = {}
         for metric in self.budgets:
             if metric == "flops":
@@ -380,13 +469,15 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
     budgets. Raises SpecError when no value fits."""
     net = network_of(source)
     spec = net.spec
+    if not isinstance(symbol, str):
+        raise TypeError(f"symbol: expected a str, got {type(symbol).__name__}")
+    budgets = _mapping(budgets, "budgets", "metric to maximum")
     if symbol not in spec.symbols:
         raise SpecError(f"unknown symbol {symbol!r} (declared symbols: {', '.join(spec.symbols) or 'none'})",
                         file=spec.file)
     if not budgets:
         raise SpecError("no budget: give at least one maximum (e.g. --max-macs 6e6)")
-    budgets = {_check_metric(m): Fraction(b) if not isinstance(b, float) else Fraction(repr(b))
-               for m, b in budgets.items()}
+    budgets = {_check_metric(m): _budget(b, m) for m, b in budgets.items()}
     for m, b in budgets.items():
         if b <= 0:
             raise SpecError(f"budget for {metric_text(m)} must be positive, got {b}")
@@ -395,10 +486,12 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
         raise SpecError(f"{symbol} is the symbol solved for: it cannot also be set")
     exact = _Exact(net, symbol, others, budgets)
     smooth = _smooth_estimate(net, exact, others, budgets)
-    if spec.symbols[symbol].integer:
-        answer = _solve_integer(exact, symbol)
-    else:
-        answer = _solve_real(exact, symbol, smooth)
+    try:
+        answer = _solve_integer(exact, symbol) if spec.symbols[symbol].integer else _solve_real(exact, symbol, smooth)
+    except _DivisionByZero as e:
+        raise SpecError(f"solve: at {symbol} = {_text(e.at)} the network divides by zero (report refuses it: "
+                        f"division by zero); solve needs costs defined on the whole search range",
+                        file=spec.file) from None
     example = answer["example"]
     try:
         evaluation = net.evaluate({**others, symbol: example})
@@ -407,9 +500,26 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
                         f"within it, the network does not fit ({e.message})", file=spec.file) from None
     costs = totals_of(evaluation)
     if not all(costs[m] <= b for m, b in budgets.items()):  # the closed form and the check disagree
-        raise ArithmeticError(f"solve: {symbol}={example} breaks a budget: {costs}")
+        raise CheckError(f"solve: {symbol}={example} breaks a budget: {costs}")
     return {"symbol": symbol, **answer, "costs": costs, "values": {**others, symbol: example},
             "smooth": smooth, "budgets": budgets}
+
+
+def _budget(value, metric: str) -> Fraction:
+    """A budget as an exact number: a Python number (a float as its shortest repr, 6e6 -> 6000000)
+    or number text ('6e6'); NaN, inf and other text raise SpecError naming the budget."""
+    what = f"budget for {metric_text(metric)}"
+    try:
+        if isinstance(value, str):
+            result = constant_value(parse(value.replace("_", "")))
+            if result is None:
+                raise ExprError(f"expected a number, got {value!r}")
+            return result
+        return exact_number(value)
+    except ExprError as e:
+        raise SpecError(f"{what}: {e}") from None
+    except TypeError:
+        raise TypeError(f"budgets: the {what} must be a number, got {type(value).__name__}") from None
 
 
 def _text(v) -> str:
@@ -481,9 +591,13 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
             if lo < Fraction(1, 2 ** 40):
                 raise SpecError(f"no value of {symbol} fits the budget: even as {symbol} approaches 0 "
                                 f"(at {float(hi):.3g}) it costs " + _over(exact, hi))
-    for _ in range(24):  # narrow the bracket on exact values: lo fits, hi does not
+    # narrow the bracket on exact values (lo fits, hi does not) until it holds few steps of the
+    # steepest rounding: 2**20 * alpha steps a million times per unit of alpha
+    steepest, halvings = _steepest(exact), 0
+    while halvings < 24 or (hi - lo) * steepest > MAX_BRACKET_STEPS and halvings < 400:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if exact.fits(mid) else (lo, mid)
+        halvings += 1
     points = _breakpoints(exact, lo, hi)
     # the last breakpoint that fits (costs grow with the symbol); pieces between are constant
     a, b = 0, len(points) - 1  # points[0] (lo or the step below it) fits, points[-1] = hi does not
@@ -521,10 +635,10 @@ def _nodes(expr) -> list:
     return found
 
 
-def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
-    """lo, every value in (lo, hi) where a rounding of the free symbol can step, hi."""
+def _linear_roundings(exact: _Exact):
+    """(node, kind, slope, offset) for every rounding or Min/Max argument of the free symbol x
+    (kind None for Min/Max), each linear: slope * x + offset. SpecError for any other form."""
     x = exact.x
-    points = set()
     for expr in exact.exprs.values():
         for node in _nodes(expr):
             if x not in node.free_symbols:
@@ -533,9 +647,9 @@ def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
             if name in ("Min", "Max"):
                 args = node.args
                 pairs = [(p, q) for i, p in enumerate(args) for q in args[i + 1:]]
-                arguments, thresholds = [p - q for p, q in pairs], None
+                arguments, kind = [p - q for p, q in pairs], None
             elif name in _ROUNDING_KINDS:
-                arguments, thresholds = [node.args[0]], name
+                arguments, kind = [node.args[0]], name
             else:
                 raise SpecError(f"solve cannot locate the steps of {node}")
             for arg in arguments:
@@ -546,14 +660,26 @@ def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
                 if len(coeffs) < 2 or coeffs[0] == 0:
                     continue
                 slope, offset = (Fraction(int(c.p), int(c.q)) for c in coeffs)
-                # one threshold spacing below lo as well, to find where lo's step begins
-                spacing = Fraction(10 * int(node.args[1]), 9) if thresholds == "RoundDivisible" else 1
-                reach = spacing / abs(slope) if thresholds else 0
-                ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
-                for t in _thresholds(node, thresholds, *ends):
-                    point = (t - offset) / slope
-                    if 0 < point < hi:
-                        points.add(point)
+                yield node, kind, slope, offset
+
+
+def _steepest(exact: _Exact) -> Fraction:
+    """The largest |slope| of a rounding's argument: about how many steps per unit of x."""
+    return max((abs(slope) for _, _, slope, _ in _linear_roundings(exact)), default=Fraction(1))
+
+
+def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
+    """lo, every value in (lo, hi) where a rounding of the free symbol can step, hi."""
+    points = set()
+    for node, kind, slope, offset in _linear_roundings(exact):
+        # one threshold spacing below lo as well, to find where lo's step begins
+        spacing = Fraction(10 * int(node.args[1]), 9) if kind == "RoundDivisible" else 1
+        reach = spacing / abs(slope) if kind else 0
+        ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
+        for t in _thresholds(node, kind, *ends):
+            point = (t - offset) / slope
+            if 0 < point < hi:
+                points.add(point)
     below = [p for p in points if p <= lo]
     return [max(below, default=lo), *sorted(p for p in points if p > lo), hi]
 

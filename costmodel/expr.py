@@ -25,6 +25,7 @@ the constants, before anything evaluates or expands the expression.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -263,6 +264,48 @@ def from_value(value) -> Node:
     if isinstance(value, str):
         return parse(value)
     raise ExprError(f"expected a number or an expression, got {type(value).__name__}")
+
+
+def exact_number(value) -> Fraction:
+    """A number a Python program passes (int, Fraction, float, numpy scalar, Decimal) as an exact
+    Fraction. A float means the exact decimal of its shortest repr: 0.1 is 1/10 and 0.7 is 7/10 (so
+    10*0.7 floors to 7, as Keras' int(10 * 0.7) gives), not the nearest binary double; any finite
+    float is accepted (the decimal-digit limit is for text). NaN and infinities raise ExprError, a
+    numerator or denominator of more than MAX_BITS bits too (every float is far below); what is not a number
+    raises TypeError (bool included: True is not a width)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Number, Fraction)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if isinstance(value, numbers.Integral):
+        result = Fraction(int(value))
+    elif isinstance(value, numbers.Rational):
+        result = Fraction(int(value.numerator), int(value.denominator))
+    elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise TypeError(f"expected a real number, got {type(value).__name__}")
+    else:  # float, numpy floating, Decimal
+        if not math.isfinite(value):
+            raise ExprError(f"number {value} is not finite")
+        magnitude = abs(float(value))  # a Decimal may hold 1e999999999, whose Fraction never ends
+        if not isinstance(value, float) and (magnitude > 1e300 or magnitude < 1e-300 and value != 0):
+            raise ExprError(f"number {value} is out of range")
+        result = Fraction(_shortest_text(value))
+    if result.numerator.bit_length() > MAX_BITS:  # (its repr alone could exceed Python's 4,300 digits)
+        raise ExprError(f"a number of {result.numerator.bit_length():,} bits is out of range")
+    if result.denominator.bit_length() > MAX_BITS:
+        raise ExprError(f"a fraction with a denominator of {result.denominator.bit_length():,} bits is too fine")
+    return result
+
+
+def _shortest_text(value) -> str:
+    """The shortest text that reads back as `value` in its own precision ('0.1' for 0.1, for
+    numpy.float32(0.1) too); a Decimal's own digits."""
+    if isinstance(value, float):
+        return float.__repr__(value)  # numpy.float64 is a float subclass with a longer repr
+    text = str(value)
+    try:
+        Fraction(text)
+    except ValueError:  # an unusual number type: its value as a double
+        return float.__repr__(float(value))
+    return text
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ gives 28 where the exact answer is 29. So `Compiled` never rounds a float:
 3. the remaining polynomial, whose inputs are now exact integers and the symbol values, is
    lambdified to numpy and evaluated in float64 over the whole grid by broadcasting;
 4. each result is rounded to the nearest integer, after checking that it is within 1e-6 of one
-   and below 2**53, where float64 still holds every integer exactly (else ArithmeticError).
+   and below 2**53, where float64 still holds every integer exactly. A cell beyond 2**53 (or
+   beyond float range), and every cell of a closed form that divides by an expression of the
+   symbols, is evaluated again exactly, over numpy object arrays of Python ints and Fractions:
+   totals of any size come out exact (as Python ints when beyond int64), and a division by zero
+   marks the cell UNDEFINED instead of raising.
 
 `numpy_functions()` and `lambdify_numpy` are the plain float path (numpy implementations of the
 rounding classes, mapped by class name): fine for smooth curves and plots, not for exact counts.
@@ -32,11 +36,13 @@ import numpy as np
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
+from .errors import SpecError
 from .symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
 
 ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible)
 EXACT_LIMIT = 2 ** 53  # float64 holds every integer below this exactly
 INTEGER_TOLERANCE = 1e-6
+MAX_EXACT_CELLS = 2_000_000  # cells evaluated in Python objects (~1 us per operation each) in one sweep
 
 
 # --- the plain float path ----------------------------------------------------------------------
@@ -62,10 +68,15 @@ def numpy_functions() -> dict:
 def lambdify_numpy(symbols, expr):
     """A float64 numpy function of `symbols`. Rounding is evaluated in floats: a value within
     float error of an integer may round the wrong way (use `Compiled` for exact counts)."""
-    return sympy.lambdify(symbols, expr, modules=[numpy_functions(), "numpy"])
+    args, (body,) = renamed(list(symbols), [expr])
+    return sympy.lambdify(args, body, modules=[numpy_functions(), "numpy"], dummify=True)
 
 
 # --- the exact path ----------------------------------------------------------------------------
+
+NOT_WHOLE = -1  # a closed form that is not an integer here: the configuration does not fit
+UNDEFINED = -2  # a closed form that divides by zero here (report refuses: "division by zero")
+_INV = sympy.Function("inv_")  # 1/x, printed as a call so that exact code never divides ints to a float
 
 
 class _FractionPrinter(PythonCodePrinter):
@@ -76,6 +87,14 @@ class _FractionPrinter(PythonCodePrinter):
 
     def _print_Half(self, expr):
         return "Fraction(1, 2)"
+
+
+def _with_inverses(expr):
+    """`expr` with every x**-n (x not a number) written inv_(x)**n: Python's 3/4 and 2**-1 are
+    floats, and an array of exact values must mark a zero divisor rather than raise."""
+    def negative_power(e):
+        return e.is_Pow and e.exp.is_Integer and e.exp < 0 and not e.base.is_Number
+    return as_sympy(expr).replace(negative_power, lambda e: _INV(e.base) ** (-e.exp))
 
 
 def _exact_class(cls):
@@ -89,13 +108,64 @@ def _exact_class(cls):
     return call
 
 
+def _inverse(v):
+    """1/v exactly; ZeroDivisionError at 0."""
+    return 1 / Fraction(v)
+
+
+def _inverse_cell(v):
+    """1/v exactly, for object arrays: NaN (undefined) at 0 and after an undefined value."""
+    if isinstance(v, float) or v == 0:
+        return math.nan
+    return 1 / Fraction(v)
+
+
+def renamed(symbols, exprs: list) -> tuple[list, list]:
+    """The symbols replaced by fresh Dummies in `exprs`. lambdify puts every symbol of an
+    expression into the generated code's namespace under its name: a symbol named Fraction,
+    RoundFloor, math or numpy would shadow a helper of that code. Dummies print as generated
+    names (_Dummy_123) that no spec symbol can take."""
+    dummies = [sympy.Dummy(f"arg{i}", **s.assumptions0) for i, s in enumerate(symbols)]
+    replace = dict(zip(symbols, dummies))
+    return dummies, [as_sympy(e).xreplace(replace) for e in exprs]
+
+
+def _lambdify_exact(symbols, expr, inverse):
+    """Exact Python code for `expr`, its arguments under generated names (`renamed`)."""
+    namespace = {cls.__name__: _exact_class(cls) for cls in ROUNDING_CLASSES}
+    namespace.update(Fraction=Fraction, math=math, inv_=inverse)
+    printer = _FractionPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+    args, (body,) = renamed(symbols, [_with_inverses(expr)])
+    return sympy.lambdify(args, body, modules=[namespace, "math"], printer=printer, dummify=True)
+
+
 def exact_function(symbols, expr):
     """A Python function of `symbols` (pass Fractions or ints) returning the exact value
-    (Fraction or int) of `expr`, rounding nodes included."""
-    namespace = {cls.__name__: _exact_class(cls) for cls in ROUNDING_CLASSES}
-    namespace.update(Fraction=Fraction, math=math)
-    printer = _FractionPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
-    return sympy.lambdify(symbols, expr, modules=[namespace, "math"], printer=printer)
+    (Fraction or int) of `expr`, rounding nodes included; ZeroDivisionError where it divides by 0."""
+    return _lambdify_exact(symbols, expr, _inverse)
+
+
+def exact_array_function(symbols, expr):
+    """Like `exact_function`, on numpy object arrays of exact values (broadcasting); a cell that
+    divides by zero is NaN. For arithmetic expressions only (rounding nodes are not vectorised)."""
+    return _lambdify_exact(symbols, expr, np.frompyfunc(_inverse_cell, 1, 1))
+
+
+def _exact_cell(value):
+    """One exact result as the grid's integer: itself, NOT_WHOLE or UNDEFINED."""
+    if isinstance(value, float):  # NaN: a division by zero on the way
+        return UNDEFINED
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return NOT_WHOLE
+    return int(value)
+
+
+def _as_float(value) -> float:
+    """An exact cell as float64 for the float path (NaN stays NaN; beyond float range: inf)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def is_arithmetic(node) -> bool:
@@ -117,6 +187,13 @@ def rounding_nodes(expr) -> set:
         else:
             found.add(node)
     return found
+
+
+def has_divisor(expr) -> bool:
+    """Whether `expr` divides by an expression of its symbols (x**-n): float64 cannot tell a
+    zero divisor from a tiny one, so such a form is evaluated exactly."""
+    return any(e.is_Pow and e.exp.is_Integer and e.exp < 0 and e.base.free_symbols
+               for e in sympy.preorder_traversal(expr))
 
 
 class Scaled:
@@ -152,7 +229,8 @@ def _scaled_numerator(poly: sympy.Poly, scaled: list) -> tuple[np.ndarray, int]:
 
 def scaled_rounding(node, syms: list, scaled: list):
     """A rounding (channel rule, floor or ceiling) of a polynomial, at every combination of
-    exact values (`Scaled`, one per symbol), by integer division; None for other nodes."""
+    exact values (`Scaled`, one per symbol), by integer division, as an object array of Python
+    ints; None for other nodes."""
     kinds = (RoundFloor, RoundCeil, RoundNearest, sympy.floor, sympy.ceiling)
     if not syms or not (isinstance(node, kinds) or isinstance(node, RoundDivisible) and node.args[1].is_Integer):
         return None
@@ -171,14 +249,41 @@ def scaled_rounding(node, syms: list, scaled: list):
         new = (2 * num + n * den) // (2 * den) // n * n
         new = np.where(new < n, n, new)
         out = np.where(10 * new * den < 9 * num, new + n, new)
-    return np.asarray(out, dtype=object).astype(np.float64)
+    return np.asarray(out, dtype=object)
+
+
+def objects(items) -> np.ndarray:
+    """A 1-D numpy object array of exact numbers: Python ints where whole (much faster than
+    Fractions), else Fractions."""
+    items = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else v for v in items]
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
+
+
+def _cell(function, combo):
+    """A rounding node at one combination of values; NaN (undefined) where it divides by zero."""
+    try:
+        return function(*combo)
+    except ZeroDivisionError:
+        return math.nan
+
+
+def _cells(array: np.ndarray, shape: tuple, mask: np.ndarray) -> np.ndarray:
+    """The entries of `array` (broadcastable to `shape`) at the cells of `mask` (of `shape`)."""
+    take = tuple(slice(None) if n == m else slice(0, 1) for n, m in zip(array.shape, shape))
+    return np.broadcast_to(array[take], shape)[mask]
 
 
 class Compiled:
     """Closed forms (name -> sympy expression in `symbols`) compiled for exact grid evaluation.
 
-    `grid(values)` takes a list of exact values per symbol and returns, per name, an int64
-    array over the Cartesian product (axis order = `symbols`)."""
+    `grid(values)` takes a list of exact values per symbol and returns, per name, an integer
+    array over the Cartesian product (axis order = `symbols`): int64, or Python ints (dtype
+    object) when a value is beyond int64. NOT_WHOLE marks a cell where the closed form is not an
+    integer, UNDEFINED one where it divides by zero.
+
+    Symbols are arguments of generated code under generated names: any symbol name works."""
 
     def __init__(self, symbols, exprs: dict):
         self.symbols = list(symbols)
@@ -192,51 +297,82 @@ class Compiled:
         self.node_symbols = [sorted(node.free_symbols, key=order.__getitem__) for node in self.nodes]
         self.node_functions = [exact_function(syms, node) for syms, node in zip(self.node_symbols, self.nodes)]
         replace = dict(zip(self.nodes, self.placeholders))
-        outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
-        self.function = sympy.lambdify([*self.symbols, *self.placeholders], outer, modules="numpy", cse=True)
+        self.outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
+        self.exact_always = [has_divisor(e) for e in self.outer]
+        args, body = renamed([*self.symbols, *self.placeholders], self.outer)
+        self.function = sympy.lambdify(args, body, modules="numpy", cse=True, dummify=True)
+        self._exact_outer: dict[int, object] = {}
 
     def _table(self, k: int, values: dict, scaled: dict) -> np.ndarray:
-        """Node k evaluated exactly at every combination of the values of its own symbols,
-        shaped to broadcast against the full grid."""
+        """Node k evaluated exactly at every combination of the values of its own symbols (an
+        object array: ints, Fractions, NaN where it divides by zero), shaped to broadcast
+        against the full grid."""
         syms = self.node_symbols[k]
         lists = [values[s] for s in syms]
         table = scaled_rounding(self.nodes[k], syms, [scaled[s] for s in syms])
         if table is None:
-            cells = [self.node_functions[k](*combo) for combo in itertools.product(*lists)]
-            integral = all(isinstance(c, int) or c.denominator == 1 for c in cells)
-            table = np.array([int(c) for c in cells] if integral else [float(c) for c in cells],
-                             dtype=np.float64).reshape([len(v) for v in lists] or [1])
+            cells = [_cell(self.node_functions[k], combo) for combo in itertools.product(*lists)]
+            table = objects(cells).reshape([len(v) for v in lists] or [1])
         shape = [len(values[s]) if s in syms else 1 for s in self.symbols]
         return table.reshape(shape)
 
+    def _exact(self, j: int, mask: np.ndarray, axes: list, tables: list) -> list:
+        """Output j evaluated exactly (Python ints and Fractions) at the cells of `mask`."""
+        count = int(mask.sum())
+        if count > MAX_EXACT_CELLS:
+            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (beyond float64's "
+                            f"exact integers, or a divisor that depends on the symbols), more than "
+                            f"{MAX_EXACT_CELLS:,}: narrow the ranges")
+        if j not in self._exact_outer:
+            self._exact_outer[j] = exact_array_function([*self.symbols, *self.placeholders], self.outer[j])
+        args = [_cells(a, mask.shape, mask) for a in (*axes, *tables)]
+        with np.errstate(all="ignore"):
+            out = self._exact_outer[j](*args)
+        out = np.broadcast_to(np.asarray(out, dtype=object), (int(mask.sum()),))
+        return [_exact_cell(v) for v in out]
+
+    def _integers(self, j: int, out, axes: list, tables: list) -> np.ndarray:
+        """Output j as integers: rounded from float64 where that is exact (finite, below 2**53,
+        no divisor), else evaluated exactly, cell by cell."""
+        out = np.asarray(out, dtype=np.float64)
+        out = out.reshape([1] * len(self.symbols)) if out.ndim == 0 else out
+        with np.errstate(all="ignore"):
+            nearest = np.rint(out)
+            safe = np.isfinite(out) & (np.abs(out) < EXACT_LIMIT)
+            if self.exact_always[j]:
+                safe = np.zeros(out.shape, dtype=bool)
+            value = np.where(safe, nearest, 0).astype(np.int64)
+            value[safe & (np.abs(out - nearest) > INTEGER_TOLERANCE)] = NOT_WHOLE
+        if safe.all():
+            return value
+        exact = self._exact(j, ~safe, axes, tables)
+        if any(abs(v) >= 2 ** 63 for v in exact):
+            value = value.astype(object)
+        value[~safe] = exact
+        return value
+
     def grid(self, values: dict, *, broadcast: bool = True) -> dict:
-        """values: symbol -> list of exact numbers (Fraction or int). Returns name -> int64 array
-        of shape (len(values[s]) for s in symbols); with broadcast=False, each array keeps length
-        1 along the symbols it does not depend on (it broadcasts to that shape), which saves
-        time and memory for closed forms of few symbols."""
+        """values: symbol -> list of exact numbers (Fraction or int). Returns name -> integer
+        array of shape (len(values[s]) for s in symbols); with broadcast=False, each array keeps
+        length 1 along the symbols it does not depend on (it broadcasts to that shape), which
+        saves time and memory for closed forms of few symbols."""
         for s in self.symbols:
             if not values.get(s):
                 raise ValueError(f"no values for symbol {s}")
         shape = [len(values[s]) for s in self.symbols]
-        axes = []
+        axes, exact_axes = [], []
         for i, s in enumerate(self.symbols):
             axis_shape = [1] * len(shape)
             axis_shape[i] = shape[i]
+            exact_axes.append(objects(values[s]).reshape(axis_shape))
             axes.append(np.array([float(v) for v in values[s]], dtype=np.float64).reshape(axis_shape))
         scaled = {s: Scaled(values[s]) for s in self.symbols}
         tables = [self._table(k, values, scaled) for k in range(len(self.nodes))]
-        outputs = self.function(*axes, *tables)
+        float_tables = [np.array([_as_float(v) for v in t.flat], dtype=np.float64).reshape(t.shape) for t in tables]
+        with np.errstate(all="ignore"):  # a division by zero or an overflow is redone exactly
+            outputs = self.function(*axes, *float_tables)
         result = {}
-        for name, out in zip(self.names, outputs):
-            out = np.asarray(out, dtype=np.float64).reshape([1] * len(shape)) if np.ndim(out) == 0 else out
-            nearest = np.rint(out)
-            if out.size and not np.all(np.abs(nearest) < EXACT_LIMIT):
-                raise ArithmeticError(f"{name} reaches {np.max(np.abs(out)):.6g}, beyond float64's exact integers")
-            # a closed form that is not an integer here marks a configuration that does not fit
-            # (e.g. groups that do not divide the channels): flagged with -1
-            off = np.abs(out - nearest) > INTEGER_TOLERANCE
-            value = nearest.astype(np.int64)
-            if off.any():
-                value[off] = -1
+        for j, (name, out) in enumerate(zip(self.names, outputs)):
+            value = self._integers(j, out, exact_axes, tables)
             result[name] = np.broadcast_to(value, shape) if broadcast else value
         return result

@@ -24,6 +24,7 @@ import yaml
 
 from . import shipped
 from .errors import CheckError, SpecError
+from .expr import ExprError, exact_number
 from .network import Network
 from .ops import lookup
 from .spec import NETWORK_INPUT
@@ -55,16 +56,19 @@ DEVICE_KEYS = {"name": "a label", "description": "free text",
 REQUIRED_DEVICE_KEYS = ("peak_macs_per_second", "memory_bandwidth_bytes_per_second", "bytes_per_element")
 
 
+MAX_DEVICE_BYTES = 100_000  # a device profile is a few lines
+
+
 def load_device(path) -> Device:
     """A device profile from YAML (yaml.safe_load), validated; errors name the file and key.
     `path` may also name a shipped profile (`example_device`): a file at that path wins."""
+    from .files import read_text
+
     where = str(path)
     path = shipped.resolve_profile(path)
+    text = read_text(path, "device profile", MAX_DEVICE_BYTES)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except OSError as e:
-        raise SpecError(f"cannot read device profile: {e.strerror}", file=where) from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise SpecError(f"device profile is not valid YAML: {str(e).splitlines()[0]}", file=where) from None
     return device_from_dict(data, where)
@@ -279,10 +283,13 @@ def check_fractions(exits, fractions) -> None:
 # --- numbers, checked ----------------------------------------------------------------------
 
 def _exact(value) -> Fraction:
-    """An exit fraction as an exact number: 0.3 means 3/10."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
-        raise SpecError(f"an exit fraction must be a number, got {value!r}", file="--fractions")
-    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    """An exit fraction as an exact number: 0.3 means 3/10 (`expr.exact_number`)."""
+    try:
+        return exact_number(value)
+    except TypeError:
+        raise TypeError(f"fractions: expected numbers, got {type(value).__name__}") from None
+    except ExprError as e:
+        raise SpecError(f"an exit fraction must be a finite number: {e}", file="--fractions") from None
 
 
 def _number(expr, subs) -> Fraction:
@@ -374,9 +381,14 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
              exits: list[str] | None = None, fractions: list[Fraction] | None = None,
              verify: bool = True) -> dict:
     """Every metric for one configuration (symbol defaults overridden by `values`), checked
-    against reference_metrics unless `verify=False`."""
-    from . import reference_metrics
+    against reference_metrics unless `verify=False`. `network` may also be a path or a NetworkSpec."""
+    from . import load_network, reference_metrics
 
+    network = load_network(network)
+    if device is not None and not isinstance(device, Device):
+        raise TypeError(f"device: expected a metrics.Device (see load_device), got {type(device).__name__}")
+    if exits is not None and (isinstance(exits, str) or not all(isinstance(e, str) for e in exits)):
+        raise TypeError(f"exits: expected a list of layer names, got {type(exits).__name__}")
     resolved = network.values(values)
     network = network.at(resolved)  # repeat counts over symbols: the metrics of this configuration's network
     if fractions is not None and not exits:

@@ -162,6 +162,8 @@ class Network:
     def total(self, metric: str, *, smooth_form: bool = False):
         """Closed-form total of `params`, `params_non_trainable`, `macs`, `flops` or `floats_out`.
         The exact form carries channel rounding; `smooth_form=True` drops it."""
+        if not isinstance(metric, str):
+            raise TypeError(f"metric: expected a str, got {type(metric).__name__}")
         if metric == "flops":
             return 2 * self.total("macs", smooth_form=smooth_form)
         if metric not in METRICS:
@@ -395,13 +397,19 @@ def preset_values(spec: NetworkSpec, preset: str) -> dict[str, Fraction]:
 
 def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None) -> dict[str, Fraction]:
     """Symbol values: the spec's defaults, then a preset's values, overridden by `overrides`
-    (numbers or number text)."""
+    (symbol name -> a Python number or number text; a float is the exact decimal of its shortest
+    repr, see `expr.exact_number`). A bad value raises SpecError, a value or mapping of the wrong
+    type TypeError."""
+    from collections.abc import Mapping
+
+    if not isinstance(overrides, Mapping):
+        raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
     values = {**spec.defaults(), **(preset_values(spec, preset) if preset is not None else {})}
     for name, raw in overrides.items():
         if name not in spec.symbols:
             declared = ", ".join(spec.symbols) or "none"
             raise SpecError(f"unknown symbol {name!r} (declared symbols: {declared})", file=spec.file)
-        value = raw if isinstance(raw, Fraction) else parse_value(raw, f"value of {name}")
+        value = parse_value(raw, f"value of {name}", program=True)
         if value <= 0:
             raise SpecError(f"{name} must be positive, got {value}", file=spec.file)
         if spec.symbols[name].integer and value.denominator != 1:

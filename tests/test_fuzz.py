@@ -8,16 +8,22 @@
     whose every line is located (FILE:LINE:COLUMN:). A CheckError, any other exception, or a case
     slower than SLOW seconds fails the test.
 
-The normal run is a bounded campaign (profile "ci": 300 derandomised cases per test, about 10 s). The long campaign:
+(c) The exploration paths at the edges: compare, sweep, solve and metrics on specs whose symbols
+    are named like helpers of the compiled code, whose expressions divide by zero on the grid, and
+    whose totals pass 2**53 and 2**63, against `report` configuration by configuration.
+
+The normal run is a bounded campaign (profile "ci": 300 derandomised cases for (a) and (b), 25 for
+(c), about 25 s). The long campaign:
 
     HYPOTHESIS_PROFILE=long FUZZ_MINUTES=10 python -m pytest -q -p no:warnings tests/test_fuzz.py -s
 
-runs each of the three tests for FUZZ_MINUTES/3 minutes (or FUZZ_EXAMPLES cases, 30,000 by
-default, whichever comes first) and prints how many cases it tried.
+runs each of the four tests for FUZZ_MINUTES/4 minutes (or FUZZ_EXAMPLES cases, 30,000 by
+default, FUZZ_EDGE_EXAMPLES for (c), whichever comes first) and prints how many cases it tried.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -39,7 +45,8 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30000" if PROFILE == "long" else "300")),
                 deadline=None, derandomize=PROFILE != "long", suppress_health_check=list(HealthCheck),
                 database=None)
-BUDGET = float(os.environ.get("FUZZ_MINUTES", "10")) * 60 / 3 if PROFILE == "long" else None
+CAMPAIGNS = 4  # the tests below that share FUZZ_MINUTES
+BUDGET = float(os.environ.get("FUZZ_MINUTES", "10")) * 60 / CAMPAIGNS if PROFILE == "long" else None
 SLOW = 20.0  # seconds: a case slower than this is a hang as far as a user is concerned
 LOCATED = re.compile(r"^[^\n]+\.yaml:\d+:\d+: \S")
 STATS: dict[str, int] = {}
@@ -378,6 +385,109 @@ def test_random_bytes_and_text(data):
             assert re.match(r"^\d+$", str(data.count(b"\n", 0, e.start) + 1))
             return
     check_outcome(data)
+
+
+# --- (c) the exploration paths at the edges -------------------------------------------------------
+# compare, sweep, solve and metrics on specs whose symbols have names that are helpers of the
+# compiled code (Fraction, RoundFloor, math ...), expressions whose denominator crosses zero on
+# the grid, and totals beyond 2**53 and 2**63. `report` (Network.evaluate, checked against the
+# reference propagator) is the oracle: sweep must keep exactly the configurations it accepts, with
+# the same numbers, compare must agree or refuse, solve and metrics must succeed or refuse; the
+# only exception allowed anywhere is SpecError.
+
+ODD_NAMES = ["Fraction", "RoundNearest", "RoundFloor", "RoundCeil", "RoundDivisible", "math", "numpy", "Min",
+             "inv_", "x0", "lambda", "None", "print", "_Dummy_1", "Integer", "alpha"]
+EDGE_VALUES = [Fraction(1, 2), Fraction(1, 3), Fraction(1), Fraction(2), Fraction(3, 2), Fraction(1, 1000),
+               Fraction(10**6), Fraction(7, 10)]
+FILTERS = ["8 + 8/(2*{a} - 1)", "8/(3*{a} - 1) + 8", "16*{a}", "4*{a}*{b}", "1048576*{a}", "max(8, 32*{a} - 8)",
+           "floor(8/{a}) + {b}", "{b} + 10*{a}"]
+EDGE_EXAMPLES = int(os.environ.get("FUZZ_EDGE_EXAMPLES", "30000" if PROFILE == "long" else "25"))
+
+
+@st.composite
+def edge_specs(draw):
+    """A small spec with two oddly named symbols, a grid of edge values for each."""
+    a, b = draw(st.lists(st.sampled_from(ODD_NAMES), min_size=2, max_size=2, unique=True))
+    b_integer = draw(st.booleans())
+    side = draw(st.sampled_from([8, 32, 1048576]))
+    layers = []
+    for _ in range(draw(st.integers(1, 2))):
+        layers.append({"type": "conv", "filters": draw(st.sampled_from(FILTERS)).format(a=a, b=b),
+                       "kernel": draw(st.sampled_from([1, 3]))})
+    if draw(st.booleans()):
+        layers.append({"type": "global_avgpool"})
+        layers.append({"type": "dense", "units": f"{b} + 1"})
+    spec = {"name": "edge", "input": [side, side, draw(st.sampled_from([1, 3]))],
+            "rounding": draw(st.sampled_from(["none", "floor", "ceil", "nearest", "multiple_of_8"])),
+            "symbols": {a: {"default": 1}, b: {"default": 1, "integer": b_integer}}, "layers": layers}
+    grid = {a: draw(st.lists(st.sampled_from(EDGE_VALUES), min_size=1, max_size=4, unique=True)),
+            b: draw(st.lists(st.sampled_from([Fraction(1), Fraction(2), Fraction(5)] if b_integer else EDGE_VALUES),
+                             min_size=1, max_size=2, unique=True))}
+    return spec, grid
+
+
+def _oracle(net, grid) -> tuple[dict, dict]:
+    """report's verdict on every configuration: (accepted: key -> totals, refused: key -> message)."""
+    from costmodel.explore import totals_of
+    accepted, refused = {}, {}
+    for combo in itertools.product(*grid.values()):
+        config = dict(zip(grid, combo))
+        key = tuple(float(v) for v in combo)
+        try:
+            accepted[key] = totals_of(net.evaluate(config))
+        except SpecError as e:
+            refused[key] = e.message
+    return accepted, refused
+
+
+_budget_edges = _Budget("edges")
+
+
+@settings(FUZZ, max_examples=EDGE_EXAMPLES)
+@given(edge_specs())
+def test_exploration_at_the_edges_agrees_with_report(case):
+    from costmodel import explore, metrics
+    if _budget_edges.tick():
+        return
+    spec_dict, grid = case
+    try:
+        net = costmodel.load_network(costmodel.from_dict(spec_dict, file="edge.yaml"))
+    except SpecError:
+        STATS["edges_refused_spec"] = STATS.get("edges_refused_spec", 0) + 1
+        return
+    accepted, refused = _oracle(net, grid)
+    # sweep: exactly the accepted configurations, with report's numbers (exact beyond 2**53 too)
+    rows = explore.sweep(net, grid)
+    names = list(net.spec.symbols)
+    swept = {tuple(float(r[n]) for n in grid): {m: int(r[m]) for m in explore.METRICS} for r in rows}
+    assert set(swept) == set(accepted), (sorted(swept), sorted(accepted), refused)
+    for key, totals in accepted.items():
+        assert swept[key] == totals, key
+    assert len(rows) + len(refused) == math.prod(len(v) for v in grid.values()) and names
+    if any("division by zero" in m for m in refused.values()):
+        STATS["edges_division_by_zero"] = STATS.get("edges_division_by_zero", 0) + 1
+    if any(t["macs"] >= 2**53 for t in accepted.values()):
+        STATS["edges_beyond_2_53"] = STATS.get("edges_beyond_2_53", 0) + 1
+    # compare: every row as report gives it, or a SpecError when one configuration does not fit
+    try:
+        compared = explore.compare(net, grid)
+        assert not refused
+        assert {tuple(float(r["values"][n]) for n in grid): r["macs"] for r in compared} == \
+            {k: t["macs"] for k, t in accepted.items()}
+    except SpecError:
+        assert refused
+    # solve and metrics: an answer within budget, or a SpecError
+    a = next(iter(grid))
+    budget = max((t["macs"] for t in accepted.values()), default=10**9) or 1
+    try:
+        answer = explore.solve(net, a, {"macs": budget})
+        assert answer["costs"]["macs"] <= budget
+    except SpecError:
+        pass
+    for key in list(accepted)[:1]:
+        values = dict(zip(grid, (v for v in itertools.product(*grid.values()) if tuple(map(float, v)) == key)
+                          .__next__()))
+        assert metrics.evaluate(net, values)["values"] == net.values(values)
 
 
 def test_zz_report_campaign_size():

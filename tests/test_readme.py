@@ -47,3 +47,16 @@ def test_hierarchy_section_is_true():
     excerpt = README.split("$ costmodel report imagenet/resnet_bottleneck --preset resnet50 --depth 2")[1].split("```")[0]
     shown = [line for line in excerpt.splitlines() if line.strip() and line != "..."]
     assert shown and all(line in out.getvalue().splitlines() for line in shown)
+
+
+def test_python_api_blocks_run():
+    """The Python blocks of the "Python API" section run as written, in order, in one namespace
+    (README text of our own, not user input)."""
+    section = README.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 2 and "np.linspace" in blocks[1]
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our README's own examples
+    assert namespace["result"].totals.macs == 5975552
+    assert len(namespace["rows"]) == 31 * 2

@@ -16,6 +16,7 @@ from ..errors import SpecError
 
 REGENERATE = "costmodel reproduce --write docs/reproduction.md"
 COLUMNS = ("source", "cell", "published", "ours", "difference", "verdict", "reason")
+MAX_REPORT_BYTES = 10_000_000  # --check reads at most this much (the report is about 45 kB)
 MISSING = "MISSING REASON"  # verdict None: outside print precision and unexplained (a failure)
 
 from ..cli import examples
@@ -32,6 +33,10 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    current = None
+    if args.check:  # first, so that a path that is not a regular file fails at once
+        from ..files import read_text
+        current = read_text(args.check, "the report", MAX_REPORT_BYTES)
     text = render()
     if args.write:
         try:
@@ -40,10 +45,6 @@ def run(args) -> int:
             raise SpecError(f"cannot write the report: {e.strerror}", file=args.write) from None
         return 0
     if args.check:
-        try:
-            current = Path(args.check).read_text()
-        except OSError as e:
-            raise SpecError(f"cannot read the report: {e.strerror}", file=args.check) from None
         if current != text:
             sys.stderr.write(f"{args.check} is out of date; regenerate it with: {REGENERATE}\n")
             return 1

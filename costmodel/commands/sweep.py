@@ -55,13 +55,13 @@ def run(args) -> int:
     if args.plot and not pareto:
         pareto = ("macs", "params")
     started = time.perf_counter()
-    rows, values, total = explore._sweep(net, axes, fixed, pareto, verify=VERIFY)
+    rows, values, total, divide_by_zero = explore._sweep(net, axes, fixed, pareto, verify=VERIFY)
     elapsed = time.perf_counter() - started
     skipped = total - len(rows)
     summary = (f"{net.spec.name}: {total:,} configurations in {elapsed:.3f} s "
                f"({min(VERIFY, len(rows))} rows checked as report does)"
-               + (f"; {skipped:,} left out (the network does not fit: a size below 1, groups that do not divide, or a count that is not whole)"
-                  if skipped else ""))
+               + (f"; {skipped:,} left out (the network does not fit: a size below 1 or above 2**40, groups that do not divide, "
+                  f"or a count that is not whole{_zero_divisions(divide_by_zero)})" if skipped else ""))
     if args.out:
         write(rows, args.out)
         front = f"; {int(rows['pareto'].sum()):,} on the Pareto front of {' and '.join(pareto)}" if pareto else ""
@@ -78,6 +78,13 @@ def run(args) -> int:
         from .. import plot
         plot.sweep_scatter(rows, args.plot, pareto, list(axes), title=net.spec.name)
     return 0
+
+
+def _zero_divisions(count: int) -> str:
+    """The part of the summary for configurations `report` refuses with "division by zero"."""
+    if not count:
+        return ""
+    return f"; {count:,} of them divide by zero, which report refuses as 'division by zero'"
 
 
 def _float_text(value: float) -> str:

@@ -781,23 +781,35 @@ class _Silent(SpecError):
         super().__init__("(already reported)")
 
 
-def parse_value(value, what, fail=None, m=None, key=None) -> Fraction:
+def parse_value(value, what, fail=None, m=None, key=None, *, program: bool = False) -> Fraction:
     """A symbol value (a default, --set): a number, or an expression of numbers only, at most
-    MAX_SYMBOL_VALUE in size (callers check the sign)."""
+    MAX_SYMBOL_VALUE in size (callers check the sign). With `program=True`, a value that is not
+    text is a number a Python program passed (`expr.exact_number`: a float is the exact decimal of
+    its shortest repr, without the decimal-digit and denominator limits of text); a value of
+    another type raises TypeError."""
     def error(message):
         return fail(message, m, key) if fail else SpecError(message)
 
-    try:
-        node = ex.check_size(ex.from_value(value))
-    except ex.ExprError as e:
-        raise error(f"{what}: {e}") from None
-    result = ex.constant_value(node) if not ex.names(node) else None
-    if result is None:
-        raise error(f"{what} must be a number, got {_short(value)}")
+    if program and not isinstance(value, str):
+        try:
+            result = ex.exact_number(value)
+        except TypeError:
+            raise TypeError(f"{what}: expected a number or number text, got {type(value).__name__}") from None
+        except ex.ExprError as e:
+            raise error(f"{what}: {e}") from None
+    else:
+        try:
+            node = ex.check_size(ex.from_value(value))
+        except ex.ExprError as e:
+            raise error(f"{what}: {e}") from None
+        result = ex.constant_value(node) if not ex.names(node) else None
+        if result is None:
+            raise error(f"{what} must be a number, got {_short(value)}")
+        if result.denominator > MAX_SYMBOL_DENOMINATOR:
+            raise error(f"{what} is too fine a fraction (denominator above {MAX_SYMBOL_DENOMINATOR:,}): "
+                        f"{_short(value)}")
     if abs(result) > MAX_SYMBOL_VALUE:
         raise error(f"{what} must be at most {MAX_SYMBOL_VALUE:,} in size, got {_short(value)}")
-    if result.denominator > MAX_SYMBOL_DENOMINATOR:
-        raise error(f"{what} is too fine a fraction (denominator above {MAX_SYMBOL_DENOMINATOR:,}): {_short(value)}")
     return result
 
 
