@@ -15,6 +15,7 @@ import sympy
 
 from . import reference
 from .errors import SpecError
+from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .spec import NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Repeat, Stage
 from .symbolic import make_symbol, round_channels, to_sympy
@@ -153,7 +154,10 @@ class _Deriver:
 
     def derive(self, layer: LayerSpec, inputs: list) -> LayerCost:
         op = lookup(layer.type)
-        args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, self.symbols)
+        symbols = self.symbols
+        if len(inputs) == 1:  # `in_channels` in the layer's arguments: its input's channel count
+            symbols = {**symbols, IN_CHANNELS: inputs[0][2]}
+        args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols)
                 for name, value in layer.args.items()}
         where = dict(file=self.spec.file, line=layer.line, column=layer.column,
                      layer=f"{layer.index} '{layer.name}' ({layer.type})")

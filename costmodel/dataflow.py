@@ -32,6 +32,7 @@ import sympy
 from tabulate import tabulate
 
 from .errors import SpecError
+from .expr import IN_CHANNELS
 from .network import Evaluation, LayerRow
 from .ops import lookup
 from .report import CONVENTION, DEFAULT_THRESHOLD, values_header
@@ -153,12 +154,15 @@ class _Values:
     def arg(self, row: LayerRow, name: str):
         """A layer argument as an int (or a pair of ints)."""
         value = self.args[row.name][name]
+        symbols = self.symbols
+        if len(row.inputs) == 1:  # a layer's groups may name its input's channel count
+            symbols = {**symbols, IN_CHANNELS: sympy.Integer(self.shapes[row.inputs[0]][2])}
         if isinstance(value, tuple):
-            return tuple(self._number(v) for v in value)
-        return self._number(value)
+            return tuple(self._number(v, symbols) for v in value)
+        return self._number(value, symbols)
 
-    def _number(self, node) -> int:
-        return int(to_sympy(node, self.symbols).xreplace(self.subs))  # kernels, strides, groups: integers
+    def _number(self, node, symbols: dict) -> int:
+        return int(to_sympy(node, symbols).xreplace(self.subs))  # kernels, strides, groups: integers
 
     def floats(self, name: str) -> int:
         h, w, c = self.shapes[name]

@@ -227,16 +227,13 @@ def _channel_arguments(net: Network) -> list:
 def _group_quotients(net: Network) -> list:
     """Channels per group of every grouped layer: `report` refuses a configuration where one is
     not a whole number (groups that do not divide the input or output channels)."""
-    from .spec import NETWORK_INPUT
-    from .symbolic import to_sympy
-
     quotients = []
     for layer, _ in net.distinct_layers():
         spec = layer.spec
         divisor = {"conv": "groups", "pointwise": "groups", "shuffle": "groups"}.get(spec.type)
         if divisor is None:
             continue
-        groups = to_sympy(spec.args[divisor], net.symbols)
+        groups = layer.args[divisor]  # as derived (in_channels substituted)
         quotients.append(net.shape_of(spec.inputs[0])[2] / groups)
         if spec.type != "shuffle":
             quotients.append(layer.shape[2] / groups)
@@ -618,7 +615,7 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
             "example": left}
 
 
-_ROUNDING_KINDS = ("RoundFloor", "RoundCeil", "RoundNearest", "RoundDivisible", "floor", "ceiling")
+_ROUNDING_KINDS = ("RoundFloor", "RoundCeil", "RoundNearest", "RoundDivisible", "MakeDivisible", "floor", "ceiling")
 
 
 def _nodes(expr) -> list:
@@ -673,7 +670,7 @@ def _breakpoints(exact: _Exact, lo: Fraction, hi: Fraction) -> list[Fraction]:
     points = set()
     for node, kind, slope, offset in _linear_roundings(exact):
         # one threshold spacing below lo as well, to find where lo's step begins
-        spacing = Fraction(10 * int(node.args[1]), 9) if kind == "RoundDivisible" else 1
+        spacing = Fraction(10 * int(node.args[1]), 9) if kind in ("RoundDivisible", "MakeDivisible") else 1
         reach = spacing / abs(slope) if kind else 0
         ends = sorted((slope * (lo - reach) + offset, slope * hi + offset))
         for t in _thresholds(node, kind, *ends):
@@ -692,10 +689,12 @@ def _thresholds(node, kind, low: Fraction, high: Fraction):
         return [Fraction(k) for k in range(math.ceil(low), math.floor(high) + 1)]
     if kind == "RoundNearest":
         return [Fraction(2 * k + 1, 2) for k in range(math.floor(low - Fraction(1, 2)), math.ceil(high) + 1)]
-    n = int(node.args[1])  # RoundDivisible: floor(v + n/2) // n steps at (j - 1/2) n; the 10 % rule at 10 j n / 9
+    # RoundDivisible(v, n), MakeDivisible(v, n, m): floor(v + n/2) // n steps at (j - 1/2) n (and so does
+    # the max with m); the 10 % rule flips where 0.9 v crosses a multiple j n, or m: at 10 j n / 9, 10 m / 9
+    n, m = int(node.args[1]), int(node.args[-1])
     halves = [(j - Fraction(1, 2)) * n for j in range(math.floor(low / n), math.ceil(high / n) + 2)]
     tenths = [Fraction(10 * j * n, 9) for j in range(math.floor(low * 9 / (10 * n)), math.ceil(high * 9 / (10 * n)) + 2)]
-    return [t for t in halves + tenths if low <= t <= high]
+    return [t for t in halves + tenths + [Fraction(10 * m, 9)] if low <= t <= high]
 
 
 def _local_form(expr, x, at: Fraction):

@@ -11,7 +11,19 @@ Grammar (usual precedence; ``**`` binds tighter than unary minus and is right-as
     unary  := ('-' | '+') unary | power
     power  := atom ('**' unary)?
     atom   := NUMBER | NAME | FUNC '(' expr (',' expr)* ')' | '(' expr ')'
-    FUNC   := floor | ceil | min | max
+    FUNC   := floor | ceil | min | max | make_divisible
+
+A condition (the `when:` of a layer or block call, and nowhere else) adds comparisons and logic
+below arithmetic, and parentheses around conditions::
+
+    cond   := conj ('or' conj)*
+    conj   := neg ('and' neg)*
+    neg    := 'not' neg | expr (CMP expr)?
+    CMP    := '==' | '!=' | '<' | '<=' | '>' | '>='
+
+``and``, ``or`` and ``not`` are keywords (never names), and ``in_channels`` is the reserved name of
+a layer's input channel count: the builder accepts it in a layer's own arguments only, and the two
+sides substitute their own input shape for it.
 
 Limits keep every expression cheap: at most MAX_LENGTH characters, MAX_DEPTH nesting, an exponent
 must be an integer constant of magnitude at most MAX_EXPONENT, and a literal at most MAX_LITERAL
@@ -39,7 +51,12 @@ MAX_NODES = 2000  # tree size of one field after block arguments are substituted
 MAX_DEGREE = 3  # polynomial degree in the symbols (32*alpha*delta: 2); shipped specs use 1
 MAX_TERMS = 4  # monomials once expanded, an upper bound ((a + b)**2: 4); shipped specs use 2
 MAX_BITS = 2048  # size of the constants an expression can build, in bits
-FUNCTIONS = {"floor": 1, "ceil": 1, "min": None, "max": None}  # name -> arity (None: 2 or more)
+# name -> (fewest, most) arguments (None: no upper bound). make_divisible(v, divisor, min_value):
+# torchvision's _make_divisible, for channel counts written as torchvision's builders compute them
+FUNCTIONS = {"floor": (1, 1), "ceil": (1, 1), "min": (2, None), "max": (2, None), "make_divisible": (2, 3)}
+KEYWORDS = ("and", "or", "not")  # the logic of conditions; never names
+COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
+IN_CHANNELS = "in_channels"  # a layer's input channel count, substituted by each side from its shapes
 
 
 class ExprError(ValueError):
@@ -78,9 +95,23 @@ class Call:
     args: tuple
 
 
-Node = Num | Name | Neg | BinOp | Call
+@dataclass(frozen=True)
+class Compare:
+    op: str  # one of COMPARISONS
+    left: "Node"
+    right: "Node"
 
-_TOKEN = re.compile(r"\s*(?:([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE]([+-]?[0-9]+))?|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|//|[-+*/(),]))",
+
+@dataclass(frozen=True)
+class Logic:
+    op: str  # "and" | "or" | "not" (one operand)
+    operands: tuple
+
+
+Node = Num | Name | Neg | BinOp | Call
+Condition = Compare | Logic
+
+_TOKEN = re.compile(r"\s*(?:([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE]([+-]?[0-9]+))?|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|//|==|!=|<=|>=|[-+*/(),<>]))",
                     re.ASCII)
 
 
@@ -120,10 +151,11 @@ def _tokenize(text: str) -> list[tuple[str, object, int]]:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, conditions: bool = False):
         self.tokens = _tokenize(text)
         self.i = 0
         self.depth = 0
+        self.conditions = conditions  # parsing a `when:`: comparisons, and/or/not allowed
 
     def peek(self):
         return self.tokens[self.i]
@@ -143,18 +175,61 @@ class _Parser:
         if self.depth > MAX_DEPTH:
             raise ExprError(f"expression nested deeper than {MAX_DEPTH}", self.peek()[2])
 
+    def at_keyword(self, word: str) -> bool:
+        return self.peek()[0] == "name" and self.peek()[1] == word
+
+    def cond(self):
+        self.nest()
+        node = self.logic("or", self.conj)
+        self.depth -= 1
+        return node
+
+    def conj(self):
+        return self.logic("and", self.neg)
+
+    def logic(self, word: str, operand):
+        column = self.peek()[2]
+        parts = [operand()]
+        while self.at_keyword(word):
+            column = self.take()[2]
+            parts.append(operand())
+        if len(parts) == 1:
+            return parts[0]
+        for part in parts:
+            _boolean(part, column, word)
+        return Logic(word, tuple(parts))
+
+    def neg(self):
+        if self.at_keyword("not"):
+            column = self.take()[2]
+            self.nest()
+            operand = self.neg()
+            self.depth -= 1
+            return Logic("not", (_boolean(operand, column, "not"),))
+        left = self.expr()
+        kind, value, column = self.peek()
+        if kind == "op" and value in COMPARISONS:
+            self.take()
+            right = self.expr()
+            if self.peek()[0] == "op" and self.peek()[1] in COMPARISONS:
+                raise ExprError("chained comparisons are not allowed: join them with 'and'", self.peek()[2])
+            return Compare(value, _arithmetic(left, column, value), _arithmetic(right, column, value))
+        return left
+
     def expr(self) -> Node:
         self.nest()
         node = self.term()
         while self.peek()[0] == "op" and self.peek()[1] in ("+", "-"):
-            node = BinOp(self.take()[1], node, self.term())
+            op, column = self.take()[1:]
+            node = BinOp(op, _arithmetic(node, column, op), _arithmetic(self.term(), column, op))
         self.depth -= 1
         return node
 
     def term(self) -> Node:
         node = self.unary()
         while self.peek()[0] == "op" and self.peek()[1] in ("*", "/", "//"):
-            node = BinOp(self.take()[1], node, self.unary())
+            op, column = self.take()[1:]
+            node = BinOp(op, _arithmetic(node, column, op), _arithmetic(self.unary(), column, op))
         return node
 
     def unary(self) -> Node:
@@ -162,7 +237,7 @@ class _Parser:
         if kind == "op" and value in ("-", "+"):
             self.take()
             self.nest()
-            operand = self.unary()
+            operand = _arithmetic(self.unary(), self.peek()[2], value)
             self.depth -= 1
             return Neg(operand) if value == "-" else operand
         return self.power()
@@ -183,6 +258,9 @@ class _Parser:
         kind, value, column = self.take()
         if kind == "num":
             return Num(value)
+        if kind == "name" and value in KEYWORDS:
+            where = "in a condition, between conditions" if self.conditions else "only in when: conditions"
+            raise ExprError(f"{value!r} is a keyword, allowed {where}", column)
         if kind == "name":
             if self.peek()[0] == "op" and self.peek()[1] == "(":
                 if value not in FUNCTIONS:
@@ -193,20 +271,44 @@ class _Parser:
                     self.take()
                     args.append(self.expr())
                 self.expect(")")
-                arity = FUNCTIONS[value]
-                if (arity is not None and len(args) != arity) or (arity is None and len(args) < 2):
-                    raise ExprError(f"{value}() takes {arity or 'two or more'} argument{'s' if arity != 1 else ''}", column)
+                fewest, most = FUNCTIONS[value]
+                if len(args) < fewest or (most is not None and len(args) > most):
+                    count = (f"{fewest}" if fewest == most else f"{fewest} or {most}" if most
+                             else f"{'two' if fewest == 2 else fewest} or more")
+                    raise ExprError(f"{value}() takes {count} argument{'s' if most != 1 else ''}", column)
                 return Call(value, tuple(args))
             if value in FUNCTIONS:
                 raise ExprError(f"{value} is a function: write {value}(...)", column)
             return Name(value)
         if kind == "op" and value == "(":
-            node = self.expr()
+            node = self.cond() if self.conditions else self.expr()
             self.expect(")")
             return node
         if kind == "end":
             raise ExprError("expression ends too early", column)
         raise ExprError(f"unexpected {value!r}", column)
+
+
+def _boolean(node, column, op: str):
+    """`node` as the operand of and/or/not: it must be a condition."""
+    if not isinstance(node, (Compare, Logic)):
+        raise ExprError(f"{op!r} joins conditions (comparisons such as a == 1), not numbers", column)
+    return node
+
+
+def _arithmetic(node, column, op: str):
+    """`node` as the operand of an arithmetic operator or comparison: it must be a number."""
+    if isinstance(node, (Compare, Logic)):
+        raise ExprError(f"{op!r} needs numbers, not a condition", column)
+    return node
+
+
+def make_divisible(v: Fraction, divisor: int, min_value: int | None = None) -> int:
+    """torchvision's _make_divisible on exact values: the nearest multiple of `divisor` (halves up),
+    at least `min_value` (default: the divisor), plus one more divisor if that is below 90 % of v."""
+    minimum = divisor if min_value is None else min_value
+    new = max(minimum, math.floor(v + Fraction(divisor, 2)) // divisor * divisor)
+    return new + divisor if new < Fraction(9, 10) * v else new
 
 
 def constant_value(node: Node) -> Fraction | None:
@@ -227,9 +329,26 @@ def constant_value(node: Node) -> Fraction | None:
         values = [constant_value(a) for a in node.args]
         if any(v is None for v in values):
             return None
+        if node.func == "make_divisible":
+            if any(v.denominator != 1 or v < 1 for v in values[1:]):
+                return None
+            return Fraction(make_divisible(values[0], *(int(v) for v in values[1:])))
         return {"floor": lambda: Fraction(math.floor(values[0])), "ceil": lambda: Fraction(math.ceil(values[0])),
                 "min": lambda: min(values), "max": lambda: max(values)}[node.func]()
     return None
+
+
+def condition_value(node) -> bool | None:
+    """Evaluate a symbol-free condition exactly; None if a part names a symbol or divides by zero."""
+    if isinstance(node, Compare):
+        a, b = constant_value(node.left), constant_value(node.right)
+        if a is None or b is None:
+            return None
+        return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[node.op]
+    parts = [condition_value(p) for p in node.operands]
+    if any(p is None for p in parts):
+        return None
+    return not parts[0] if node.op == "not" else all(parts) if node.op == "and" else any(parts)
 
 
 def parse(text: str) -> Node:
@@ -239,8 +358,27 @@ def parse(text: str) -> Node:
     parser = _Parser(text)
     node = parser.expr()
     kind, value, column = parser.peek()
+    if kind == "op" and value in COMPARISONS:
+        raise ExprError(f"comparisons ({value}) are allowed only in when: conditions", column)
+    if kind == "name" and value in KEYWORDS:
+        raise ExprError(f"{value!r} is a keyword, allowed only in when: conditions", column)
     if kind != "end":
         raise ExprError(f"unexpected {value!r} after a complete expression", column)
+    return node
+
+
+def parse_condition(text: str):
+    """Parse a `when:` condition (a comparison, or comparisons joined by and/or/not); a bare
+    expression is refused, so that `when: stride` cannot mean "stride is not zero"."""
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    parser = _Parser(text, conditions=True)
+    node = parser.cond()
+    kind, value, column = parser.peek()
+    if kind != "end":
+        raise ExprError(f"unexpected {value!r} after a complete condition", column)
+    if not isinstance(node, (Compare, Logic)):
+        raise ExprError("a condition compares values, e.g. stride == 1 or expand != 1", 1)
     return node
 
 
@@ -348,8 +486,8 @@ def size(node: Node) -> Size:
             result = Size(cap(a.nodes + b.nodes + 1, MAX_NODES), degree,
                           1 if degree == 0 else cap(a.terms + b.terms if additive else a.terms * b.terms, MAX_TERMS),
                           cap(a.bits + b.bits + 1, MAX_BITS))  # a/b + c/d = (ad + bc)/bd
-        elif isinstance(n, Call):
-            parts = [measure(a) for a in n.args]
+        elif isinstance(n, (Call, Compare, Logic)):
+            parts = [measure(a) for a in _children(n)]
             result = Size(cap(sum(p.nodes for p in parts) + 1, MAX_NODES), max(p.degree for p in parts),
                           1, max(p.bits for p in parts))  # floor(...), min(...) stay whole when expanded
         else:
@@ -376,17 +514,31 @@ def check_size(node: Node, max_degree: int = MAX_DEGREE, max_terms: int = MAX_TE
     return node
 
 
+def _children(node) -> tuple:
+    if isinstance(node, Neg):
+        return (node.operand,)
+    if isinstance(node, (BinOp, Compare)):
+        return (node.left, node.right)
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Logic):
+        return node.operands
+    return ()
+
+
 def names(node: Node) -> set[str]:
-    """Every symbol name a node refers to."""
+    """Every symbol name a node (or condition) refers to."""
     if isinstance(node, Name):
         return {node.name}
-    if isinstance(node, Neg):
-        return names(node.operand)
-    if isinstance(node, BinOp):
-        return names(node.left) | names(node.right)
-    if isinstance(node, Call):
-        return set().union(*(names(a) for a in node.args))
-    return set()
+    return set().union(*(names(a) for a in _children(node)))
+
+
+def calls(node, func: str) -> list:
+    """Every call of `func` in a node (a bounded tree: after check_size)."""
+    found = [node] if isinstance(node, Call) and node.func == func else []
+    for child in _children(node):
+        found.extend(calls(child, func))
+    return found
 
 
 def substitute(node: Node, bindings: dict[str, Node]) -> Node:
@@ -399,6 +551,10 @@ def substitute(node: Node, bindings: dict[str, Node]) -> Node:
         return BinOp(node.op, substitute(node.left, bindings), substitute(node.right, bindings))
     if isinstance(node, Call):
         return Call(node.func, tuple(substitute(a, bindings) for a in node.args))
+    if isinstance(node, Compare):
+        return Compare(node.op, substitute(node.left, bindings), substitute(node.right, bindings))
+    if isinstance(node, Logic):
+        return Logic(node.op, tuple(substitute(a, bindings) for a in node.operands))
     return node
 
 
@@ -410,6 +566,9 @@ def to_text(node: Node) -> str:
         return node.name
     if isinstance(node, Neg):
         return f"-{to_text(node.operand)}"
-    if isinstance(node, BinOp):
+    if isinstance(node, (BinOp, Compare)):
         return f"({to_text(node.left)} {node.op} {to_text(node.right)})"
+    if isinstance(node, Logic):
+        return f"(not {to_text(node.operands[0])})" if node.op == "not" else \
+            "(" + f" {node.op} ".join(to_text(a) for a in node.operands) + ")"
     return f"{node.func}({', '.join(to_text(a) for a in node.args)})"

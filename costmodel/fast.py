@@ -1,7 +1,8 @@
 """Closed forms compiled for many configurations at once: exact rounding, numpy speed.
 
 A network's exact totals are polynomials in its symbols and in *rounding nodes*: the channel
-roundings of `symbolic.py` (RoundFloor, RoundCeil, RoundNearest, RoundDivisible) and the
+roundings of `symbolic.py` (RoundFloor, RoundCeil, RoundNearest, RoundDivisible, and the spec
+function MakeDivisible) and the
 floor, ceiling, Min and Max of spatial sizes. Evaluating a rounding node in float64 is not safe:
 32*0.3 is 9.600000000000001 in floats, fine, but 100*0.29 is 28.999999999999996, and floor
 gives 28 where the exact answer is 29. So `Compiled` never rounds a float:
@@ -37,9 +38,9 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from .errors import SpecError
-from .symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
+from .symbolic import MakeDivisible, RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
 
-ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible)
+ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible, MakeDivisible)
 EXACT_LIMIT = 2 ** 53  # float64 holds every integer below this exactly
 INTEGER_TOLERANCE = 1e-6
 MAX_EXACT_CELLS = 2_000_000  # cells evaluated in Python objects (~1 us per operation each) in one sweep
@@ -56,7 +57,8 @@ def _np_divisible(x, d):
 
 def numpy_functions() -> dict:
     """numpy implementations of the channel-rounding classes, by class name, for lambdify.
-    (floor, ceiling, Min and Max are printed by sympy's numpy printer itself.)"""
+    (floor, ceiling, Min and Max are printed by sympy's numpy printer itself, and MakeDivisible
+    prints its own numpy code.)"""
     return {
         "RoundFloor": np.floor,
         "RoundCeil": np.ceil,
@@ -80,7 +82,11 @@ _INV = sympy.Function("inv_")  # 1/x, printed as a call so that exact code never
 
 
 class _FractionPrinter(PythonCodePrinter):
-    """Python code in which every rational constant is a Fraction, so arithmetic stays exact."""
+    """Python code in which every rational constant is a Fraction, so arithmetic stays exact.
+    Rounding classes are printed as calls of their exact versions, never as their own float code
+    (`printmethod` names a method no class defines)."""
+
+    printmethod = "_exactcode"
 
     def _print_Rational(self, expr):
         return f"Fraction({expr.p}, {expr.q})"
@@ -232,7 +238,8 @@ def scaled_rounding(node, syms: list, scaled: list):
     exact values (`Scaled`, one per symbol), by integer division, as an object array of Python
     ints; None for other nodes."""
     kinds = (RoundFloor, RoundCeil, RoundNearest, sympy.floor, sympy.ceiling)
-    if not syms or not (isinstance(node, kinds) or isinstance(node, RoundDivisible) and node.args[1].is_Integer):
+    divisible = isinstance(node, (RoundDivisible, MakeDivisible)) and all(a.is_Integer for a in node.args[1:])
+    if not syms or not (isinstance(node, kinds) or divisible):
         return None
     arg = node.args[0]
     if rounding_nodes(arg) or not arg.is_polynomial(*syms):
@@ -244,10 +251,10 @@ def scaled_rounding(node, syms: list, scaled: list):
         out = -((-num) // den)
     elif isinstance(node, RoundNearest):
         out = (2 * num + den) // (2 * den)  # floor(v + 1/2)
-    else:  # RoundDivisible(v, n): max(n, floor(v + n/2) // n * n), plus n if below 0.9 v
-        n = int(node.args[1])
+    else:  # RoundDivisible(v, n), MakeDivisible(v, n, m): max(m, floor(v + n/2) // n * n), plus n if below 0.9 v
+        n, m = int(node.args[1]), int(node.args[-1])
         new = (2 * num + n * den) // (2 * den) // n * n
-        new = np.where(new < n, n, new)
+        new = np.where(new < m, m, new)
         out = np.where(10 * new * den < 9 * num, new + n, new)
     return np.asarray(out, dtype=object)
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from . import check, reference
 from .errors import CheckError, SpecError
+from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .ops.arith import round_channels, value_of
 from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, flatten, parse_value
@@ -273,7 +274,10 @@ class _Numbers:
 
     def derive(self, layer: LayerSpec, inputs: tuple):
         op = lookup(layer.type)
-        args = {name: _number_arg(value, op.params[name].kind, layer.rounding, self.values)
+        values = self.values
+        if len(inputs) == 1:  # `in_channels` in the layer's arguments: its input's channel count
+            values = {**values, IN_CHANNELS: inputs[0][2]}
+        args = {name: _number_arg(value, op.params[name].kind, layer.rounding, values)
                 for name, value in layer.args.items()}
         cost = op.formula(list(inputs) if op.many_inputs else inputs[0], args)
         out = tuple(Fraction(v) for v in cost.shape)

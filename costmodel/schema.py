@@ -26,6 +26,7 @@ from .ops import ALIASES, REGISTRY, REQUIRED, Kind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPRESSION_PATTERN = r"^[0-9A-Za-z_+\-*/(),.\s]+$"
+CONDITION_PATTERN = r"^[0-9A-Za-z_+\-*/(),.\s<>=!]+$"  # `when:` adds comparisons (and/or/not are words)
 NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 ROUNDING = ["floor", "ceil", "nearest", "none"]
 
@@ -67,6 +68,9 @@ def _common() -> dict:
                                   "(e.g. ceil(3*depth))"},
         "rounding": _REF("rounding"),
         "stage": {"type": ["string", "number"], "description": "a label carried into the JSON output"},
+        "when": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": CONDITION_PATTERN}],
+                 "description": "keep this entry only if the condition holds: comparisons (== != < <= > >=) "
+                                "joined by and/or/not, of constants and block arguments (never symbols)"},
     }
 
 
@@ -90,6 +94,12 @@ def _layer(op) -> dict:
                             else "the one earlier layer this layer reads, as a list"}
     return {"type": "object", "description": doc, "properties": properties, "required": ["type"],
             "additionalProperties": False}
+
+
+def _not_a_type(types) -> str:
+    """A name that is no layer type or alias (so a layer entry matches exactly one definition)."""
+    names = sorted({*types, *ALIASES}, key=lambda n: (-len(n), n))
+    return rf"^(?!(?:{'|'.join(re.escape(n) for n in names)})$)[A-Za-z_][A-Za-z_0-9]*$"
 
 
 def schema() -> dict:
@@ -132,17 +142,30 @@ def schema() -> dict:
                            "first": _first({"properties": {"block": {"type": "string", "description":
                                                                      "another block for the first iteration"}},
                                             "additionalProperties": _REF("expression")})},
-            "required": ["block"], "additionalProperties": _REF("expression")},
+            "required": ["block"], "additionalProperties": _REF("block_value")},
+        "block_value": {"description": "a block argument: an expression, a layer type name (used as a layer's "
+                                       "type: in the block) or a [height, width] pair",
+                        "anyOf": [_REF("expression"),
+                                  {"type": "array", "items": _REF("expression"), "minItems": 2, "maxItems": 2}]},
+        "layer_by_argument": {
+            "type": "object", "description": "a layer whose type: is a block argument holding a layer type",
+            "properties": {"type": {"type": "string", "pattern": _not_a_type(types),
+                                    "description": "the block argument holding the layer type"},
+                           **_common(), "inputs": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+            "required": ["type"], "additionalProperties": {"anyOf": [_REF("padding"), {"type": "boolean"}]}},
+        "block_entry": {"oneOf": [_REF(f"layer_{t}") for t in types] + [_REF("block_call"),
+                                                                         _REF("layer_by_argument")]},
+        "block_layers": {"type": "array", "items": _REF("block_entry"), "minItems": 1},
         "entry": {"oneOf": [_REF(f"layer_{t}") for t in types] + [_REF("block_call")]},
         "layers": {"type": "array", "items": _REF("entry"), "minItems": 1},
         "block": {
             "type": "object",
             "properties": {
                 "args": {"description": "arguments: name -> default (null: required), or a list of required names",
-                         "anyOf": [{"type": "object", "additionalProperties": {"anyOf": [_REF("expression"),
+                         "anyOf": [{"type": "object", "additionalProperties": {"anyOf": [_REF("block_value"),
                                                                                          {"type": "null"}]}},
                                    {"type": "array", "items": {"type": "string"}}]},
-                "layers": _REF("layers"),
+                "layers": _REF("block_layers"),
                 "output": {"type": "string", "description": "the layer whose output is the block's (default: last)"},
                 "description": {"type": ["string", "number"]}},
             "required": ["layers"], "additionalProperties": False},

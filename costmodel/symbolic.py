@@ -55,6 +55,8 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
             return sympy.floor(a / b)
         return a ** b  # '**': the parser allows only a small integer constant exponent
     args = [to_sympy(a, symbols) for a in node.args]
+    if node.func == "make_divisible":  # min_value defaults to the divisor, as in torchvision
+        return MakeDivisible(*args) if len(args) == 3 else MakeDivisible(*args, args[1])
     return {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func](*args)
 
 
@@ -130,11 +132,49 @@ class RoundDivisible(_ChannelRounding):
     @classmethod
     def eval(cls, x, d):
         if x.is_Rational and d.is_Integer:
-            v, step = Fraction(int(x.p), int(x.q)), int(d)
-            new = max(step, math.floor(v + Fraction(step, 2)) // step * step)
-            if new < Fraction(9, 10) * v:
-                new += step
-            return Integer(new)
+            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d)))
+
+
+class MakeDivisible(_ChannelRounding):
+    """The spec function make_divisible(v, divisor, min_value): torchvision's _make_divisible with
+    its optional min_value, written by the author (the `multiple_of_N` rule is RoundDivisible).
+    Always three arguments; printed as written, without min_value when it is the divisor."""
+
+    label = "make_divisible"
+
+    def _eval_is_positive(self):
+        return True  # at least min_value, a positive constant
+
+    def _sympystr(self, printer):
+        v, d, m = self.args
+        shown = (v, d) if m == d else (v, d, m)
+        return f"{self.label}({', '.join(printer._print(a) for a in shown)})"
+
+    def _latex(self, printer):
+        v, d, m = self.args
+        shown = (v, d) if m == d else (v, d, m)
+        return rf"\operatorname{{make\_divisible}}\left({', '.join(printer._print(a) for a in shown)}\right)"
+
+    def _code(self, printer, floor: str, maximum: str, where: str) -> str:
+        """Float code for sympy's code printers (lambdify with "math" or "numpy"): the same rule in
+        floats, so a value within float error of a step may round the wrong way (fast.Compiled
+        evaluates it exactly instead)."""
+        f = {name: printer._module_format(full) if "." in full else full
+             for name, full in (("floor", floor), ("max", maximum), ("where", where))}
+        choose = f"{f['where']}(new < 0.9*v, new + d, new)" if where else "new + d if new < 0.9*v else new"
+        args = ", ".join(printer._print(a) for a in self.args)
+        return f"(lambda v, d, m: (lambda new: {choose})({f['max']}(m, {f['floor']}(v + d/2)//d*d)))({args})"
+
+    def _pythoncode(self, printer):
+        return self._code(printer, "math.floor", "max", "")
+
+    def _numpycode(self, printer):
+        return self._code(printer, "numpy.floor", "numpy.maximum", "numpy.where")
+
+    @classmethod
+    def eval(cls, x, d, m):
+        if x.is_Rational and d.is_Integer and m.is_Integer:
+            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d), int(m)))
 
 
 def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:

@@ -177,7 +177,8 @@ def build_model(spec, values: dict, device: str = "meta") -> SpecModel:
             raise SpecError(f"layer type {layer.type!r} has no PyTorch counterpart in costmodel.torch_model",
                             file=spec.file, line=layer.line, column=layer.column, layer=where)
         try:
-            module = builder(layer.args, [shapes[i] for i in layer.inputs], values, layer.rounding, device)
+            module = builder(layer.args, [shapes[i] for i in layer.inputs], ref.layer_values(values, layer, shapes),
+                             layer.rounding, device)
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
         modules[module_key(layer.index)] = module

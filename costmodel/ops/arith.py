@@ -68,7 +68,8 @@ def value_of(node, values: dict) -> Fraction:
                 "//": lambda: Fraction(math.floor(a / b)), "**": lambda: a ** int(b)}[node.op]()
     args = [value_of(a, values) for a in node.args]
     return {"floor": lambda: Fraction(math.floor(args[0])), "ceil": lambda: Fraction(math.ceil(args[0])),
-            "min": lambda: min(args), "max": lambda: max(args)}[node.func]()
+            "min": lambda: min(args), "max": lambda: max(args),
+            "make_divisible": lambda: Fraction(ex.make_divisible(*args))}[node.func]()
 
 
 def round_channels(value: Fraction, rule: str):

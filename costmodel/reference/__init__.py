@@ -3,7 +3,7 @@
 `propagate(spec, values)` walks the layers in order, evaluates every expression with the symbol
 values given (its own evaluator, no sympy), checks that every size fits, and counts parameters,
 MACs and activation volumes per layer. It shares no code with the symbolic formulas in `ops`
-and `network` on purpose (it imports only the expression node classes and SpecError), and it
+and `network` on purpose (it imports only the expression node classes, the reserved name `in_channels` and SpecError), and it
 applies its own defaults to every argument the spec did not write (DEFAULTS below), so a wrong
 default in the layer registry shows up too: `check` compares the two sides.
 
@@ -20,6 +20,7 @@ import math
 from fractions import Fraction
 
 from ..errors import SpecError
+from ..expr import IN_CHANNELS
 from ..spec.model import MAX_REPEAT, flatten
 from . import conv, elementwise, linear, merge, norm, pool
 from .numbers import _channels, _costs, _fmt, _integer, _pair, evaluate  # noqa: F401 - the reference's API
@@ -91,6 +92,14 @@ def _count(repeat, values, spec) -> int:
     return int(n)
 
 
+def layer_values(values: dict, layer, shapes: dict) -> dict:
+    """The symbol values, plus `in_channels` (the channel count of the layer's one input) for the
+    layer's own arguments: the reference reads it from its own shapes."""
+    if len(layer.inputs) != 1:
+        return values
+    return {**values, IN_CHANNELS: Fraction(shapes[layer.inputs[0]][2])}
+
+
 def propagate(spec, values: dict) -> list[dict]:
     """One dict per layer, in spec order: name, shape, params, params_non_trainable, macs,
     floats_out, floats_in (all ints). Raises SpecError for anything that does not fit."""
@@ -112,7 +121,8 @@ def propagate(spec, values: dict) -> list[dict]:
                 raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
-            row = rule(arguments(layer), [shapes[name] for name in layer.inputs], values, layer.rounding)
+            row = rule(arguments(layer), [shapes[name] for name in layer.inputs], layer_values(values, layer, shapes),
+                       layer.rounding)
             _bounded(row["shape"])
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None

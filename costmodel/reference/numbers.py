@@ -8,7 +8,7 @@ import re
 from fractions import Fraction
 
 from ..errors import SpecError
-from ..expr import BinOp, Call, Name, Neg, Num
+from ..expr import IN_CHANNELS, BinOp, Call, Name, Neg, Num
 
 ONE, PAIR_ONE = Num(Fraction(1)), (Num(Fraction(1)), Num(Fraction(1)))
 EXPRESSION = (Num, Name, Neg, BinOp, Call)  # the node classes of an argument that is an expression
@@ -20,6 +20,8 @@ def evaluate(node, values: dict) -> Fraction:
         return Fraction(node.value)
     if isinstance(node, Name):
         if node.name not in values:
+            if node.name == IN_CHANNELS:
+                raise SpecError(f"{IN_CHANNELS} needs a layer with one input")
             raise SpecError(f"no value for symbol {node.name!r}")
         return Fraction(values[node.name])
     if isinstance(node, Neg):
@@ -52,7 +54,22 @@ def evaluate(node, values: dict) -> Fraction:
             return min(args)
         if node.func == "max":
             return max(args)
+        if node.func == "make_divisible":
+            return Fraction(_divisible(args[0], *(_whole(a, "make_divisible: divisor and min_value") for a in args[1:])))
     raise SpecError(f"cannot evaluate expression node {node!r}")
+
+
+def _whole(v: Fraction, what: str) -> int:
+    if v.denominator != 1 or v < 1:
+        raise SpecError(f"{what} must be positive whole numbers, got {v}")
+    return int(v)
+
+
+def _divisible(v: Fraction, n: int, least: int | None = None) -> int:
+    """torchvision's _make_divisible(v, n, least): the multiple of n nearest to v (halves up), at least
+    `least` (n when not given), and one n more if that falls below 90 % of v."""
+    c = max(n if least is None else least, math.floor(v + Fraction(n, 2)) // n * n)
+    return c + n if c < Fraction(9, 10) * v else c
 
 
 def _integer(node, values, what: str, minimum: int = 1) -> int:
@@ -81,10 +98,7 @@ def _channels(node, values, rule: str, what: str) -> int:
     elif rule == "nearest":
         c = math.floor(v + Fraction(1, 2))  # halves round up
     elif re.fullmatch(r"multiple_of_[1-9][0-9]*", rule):
-        n = int(rule[len("multiple_of_"):])  # torchvision _make_divisible(v, n), min_value n
-        c = max(n, math.floor(v + Fraction(n, 2)) // n * n)
-        if c < Fraction(9, 10) * v:  # never round down by more than 10 %
-            c += n
+        c = _divisible(v, int(rule[len("multiple_of_"):]))  # torchvision _make_divisible(v, n)
     elif rule == "none":
         if v.denominator != 1:
             raise SpecError(f"{what}: fractional channel count {v} with no rounding rule")

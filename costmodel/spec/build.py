@@ -51,18 +51,21 @@ from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec,
 from .source import Map, Seq
 
 MAX_BLOCK_DEPTH = 20
-MAX_SYMBOLS = 8  # shipped specs use at most 3; more symbols, more distinct terms in the totals
+MAX_SYMBOLS = 32  # RegNet's presets carry per-stage depths and widths; the size limits bound each expression
 MAX_PRESETS = 200
 STRUCTURAL_LIMITS = (1, 2)  # degree and terms of a kernel, stride, padding, groups... (`2*k + 1`: 1, 2)
 MAX_SYMBOL_VALUE = 10**6  # a symbol's value (default or --set) is in (0, MAX_SYMBOL_VALUE]
 MAX_SYMBOL_DENOMINATOR = 10**9
 MAX_ERRORS = 200  # collection stops here (SpecError prints the first errors.MAX_REPORTED)
 ROUNDING_RULES = ("floor", "ceil", "nearest", "none")  # and multiple_of_N
-RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS}
+TYPE_NAMES = frozenset({*REGISTRY, *ALIASES})  # a block argument holding a layer type is one of these
+# not symbol or block argument names: `act: relu` at a call can then only mean the layer type relu
+RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS, *TYPE_NAMES}
+_NOT_NAMES = (f"not a layer type, nor {', '.join(sorted({NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS}))}")
 
 TOP_KEYS = {"name", "description", "input", "symbols", "presets", "rounding", "defaults", "blocks", "layers", "exits"}
-LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "first", "rounding", "stage"}
-CALL_KEYS = {"block", "name", "input", "repeat", "first", "rounding", "stage"}
+LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "first", "rounding", "stage", "when"}
+CALL_KEYS = {"block", "name", "input", "repeat", "first", "rounding", "stage", "when"}
 BLOCK_KEYS = {"args", "layers", "output", "description"}
 SYMBOL_KEYS = {"default", "description", "integer"}
 PRESET_KEYS = {"description", "values"}
@@ -89,6 +92,27 @@ def from_dict(data, file: str = "<spec>") -> NetworkSpec:
 
 class _Stop(Exception):
     """Too many errors to go on collecting."""
+
+
+@dataclass(frozen=True)
+class LayerTypeArg:
+    """A block argument holding a layer type (`act: hard_swish`), used as `{type: act}` in the block."""
+
+    type: str
+
+
+@dataclass(frozen=True)
+class PairArg:
+    """A block argument holding a [height, width] pair (`k: [1, 7]`), given whole to `kernel: k`."""
+
+    pair: tuple
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+HELD = (LayerTypeArg, PairArg)  # block argument values that are not expressions
 
 
 @dataclass
@@ -194,26 +218,93 @@ class _Builder:
                 good = False
         return good
 
-    def expression(self, value, m, key, scope: _Scope | None, layer=None, limits=(ex.MAX_DEGREE, ex.MAX_TERMS)):
-        """Parse a field and bind block arguments; every remaining name must be a symbol."""
+    def expression(self, value, m, key, scope: _Scope | None, layer=None, limits=(ex.MAX_DEGREE, ex.MAX_TERMS),
+                   in_channels=False, parse=ex.from_value):
+        """Parse a field and bind block arguments; every remaining name must be a symbol (or
+        `in_channels`, where the caller allows it: a layer's channel counts and groups)."""
         line, column = m.where(key) if isinstance(m, Map) else (None, None)
         try:
-            node = ex.from_value(value)
+            node = parse(value)
         except ex.ExprError as e:
             if column is not None and e.column is not None and isinstance(value, str) and "\n" not in value:
                 column += e.column - 1
             raise SpecError(f"{key}: {e}", line=line, column=column, layer=layer) from None
+        bindings = scope.bindings if scope is not None else {}
+        held = sorted(n for n in ex.names(node) if isinstance(bindings.get(n), HELD))
+        if held:
+            raise self.fail(f"{key}: block argument {held[0]!r} holds {_held(bindings[held[0]])}, not a number: "
+                            f"{_held_use(bindings[held[0]])}", m, key, layer)
         try:
-            if scope is not None and scope.bindings:
-                node = ex.substitute(node, scope.bindings)
+            if bindings:
+                node = ex.substitute(node, bindings)
             ex.check_size(node, *limits)  # before anything walks the (maybe exponentially large) tree
         except ex.ExprError as e:
             raise SpecError(f"{key}: {e}", line=line, column=column, layer=layer) from None
-        unknown = sorted(ex.names(node) - set(self.symbols) - self.bad_symbols)
+        used = ex.names(node)
+        if ex.IN_CHANNELS in used and not in_channels:
+            raise self.fail(f"{key}: {ex.IN_CHANNELS} (the channel count of a layer's input) is allowed only in a "
+                            f"layer's channel counts and groups", m, key, layer)
+        unknown = sorted(used - set(self.symbols) - self.bad_symbols - {ex.IN_CHANNELS})
         if unknown:
             declared = ", ".join(self.symbols) or "none"
             raise self.fail(f"{key}: unknown symbol {unknown[0]!r} (declared symbols: {declared})", m, key, layer)
+        for call in ex.calls(node, "make_divisible"):  # a bounded tree: check_size passed
+            for arg in call.args[1:]:
+                v = ex.constant_value(arg)
+                if v is None or v.denominator != 1 or not 1 <= v <= ex.MAX_LITERAL:
+                    raise self.fail(f"{key}: make_divisible: the divisor and min_value must be positive whole "
+                                    f"constants, got {ex.to_text(arg)}", m, key, layer)
         return node
+
+    def held(self, value, scope: _Scope | None):
+        """The pair or layer type a block argument holds, when `value` is just that argument's name."""
+        if scope is None or not isinstance(value, str) or not isinstance(scope.bindings.get(value.strip()), HELD):
+            return None
+        return scope.bindings[value.strip()]
+
+    def block_value(self, value, m, key, scope: _Scope | None, layer=None):
+        """A block argument's value at a call (or its default): a layer type name, a [height, width]
+        pair, another argument holding one of these, or an expression."""
+        held = self.held(value, scope)
+        if held is not None:
+            return held
+        if isinstance(value, str) and value.strip() in TYPE_NAMES:
+            return LayerTypeArg(lookup(value.strip()).type)
+        if isinstance(value, list):
+            if len(value) != 2:
+                raise self.fail(f"{key}: a pair argument is [height, width], got {len(value)} values", m, key, layer)
+            pair = tuple(self.expression(v, m, key, scope, layer) for v in value)
+            return PairArg(pair, f"[{', '.join(ex.to_text(v) for v in pair)}]")
+        node = self.expression(value, m, key, scope, layer, in_channels=True)
+        if ex.IN_CHANNELS in ex.names(node):
+            raise self.fail(f"{key}: {ex.IN_CHANNELS} is a layer's own input channel count: use it in the block's "
+                            f"layers, not in a block call's arguments", m, key, layer)
+        return node
+
+    def condition(self, entry, scope: _Scope, layer=None) -> bool:
+        """`when:` of an entry: a constant condition once the block's arguments are bound."""
+        value = entry["when"]
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, str):
+            raise self.fail(f"when: must be a condition such as stride == 1, got {_kind(value)}", entry, "when", layer)
+        node = self.expression(value, entry, "when", scope, layer, in_channels=True, parse=ex.parse_condition)
+        if ex.names(node):
+            raise self.fail(f"when: must not depend on symbols (it names {sorted(ex.names(node))[0]!r}); it may use "
+                            f"block arguments bound to constants", entry, "when", layer)
+        result = ex.condition_value(node)
+        if result is None:
+            raise self.fail("when: cannot be evaluated (a division by zero)", entry, "when", layer)
+        return result
+
+    def layer_type(self, what, scope: _Scope, m, key):
+        """A layer's `type:`, or the layer type a block argument of that name holds."""
+        if not isinstance(what, str) or what not in scope.bindings:
+            return what
+        held = scope.bindings[what]
+        if not isinstance(held, LayerTypeArg):
+            raise self.fail(f"{key}: block argument {what!r} holds {_held(held)}, not a layer type", m, key)
+        return held.type
 
     # -- top level
 
@@ -287,8 +378,8 @@ class _Builder:
     def read_symbol(self, symbols, name, decl):
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name) or name in RESERVED \
                 or name.startswith("__"):
-            raise self.fail_key(f"{_short(name)} cannot be a symbol name (letters, digits and '_'; not "
-                                f"{', '.join(sorted(RESERVED))})", symbols, name)
+            raise self.fail_key(f"{_short(name)} cannot be a symbol name (letters, digits and '_'; {_NOT_NAMES})",
+                                symbols, name)
         if not isinstance(decl, dict):  # shorthand `alpha: 1`
             decl = _at(Map({"default": decl} if decl is not None else {}), symbols, name)
         if not self.check_keys(decl, SYMBOL_KEYS, f"symbol {name!r}"):
@@ -402,7 +493,7 @@ class _Builder:
         for arg in args:
             if not isinstance(arg, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", arg) or arg in RESERVED \
                     or arg.startswith("__") or arg in CALL_KEYS:
-                raise self.fail_key(f"{_short(arg)} cannot be an argument name", args, arg)
+                raise self.fail_key(f"{_short(arg)} cannot be an argument name ({_NOT_NAMES})", args, arg)
         if not good:
             raise _Silent()
         self.block_args[name] = args
@@ -435,6 +526,7 @@ class _Builder:
             raise self.fail(f"{key!r} is empty", m, key)
         scope.written |= {e["name"] for e in entries if isinstance(e, dict) and isinstance(e.get("name"), str)}
         previous = scope.names[NETWORK_INPUT]
+        kept = 0  # entries not left out by their when:
         group: list = []  # [label, nodes, entry] of the stage being collected
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict):
@@ -450,9 +542,13 @@ class _Builder:
                 group = []
             if label is not None and not group:
                 group = [label, [], entry]
-            previous = self.entry(entry, scope, previous, rounding, stage, depth, group[1] if group else into)
+            after = self.entry(entry, scope, previous, rounding, stage, depth, group[1] if group else into)
+            kept += after != previous or "when" not in entry
+            previous = after
         if group:
             self.close_stage(group, into)
+        if not kept:
+            raise self.fail(f"every entry of {key!r} is left out by its when:", m, key)
         return previous
 
     @staticmethod
@@ -471,7 +567,15 @@ class _Builder:
             self.record(self.fail(f"name must be letters, digits, '_', '-' or '.', got {_short(label)}", entry, "name"))
             label = None
         is_call = "block" in entry
-        what = entry.get("block") if is_call else entry.get("type")
+        if "when" in entry:
+            keep = self.attempt(self.condition, entry, scope)
+            if keep is BAD:
+                return self.reserve(scope, label or "layer", label is None)
+            if not keep:  # left out: its name stays undefined
+                return previous
+        what = entry.get("block") if is_call else self.attempt(self.layer_type, entry.get("type"), scope, entry, "type")
+        if what is BAD:
+            return self.reserve(scope, label or "layer", label is None)
         problem = None
         if is_call == ("type" in entry):
             problem = self.fail("a layer needs exactly one of 'type' (a layer) or 'block' (a block call)", entry)
@@ -493,7 +597,7 @@ class _Builder:
             self.record(self.fail("a repeated layer chains its copies; it cannot also name its inputs", entry, "repeat"))
         first = entry
         if "first" in entry:
-            first = self.attempt(self.first_overrides, entry, is_call, what, repeated)
+            first = self.attempt(self.first_overrides, entry, is_call, what, repeated, scope)
         if problem is not None or count is BAD or rounding is BAD or first is BAD:
             if problem is not None:
                 self.record(problem)
@@ -503,9 +607,8 @@ class _Builder:
             return step(first, what, label, scope, previous, rounding, stage, depth, into)
         return self.repeat(entry, first, step, what, label, count, scope, previous, rounding, stage, depth, into)
 
-    @staticmethod
-    def what_of(entry) -> str:
-        return entry.get("block") if "block" in entry else entry.get("type")
+    def what_of(self, entry, scope: _Scope) -> str:
+        return entry.get("block") if "block" in entry else self.layer_type(entry.get("type"), scope, entry, "type")
 
     def repeat(self, entry, first, step, what, label, count, scope: _Scope, previous, rounding, stage, depth, into):
         """A repeat, kept as iteration 1 (`first:` applied) and iteration 2 (the template of the rest)."""
@@ -520,7 +623,7 @@ class _Builder:
             (lambda k: f"{naming[1][len(scope.prefix):]}.{k}")
         first_nodes, rest_nodes = [], []
         problems = len(self.problems)
-        out1 = step(first, self.what_of(first), local(1), scope, previous, rounding, stage, depth, first_nodes)
+        out1 = step(first, self.what_of(first, scope), local(1), scope, previous, rounding, stage, depth, first_nodes)
         count_before = self.count
         out2 = step(entry, what, local(2), scope, out1, rounding, stage, depth, rest_nodes)
         if len(self.problems) > problems or not first_nodes or not rest_nodes:
@@ -553,7 +656,7 @@ class _Builder:
             scope.names[naming[1][len(scope.prefix):]] = last
         return last
 
-    def first_overrides(self, entry, is_call, what, repeated):
+    def first_overrides(self, entry, is_call, what, repeated, scope):
         """`first: {ARG: VALUE}`: the entry with these arguments replaced, for iteration 1; `first:
         {block: OTHER}` (or `type:` for a layer) calls another block there ("first with a projection
         shortcut"). The merged entry is checked as any call of that block or layer type is."""
@@ -565,6 +668,8 @@ class _Builder:
             what = overrides[switch]
             if not isinstance(what, str):
                 raise self.fail(f"first: '{switch}' must be a name, got {_kind(what)}", overrides, switch)
+            if not is_call:
+                what = self.layer_type(what, scope, overrides, switch)
         if is_call:
             allowed = set(self.block_args.get(what, {})) if isinstance(what, str) else set()
         else:
@@ -700,10 +805,19 @@ class _Builder:
                 raise self.fail(f"{key} must be true or false, got {_kind(value)}", m, key, layer)
             return value
         if kind in (Kind.CHANNELS, Kind.NUMBER):
-            return self.expression(value, m, key, scope, layer)
+            return self.expression(value, m, key, scope, layer, in_channels=kind is Kind.CHANNELS)
         structural = STRUCTURAL_LIMITS
+        if kind is Kind.INT and key == "groups":  # a channel count's divisor (RegNet's w/g): channel limits
+            return self.expression(value, m, key, scope, layer, in_channels=True)
         if kind is Kind.INT:
             return self.expression(value, m, key, scope, layer, structural)
+        held = self.held(value, scope)
+        if isinstance(held, PairArg) and kind in (Kind.PAIR, Kind.PADDING):  # `kernel: k` with `k: [1, 7]`
+            try:
+                ph, pw = (ex.check_size(v, *structural) for v in held.pair)
+            except ex.ExprError as e:
+                raise self.fail(f"{key}: {e}", m, key, layer) from None
+            return (ph, pw) if kind is Kind.PAIR else (ph, ph, pw, pw)
         if kind is Kind.PAIR:
             if isinstance(value, list):
                 if len(value) != 2:
@@ -747,11 +861,11 @@ class _Builder:
         bindings = {}
         for arg, default in params.items():
             if arg in entry:
-                bindings[arg] = self.attempt(self.expression, entry[arg], entry, arg, scope, display)
+                bindings[arg] = self.attempt(self.block_value, entry[arg], entry, arg, scope, display)
             elif default is None:
                 self.record(self.fail(f"block {block_name!r} needs argument {arg!r}", entry, None, display))
             else:
-                bindings[arg] = self.attempt(self.expression, default, params, arg, scope, display)
+                bindings[arg] = self.attempt(self.block_value, default, params, arg, scope, display)
         local = local or scope.auto_name(block_name)
         inputs = self.attempt(self.resolve_inputs, entry, scope, previous, display)
         if inputs is not BAD and len(inputs) != 1:
@@ -772,6 +886,15 @@ class _Builder:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             into.append(BlockCall(scope.prefix + local, block_name, tuple(children), last, line, column, stage))
         return last
+
+
+def _held(value) -> str:
+    return f"the layer type {value.type!r}" if isinstance(value, LayerTypeArg) else f"the pair {value}"
+
+
+def _held_use(value) -> str:
+    return "use it as a layer's type: (e.g. {type: act})" if isinstance(value, LayerTypeArg) else \
+        "give it whole to a pair argument (e.g. kernel: k)"
 
 
 class _Silent(SpecError):
