@@ -286,6 +286,11 @@ function controls() {
 }
 
 function syncControls() {
+  const select = document.getElementById("preset");
+  if (select) {
+    const same = MODEL.presets.find((p) => Object.entries(p.values).every(([k, x]) => R.cmp(R.parse(x), state.v[k]) === 0));
+    select.value = same ? same.name : "";
+  }
   for (const s of MODEL.symbols) {
     const values = sliderValues(s);
     const x = state.v[s.name];
