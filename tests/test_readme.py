@@ -27,3 +27,11 @@ def test_quoted_numbers():
     spec = costmodel.from_dict({"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 8, "kernel": 3}]})
     assert costmodel.analyze(spec).totals.params == 3 * 3 * 3 * 8 + 8 == 224 and "# 224 = 3*3*3*8 + 8" in README
     assert Fraction(73, 137) == costmodel.ratio.layer_ratio(Fraction(1, 2), 2)[0].exact and "73/137 = 0.53" in README
+
+
+def test_pictures_are_there():
+    """Every picture the README shows is a PNG file under docs/ (the graph and the explorer page)."""
+    pictures = re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", README)
+    assert {"docs/graph_resnet50_depth1.png", "docs/explore_resnext50.png"} <= set(pictures)
+    for name in pictures:
+        assert (Path(__file__).parent.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
