@@ -12,7 +12,7 @@ def add_parser(sub):
     p = sub.add_parser("explore", help="one self-contained HTML page: a slider per symbol, totals computed in the browser",
                        epilog=examples("costmodel explore mobilenet_cifar -o mobilenet.html",
                                        "costmodel explore imagenet/resnet_bottleneck --preset resnext50_32x4d -o resnet.html",
-                                       "open 'mobilenet.html#alpha=0.5&delta=2'"))
+                                       "costmodel explore effnet/effnet -o effnet.html   # then open effnet.html#resolution=64"))
     p.add_argument("spec", help="network spec (YAML) or a shipped spec's name")
     p.add_argument("--preset", metavar="NAME", default=None, help="the preset the page opens with")
     p.add_argument("-o", "--output", required=True, type=output_file(".html", ".htm"), help="the page to write")
