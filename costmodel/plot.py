@@ -79,6 +79,7 @@ def compare_bars(rows: list[dict], path, symbols: list[str], *, title: str = "")
         ax.axhline(base[metric] / 1e6, color="black", linestyle="--", linewidth=1,
                    label=f"baseline ({_config(base['values'], symbols)})")
         ax.set_xticks(range(len(groups)), [f"{group_key}={_value(g)}" for g in groups])
+        ax.set_xlabel(f"{group_key} (symbol value)")
         ax.set_ylabel(label)
         ax.set_title(f"{label.split(' (')[0]}; bar labels: factor against the baseline", fontsize=9)
         ax.margins(y=0.12)
@@ -123,9 +124,10 @@ def sweep_scatter(rows, path, metrics=("macs", "params"), symbols=(), *, title: 
     for axis, values, setter in ((x, x, ax.set_xscale), (y, y, ax.set_yscale)):
         if values.size and values.min() > 0 and values.max() / values.min() > 100:
             setter("log")
-    names = {"macs": "MACs", "params": "params (trainable)", "params_with_statistics": "params + BN statistics",
-             "flops": "FLOPs", "floats_out": "floats out (all layers)", "peak_floats_out": "peak floats out (one layer)",
-             "params_non_trainable": "batch-norm statistics"}
+    names = {"macs": "MACs (multiply-accumulates)", "params": "params (trainable, count)",
+             "params_with_statistics": "params + BN statistics (count)", "flops": "FLOPs (2 x MACs)",
+             "floats_out": "floats out (all layers, values)", "peak_floats_out": "peak floats out (one layer, values)",
+             "params_non_trainable": "batch-norm statistics (count)"}
     ax.set_xlabel(names.get(x_metric, x_metric))
     ax.set_ylabel(names.get(y_metric, y_metric))
     ax.grid(alpha=0.3)
@@ -156,10 +158,11 @@ def dataflow(evaluations, path, *, threshold: float = 4, title: str = "floats ou
             ax.scatter(*zip(*marked), marker="v", s=60, color=colour, edgecolors="black", linewidths=0.6,
                        zorder=3, label=f"{label}: compression >= {threshold:g} ({len(marked)} layer{'s' if len(marked) > 1 else ''})")
     ax.set_yscale("log")
-    ax.set_xlabel("layer (position in the spec)")
-    ax.set_ylabel("floats out (H x W x C, batch 1)")
+    ax.set_xlabel("layer (position in the spec, 1 = first)")
+    ax.set_ylabel("floats out (values: H x W x C, batch 1)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    # outside the axes, below them: the lines stay visible wherever they run (they fill the whole width)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=2, frameon=False)
     ax.set_title(f"{title}; triangles: floats in / floats out >= {threshold:g}")
     _save(fig, path)
 

@@ -60,3 +60,11 @@ def test_python_api_blocks_run():
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our README's own examples
     assert namespace["result"].totals.macs == 5975552
     assert len(namespace["rows"]) == 31 * 2
+
+
+def test_pictures_are_there():
+    """Every picture the README shows is a PNG file under docs/ (the graph and the explorer page)."""
+    pictures = re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", README)
+    assert {"docs/graph_resnet50_depth1.png", "docs/explore_resnext50.png"} <= set(pictures)
+    for name in pictures:
+        assert (Path(__file__).parent.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name

@@ -1,0 +1,265 @@
+"""`costmodel explore`: the page, its JavaScript closed forms, and the page in a real browser.
+
+The browser tests drive Debian's chromium headless (`--dump-dom`; .ci/run installs it): for every
+shipped spec, seeded random configurations are evaluated by the page (a test hook in the fragment,
+`#test=[...]`, evaluates a list of configurations in one load) and by Python; the exact totals, or
+the refusal's text, must be equal.
+"""
+
+import html
+import json
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+
+import costmodel
+from costmodel import shipped
+from costmodel.errors import SpecError
+from costmodel.outputs import jsprint
+from costmodel.outputs.page import page
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+browser = pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium; .ci/run does)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CONFIGURATIONS = 20  # valid ones per spec, at least
+TOTALS = {"params": "total-params", "params_with_statistics": "total-params-with-statistics", "macs": "total-macs",
+          "flops": "total-flops", "floats_out": "total-floats-out"}
+
+
+def chromium(url: str, *extra: str) -> str:
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
+                              capture_output=True, text=True, timeout=120)
+    return done.stdout
+
+
+def dom(path: Path, fragment: str) -> str:
+    return chromium(f"{path.as_uri()}#{fragment}", "--dump-dom")
+
+
+def write_page(tmp_path: Path, name: str, preset=None) -> Path:
+    path = tmp_path / ((Path(name).stem if Path(name).exists() else name.replace("/", "_")) + ".html")
+    path.write_text(page(costmodel.load_network(name), preset=preset), encoding="utf-8")
+    return path
+
+
+def text(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def random_values(spec, rng: random.Random) -> dict:
+    """Around each default: integers from half to twice it (at least 1), fractions default * k/8."""
+    values = {}
+    for name, s in spec.symbols.items():
+        d = Fraction(s.default)
+        if s.integer:
+            values[name] = Fraction(rng.randint(max(1, int(d) // 2), max(2, 2 * int(d))))
+        else:
+            values[name] = d * Fraction(rng.randint(1, 16), 8)
+    return values
+
+
+def python_side(network, values: dict) -> dict:
+    """What `costmodel report --format json` says: the totals, or the refusal's first line."""
+    try:
+        t = network.evaluate(values).totals
+    except SpecError as e:
+        return {"error": e.lines()[0]}
+    return {"totals": {"params": t.params, "params_non_trainable": t.params_non_trainable, "macs": t.macs,
+                       "floats_out": t.floats_out, "peak_floats_out": t.peak_floats_out,
+                       "params_with_statistics": t.params_with_statistics, "flops": t.flops}}
+
+
+def configurations(name: str, seed: int) -> list[tuple[dict, dict]]:
+    """(values, Python's answer): CONFIGURATIONS valid ones and the refused ones met on the way."""
+    network = costmodel.load_network(name)
+    rng = random.Random(seed)
+    found, valid = [], 0
+    for _ in range(20 * CONFIGURATIONS):
+        values = random_values(network.spec, rng)
+        expected = python_side(network, values)
+        valid += "totals" in expected
+        found.append((values, expected))
+        if valid >= CONFIGURATIONS:
+            break
+    return found
+
+
+def test_report_json_is_the_python_side(cli):
+    """The totals compared with the page are those of `costmodel report --format json`."""
+    status, out, _ = cli(["report", "mobilenet_cifar", "--set", "alpha=0.5", "--set", "delta=2", "--format", "json"])
+    assert status == 0
+    totals = json.loads(out)["totals"]
+    assert python_side(costmodel.load_network("mobilenet_cifar"), {"alpha": Fraction(1, 2), "delta": 2})["totals"] == totals
+
+
+def test_page_is_self_contained(tmp_path):
+    text_ = write_page(tmp_path, "imagenet/resnet_bottleneck").read_text()
+    assert re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text_) is None  # nothing fetched
+    assert "<script src" not in text_ and "<link" not in text_
+    for name in TOTALS.values():
+        assert name in text_
+
+
+def test_javascript_printer_refuses_an_unknown_function():
+    class mystery(sympy.Function):
+        pass
+
+    x = sympy.Symbol("x", positive=True)
+    with pytest.raises(jsprint.Unprintable, match="no rule for the sympy node mystery"):
+        jsprint.javascript(mystery(x) + 1, {"x": "v.x"})
+
+
+def test_javascript_printer_covers_the_closed_forms():
+    x = sympy.Symbol("x", positive=True)
+    expr = sympy.floor(x / 3) + sympy.Max(x, 2) ** 2
+    assert jsprint.javascript(expr, {"x": 'v["x"]'}).count("R.") >= 4
+
+
+def test_explore_command_writes_the_page(cli, tmp_path):
+    out = tmp_path / "page.html"
+    status, _, err = cli(["explore", "mobilenet_cifar", "-o", str(out)])
+    assert (status, err) == (0, "")
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    with pytest.raises(SystemExit) as refused:
+        cli(["explore", "mobilenet_cifar", "-o", str(tmp_path / "page.txt")])
+    assert refused.value.code == 2
+
+
+def test_unknown_preset_is_refused(cli, tmp_path):
+    status, _, err = cli(["explore", "imagenet/resnet_bottleneck", "--preset", "resnet7", "-o", str(tmp_path / "p.html")])
+    assert status == 2 and "unknown preset 'resnet7'" in err
+
+
+def _results(dumped: str) -> list:
+    found = re.search(r'<pre id="test-results">(.*?)</pre>', dumped, re.S)
+    assert found, "the page wrote no test results (a script error?)"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _compare(name: str, tmp_path: Path, seed: int) -> list[str]:
+    cases = configurations(name, seed)
+    fragments = ["&".join(f"{k}={text(v)}" for k, v in values.items()) for values, _ in cases]
+    path = write_page(tmp_path, name)
+    got = _results(dom(path, "test=" + urllib.parse.quote(json.dumps(fragments))))
+    problems = []
+    for fragment, (_, expected), answer in zip(fragments, cases, got):
+        if "totals" in expected:
+            want = {k: str(v) for k, v in expected["totals"].items()}
+            if answer.get("totals") != want:
+                problems.append(f"{name}#{fragment}: page {answer} != python {want}")
+        elif answer.get("error") != expected["error"]:
+            problems.append(f"{name}#{fragment}: page {answer} != python refusal {expected['error']!r}")
+    if sum("totals" in e for _, e in cases) < CONFIGURATIONS:
+        problems.append(f"{name}: fewer than {CONFIGURATIONS} valid configurations found")
+    return problems
+
+
+@browser
+@pytest.mark.slow
+def test_page_equals_python_for_random_configurations(tmp_path):
+    names = shipped.names()
+    with ThreadPoolExecutor(2) as pool:
+        problems = [p for found in pool.map(lambda i_n: _compare(i_n[1], tmp_path, 1000 + i_n[0]), enumerate(names))
+                    for p in found]
+    assert problems == []
+
+
+def _dom_value(dumped: str, id_: str):
+    found = re.search(rf'id="{id_}"[^>]*data-value="(\d+)"|data-value="(\d+)"[^>]*id="{id_}"', dumped)
+    return None if found is None else int(found.group(1) or found.group(2))
+
+
+@browser
+def test_fragment_shows_that_configuration(tmp_path):
+    path = write_page(tmp_path, "mobilenet_cifar")
+    dumped = dom(path, "alpha=0.5&delta=2")
+    t = costmodel.analyze("mobilenet_cifar", alpha="0.5", delta=2).totals
+    assert {key: _dom_value(dumped, id_) for key, id_ in TOTALS.items()} == \
+        {"params": t.params, "params_with_statistics": t.params_with_statistics, "macs": t.macs, "flops": 2 * t.macs,
+         "floats_out": t.floats_out}
+    assert dumped.count('<svg') >= 2 and "MACs against alpha" in dumped  # both plots drawn
+    assert 'id="layers"' in dumped and 'id="breakdown"' in dumped
+
+
+@browser
+def test_refused_configuration_shows_the_error(tmp_path):
+    path = write_page(tmp_path, "mobilenet_cifar")
+    with pytest.raises(SpecError) as refused:  # alpha * 32 filters round down to 0
+        costmodel.analyze("mobilenet_cifar", alpha="1/64")
+    dumped = dom(path, "alpha=1/64")
+    shown = re.search(r'<pre id="error"[^>]*>(.*?)</pre>', dumped, re.S)
+    assert shown and html.unescape(shown.group(1)) == refused.value.lines()[0]
+    assert _dom_value(dumped, "total-macs") is None  # no numbers for a refused configuration
+
+
+@browser
+def test_screenshot_is_not_blank(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    path = write_page(tmp_path, "imagenet/resnet_bottleneck", preset="resnext50_32x4d")
+    shot = tmp_path / "shot.png"
+    chromium(f"{path.as_uri()}#d1=3&d2=4&d3=6&d4=3&groups=32&width_per_group=4&resolution=224&classes=1000",
+             f"--screenshot={shot}", "--window-size=1200,900", "--hide-scrollbars")
+    pixels = imread(shot)
+    assert pixels.shape[:2] == (900, 1200)
+    colours = {tuple(p) for p in (pixels[::7, ::7, :3] * 255).astype(int).reshape(-1, 3)}
+    assert len(colours) > 50  # text, plots and tables, not one flat colour
+
+
+REFUSED = {  # configurations Python refuses, one kind of refusal each
+    "imagenet/resnet_bottleneck": ["d2=0",  # a symbol must be positive
+                                   "classes=5/2"],  # an integer symbol
+    "imagenet/alexnet": ["resolution=40"],  # a valid-padding window larger than its input
+    "mobilenet_cifar": ["alpha=1/64", "delta=3/2", "beta=2"],  # filters round to 0; not an integer; unknown
+    "imagenet/shufflenet_v2": ["c2=117"],  # an odd channel count split in two, no rounding rule
+}
+
+
+GROUPED = """\
+name: grouped
+input: [size, size, 3]
+symbols:
+  g: {default: 2, integer: true, description: "groups"}
+  n: {default: 2, description: "repeats, times 2"}
+  size: {default: 16, integer: true, description: "input size"}
+layers:
+  - {type: conv, name: stem, filters: 16, kernel: 3}
+  - {type: conv, name: grouped, filters: 16, kernel: 3, groups: g}
+  - {type: conv, name: body, filters: 16, kernel: 3, repeat: 2 * n}
+  - {type: conv, name: valid, filters: 16, kernel: 5, padding: valid}
+"""
+REFUSED_HERE = ["g=3",  # groups do not divide the channels
+                "n=5/4",  # a repeat count not whole
+                "size=3",  # a 5x5 window on a 3x3 map
+                "g=2&n=3&size=9"]  # accepted
+
+
+@browser
+def test_refusals_have_the_python_text(tmp_path):
+    own = tmp_path / "grouped.yaml"
+    own.write_text(GROUPED)
+    for name, fragments in [*REFUSED.items(), (str(own), REFUSED_HERE)]:
+        network = costmodel.load_network(name)
+        expected = []
+        for fragment in fragments:
+            values = dict(part.split("=") for part in fragment.split("&"))
+            try:
+                network.evaluate(values)
+                expected.append(None)
+            except SpecError as e:
+                expected.append(e.lines()[0])
+        got = _results(dom(write_page(tmp_path, name), "test=" + urllib.parse.quote(json.dumps(fragments))))
+        assert expected.count(None) == (name == str(own)), f"{name}: a configuration meant to be refused was accepted"
+        assert [answer.get("error") for answer in got] == expected
