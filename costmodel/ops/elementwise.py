@@ -38,6 +38,8 @@ def _torch_shuffle(args, shapes, values, rounding, device):
     return Shuffle(groups)
 
 
+ALIASES = {"swish": ("silu",)}  # x * sigmoid(x): PyTorch's SiLU is Keras' swish
+
 for _name, _reason, _family, _torch, _params in [
     ("relu", ACTIVATION, "activations", _module("ReLU"), {}),
     ("relu6", ACTIVATION, "activations", _module("ReLU6"), {}),
@@ -55,11 +57,13 @@ for _name, _reason, _family, _torch, _params in [
     ("dropout", "dropout: identity at inference", "other", _torch_dropout,
      {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("identity", "identity: passes its input through", "other", _module("Identity"), {}),
+    ("stochastic_depth", "stochastic depth: drops a residual branch in training only, the identity at inference",
+     "other", _module("Identity"), {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("shuffle", "channel shuffle: a permutation, no arithmetic", "other", _torch_shuffle,
      {"groups": Param(Kind.INT, doc="groups; must divide channels")}),
 ]:
     register(_name, params=_params, zero_cost=_reason, category="other", family=_family, receptive=same_grid,
-             torch=_torch)(_same_shape)
+             torch=_torch, aliases=ALIASES.get(_name, ()))(_same_shape)
 
 RESHAPE = {"category": "other", "family": "other"}
 
