@@ -193,6 +193,15 @@ def test_explain_names_the_rule_per_layer_type(tmp_path, capsys, monkeypatch):
     assert "bias:" in out  # conv and dense have a bias: keras adds one per output, torch none
 
 
+def test_explain_says_why_thop_params_leave_out_layer_norm_and_scale(capsys, monkeypatch):
+    status, out, _ = run(["explain", "blocks/convnext_block", "--convention", "fvcore", "--vs", "thop"], capsys,
+                         monkeypatch)
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["layernorm"], ["scale"])}
+    for type_, params in (("layernorm", 2 * 96), ("scale", 96)):
+        assert f" {params:,} " in rows[type_]  # fvcore counts them, thop does not
+        assert "params: thop counts no parameters of this type" in rows[type_]
+
+
 # --- each profile reproduces its tool ----------------------------------------------------------
 
 
@@ -248,6 +257,14 @@ def test_profile_reproduces_tool_by_hand(case, tool):
 @pytest.mark.parametrize("path", SPECS)
 def test_profile_reproduces_tool_on_shipped_specs(path, tool):
     reproduce(tool, ("path", path))
+
+
+@pytest.mark.parametrize("tool", conventions.PEERS)
+@pytest.mark.parametrize("path, size", [("blocks/adaptive_head", 58), ("blocks/adaptive_head", 6),
+                                        ("blocks/squeeze_excitation", 9)])
+def test_profile_reproduces_tool_on_the_newer_types_at_other_sizes(path, size, tool):
+    # adaptive_head at 58: ceil-mode pools 29 then 15, adaptive 15 -> 7; at 6: 3 then 2, repeated up to 7x7
+    reproduce(tool, ("values", json.dumps([path, {"size": size}])))
 
 
 # --- a profile reads a layer's facts through its family's definition; no silent zeros ---------------
