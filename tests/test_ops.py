@@ -219,3 +219,16 @@ def test_adaptive_window(n, out, widest):
     import sympy
     size = sympy.Symbol("n", integer=True, positive=True)  # the closed form: gcd stays until n is a number
     assert adaptive_window(size, out).subs(size, n) == widest
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(3, 2, 0), (3, 2, 1), (2, 2, 1), (1, 2, 0), (1, 3, 0)])
+def test_ceil_mode_closed_form_agrees_at_every_size(kernel, stride, padding):
+    # the closed form drops its Min where k >= s + p (no window can start in the padding): both kinds agree
+    import costmodel
+    pool = {"type": "maxpool", "kernel": kernel, "stride": stride, "padding": padding, "ceil_mode": True}
+    network = costmodel.build(costmodel.from_dict({"input": ["n", "n", 2], "symbols": {"n": {"default": 8,
+                                                   "integer": True}}, "layers": [pool, dict(pool)]}))
+    for n in range(2 * kernel * stride + 1, 30):  # large enough for both pools to fit
+        numbers = network.evaluate({"n": n}).rows
+        closed = network.evaluate({"n": n}, closed_forms=True).rows
+        assert [r.shape for r in numbers] == [r.shape for r in closed]

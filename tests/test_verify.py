@@ -304,3 +304,12 @@ def test_random_small_networks_agree_with_pytorch(spec):
     result = costmodel.verify(costmodel.from_dict(spec))
     assert result.ok, "; ".join(f"{layer.name} ({layer.type}): {layer.mismatches} ours {layer.ours} torch {layer.torch}"
                                 for layer in result.mismatched_layers) + str(result.total_mismatches)
+
+
+def test_stochastic_depth_is_the_identity_at_inference_and_checks_its_rate():
+    def spec(rate):
+        return costmodel.from_dict({"input": [4, 4, 2], "layers": [{"type": "stochastic_depth", "rate": rate}]})
+    result = costmodel.verify(spec(0.2))
+    assert result.ok and result.layers[0].torch["shape"] == (4, 4, 2) and result.layers[0].torch["params"] == 0
+    with pytest.raises(costmodel.SpecError, match="stochastic_depth rate must be from 0 to 1, got 1.5"):
+        costmodel.verify(spec(1.5))

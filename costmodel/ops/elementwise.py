@@ -23,11 +23,18 @@ def _module(name: str, *numbers: str, **options):
     return build
 
 
-def _torch_dropout(args, shapes, values, rounding, device):
-    rate = float(evaluate(args["rate"], values))
-    if not 0 <= rate <= 1:
-        raise SpecError(f"dropout rate must be from 0 to 1, got {rate}")
-    return _module("Dropout", "rate")(args, shapes, values, rounding, device)
+def _with_rate(name: str, module):
+    """A builder for a layer with a drop probability `rate` (from 0 to 1), of the module `module`."""
+    def build(args, shapes, values, rounding, device):
+        rate = float(evaluate(args["rate"], values))
+        if not 0 <= rate <= 1:
+            raise SpecError(f"{name} rate must be from 0 to 1, got {rate}")
+        return module(args, shapes, values, rounding, device)
+    return build
+
+
+_torch_dropout = _with_rate("dropout", _module("Dropout", "rate"))
+_torch_stochastic_depth = _with_rate("stochastic_depth", _module("Identity"))  # torchvision's StochasticDepth in eval
 
 
 def _torch_shuffle(args, shapes, values, rounding, device):
@@ -58,7 +65,7 @@ for _name, _reason, _family, _torch, _params in [
      {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("identity", "identity: passes its input through", "other", _module("Identity"), {}),
     ("stochastic_depth", "stochastic depth: drops a residual branch in training only, the identity at inference",
-     "other", _module("Identity"), {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
+     "other", _torch_stochastic_depth, {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("shuffle", "channel shuffle: a permutation, no arithmetic", "other", _torch_shuffle,
      {"groups": Param(Kind.INT, doc="groups; must divide channels")}),
 ]:

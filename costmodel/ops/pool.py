@@ -13,7 +13,7 @@ import math
 from ..errors import SpecError
 from ..reference.numbers import _pair, evaluate
 from . import Cost, Kind, Param, register, whole_input, window_step
-from .arith import ceil, floor, gcd, minimum
+from .arith import EXACT, ceil, floor, gcd, minimum
 from .spatial import explicit_pads, spatial_out
 
 NO_MACS = "pooling: no parameters; comparisons and additions are not multiply-accumulates"
@@ -35,7 +35,14 @@ def ceil_window_out(n, kernel, stride, before, after):
     """PyTorch's ceil_mode along one axis: ceil in place of floor keeps a last partial window,
     but a window may not start in the right padding (start (out - 1)*s < n + before)."""
     windows = ceil((n + before + after - kernel) / stride) + 1  # partial windows count
+    if _known_nonnegative(kernel - stride - after):  # k >= s + after: the last start is inside, no Min needed
+        return windows
     return minimum(windows, ceil((n + before) / stride))  # PyTorch drops one starting at or past n + before
+
+
+def _known_nonnegative(value) -> bool:
+    """True for a number (plain or sympy) that is >= 0; False when it is not or not known."""
+    return (isinstance(value, EXACT) or getattr(value, "is_number", False)) and bool(value >= 0)
 
 
 def _window_pool(x, a) -> Cost:
