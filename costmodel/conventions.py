@@ -46,7 +46,8 @@ MACS_HEADER = ("convention macs: a MAC is one multiply-accumulate of a convoluti
                "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
                "batch-norm running statistics counted apart")
 
-FAMILIES = ("conv", "bias", "dense", "batch norm", "activations", "softmax", "pooling", "add", "concat", "other")
+FAMILIES = ("conv", "bias", "dense", "batch norm", "layer norm", "activations", "softmax", "pooling", "add",
+            "multiply", "concat", "other")
 
 # A layer type's family, as its family file declares it (`OpDef.family` in ops/<family>.py).
 FAMILY_OF = {type_: op.family for type_, op in REGISTRY.items()}
@@ -88,6 +89,10 @@ class Layer:
         return self.op.facts["pool"], self.op.facts["window"]
 
     @property
+    def ceil_mode(self) -> bool:
+        return bool(self.spec.args.get("ceil_mode"))
+
+    @property
     def n_out(self) -> int:
         return self.row.floats_out
 
@@ -111,12 +116,23 @@ class Profile:
     count: Callable  # Layer -> ops
     params_with_statistics: bool = False  # Keras: batch-norm running statistics are parameters
     tool: str = ""  # the tool and version the profile describes
+    params_uncounted: tuple = ()  # families whose parameters the tool does not count (thop: unhooked modules)
 
     def header(self) -> str:
         return MACS_HEADER if self.name == "macs" else f"convention {self.name}: {self.summary}"
 
+    def params_note(self, family: str) -> str:
+        """Why this profile's params for a family are not the trainable count ('' when they are)."""
+        if family in self.params_uncounted:
+            return f"{self.name} counts no parameters of this type (it has no rule for its module)"
+        if self.params_with_statistics and family == "batch norm":
+            return f"batch-norm statistics are parameters in {self.name}"
+        return ""
+
     def params(self, layer: Layer) -> int:
         row = layer.row
+        if layer.family in self.params_uncounted:
+            return 0
         return row.params + (row.params_non_trainable if self.params_with_statistics else 0)
 
 
@@ -176,9 +192,11 @@ def _bn_per_input(plain: int, affine: int) -> Callable:
 _fvcore = _by_family("fvcore", {
     "conv": _macs, "dense": _macs,  # one per MAC, bias ignored
     "batch norm": _bn_per_input(1, 2),  # eval-mode aten::batch_norm
-    # aten::adaptive_avg_pool2d: one per input element; max/avg pool: unsupported ops, skipped
-    "pooling": lambda layer: layer.n_in if layer.pool == ("avg", "global") else 0,
+    "layer norm": _bn_per_input(4, 5),  # aten::layer_norm: 4 per input element, 5 with affine
+    # aten::adaptive_avg_pool2d (global or to a size): one per input element; max/avg pool: unsupported ops, skipped
+    "pooling": lambda layer: layer.n_in if layer.pool in (("avg", "global"), ("avg", "adaptive")) else 0,
     "activations": _zero, "softmax": _zero, "add": _zero, "concat": _zero, "other": _zero,  # relu ignored; unsupported
+    "multiply": _zero,  # aten::mul is ignored
 })
 
 # nn module hook + patched F.relu / F.elu / F.gelu: twice; relu6 (calls F.hardtanh), leaky_relu, swish: once
@@ -188,9 +206,11 @@ PTFLOPS_ACTIVATIONS = {"relu": 2, "elu": 2, "gelu": 2, "relu6": 1, "leaky_relu":
 
 def _ptflops_pool(layer: Layer) -> int:
     _, window = layer.pool
+    if window == "sliding" and layer.ceil_mode:
+        return 2 * layer.n_in  # the padding is the module's own (PyTorch's ceil rule reads it): the input, twice
     if window == "sliding":
         return 2 * layer.pool_window()[1]  # hook and F.*_pool2d: the (padded) input's elements, twice
-    if window == "global":
+    if window in ("global", "adaptive"):
         return 2 * layer.n_in  # adaptive pooling: hook and F.adaptive_*_pool2d
     return 0  # fractional pooling: not counted
 
@@ -199,7 +219,8 @@ _ptflops = _by_family("ptflops", {
     "conv": lambda layer: layer.row.macs + _with_bias(layer), "dense": lambda layer: layer.row.macs + _with_bias(layer),
     "batch norm": _bn_per_input(1, 2), "activations": _per_type("ptflops", PTFLOPS_ACTIVATIONS),
     "softmax": lambda layer: layer.n_out, "pooling": _ptflops_pool,
-    "add": _zero, "concat": _zero, "other": _zero,  # a + b is not patched
+    "add": _zero, "concat": _zero, "other": _zero, "multiply": _zero,  # a + b, a * b are not patched
+    "layer norm": _zero,  # LayerNorm2d subclasses nn.LayerNorm: no hook for its type, F.layer_norm not patched
 })
 
 
@@ -208,12 +229,19 @@ def _thop_softmax(layer: Layer) -> int:
     return layer.n_in // c * (3 * c - 1)
 
 
+def _thop_adaptive(layer: Layer) -> int:
+    """calculate_adaptive_avg: int((kernel + 1) * outputs), the kernel being the in/out area in doubles,
+    so n_in + n_out exactly when out divides in (global pooling), and possibly one less otherwise."""
+    (h, w, _), (ho, wo, _) = layer.inputs[0], layer.row.shape
+    kernel = (h / ho) * (w / wo)  # torch.prod of the float64 ratios: float arithmetic on purpose
+    return int((kernel + 1) * layer.n_out)
+
+
 def _thop_pool(layer: Layer) -> int:
     if layer.pool == ("avg", "sliding"):
         return layer.n_out  # one per output
-    if layer.pool == ("avg", "global"):
-        h, w, c = layer.inputs[0]
-        return (h * w + 1) * c  # adaptive: kernel area + 1 division, per output
+    if layer.pool in (("avg", "global"), ("avg", "adaptive")):
+        return _thop_adaptive(layer)
     return 0  # max pooling: zero_ops; fractional: unregistered
 
 
@@ -222,6 +250,7 @@ _thop = _by_family("thop", {
     "batch norm": _bn_per_input(2, 4),  # calculate_norm: 2n, doubled with affine
     "softmax": _thop_softmax, "pooling": _thop_pool,
     "activations": _zero, "add": _zero, "concat": _zero, "other": _zero,  # zero_ops or unregistered modules
+    "layer norm": _zero, "multiply": _zero,  # LayerNorm2d, the scale and a * b: unregistered
 })
 
 # TensorFlow registers flops for Mul (swish: x * sigmoid(x)) only among the activations
@@ -230,6 +259,9 @@ KERAS_ACTIVATIONS = {"swish": 1, "relu": 0, "relu6": 0, "leaky_relu": 0, "sigmoi
 
 
 def _keras_pool(layer: Layer) -> int:
+    if layer.pool[1] == "adaptive" or layer.ceil_mode:
+        raise SpecError(f"convention 'keras' has no rule for layer type {layer.type!r}"
+                        f"{' with ceil_mode' if layer.ceil_mode else ''} (Keras has no such pooling)")
     if layer.pool[1] == "sliding":
         (kh, kw), _ = layer.pool_window()
         return kh * kw * layer.n_out  # kernel area per output
@@ -244,56 +276,66 @@ _keras = _by_family("keras", {
     "activations": _per_type("keras", KERAS_ACTIVATIONS), "softmax": lambda layer: 5 * layer.n_in,
     "pooling": _keras_pool, "add": lambda layer: (len(layer.inputs) - 1) * layer.n_out,  # one AddV2 per extra input
     "batch norm": _zero, "concat": _zero, "other": _zero,  # FusedBatchNormV3, ConcatV2: no flops registered
+    "layer norm": _zero,  # LayerNormalization: composite, depends on the Keras version; not modelled
+    "multiply": lambda layer: layer.n_out,  # one Mul per output element
 })
 
 
 _RULES_MACS = {
     "conv": "H_out*W_out*C_out*k_h*k_w*C_in/groups", "bias": "0", "dense": "in_features*units",
-    "batch norm": "0 (folded at inference)", "activations": "0", "softmax": "0", "pooling": "0", "add": "0",
-    "concat": "0", "other": "0"}
+    "batch norm": "0 (folded at inference)", "layer norm": "0", "activations": "0", "softmax": "0", "pooling": "0",
+    "add": "0", "multiply": "0", "concat": "0", "other": "0"}
 
 PROFILES = {p.name: p for p in [
     Profile("macs", "MACs", "", _RULES_MACS, _macs, tool="the papers' Mult-Adds"),
     Profile("torch", "FLOPs", "torch.utils.flop_counter (FlopCounterMode): FLOPs = 2 x MACs of convolutions and "
             "matrix products only; params are parameter numels, batch-norm statistics apart", {
-                "conv": "2 x MACs", "bias": "0", "dense": "2 x MACs (addmm)", "batch norm": "0",
-                "activations": "0", "softmax": "0", "pooling": "0", "add": "0", "concat": "0", "other": "0"},
+                "conv": "2 x MACs", "bias": "0", "dense": "2 x MACs (addmm)", "batch norm": "0", "layer norm": "0",
+                "activations": "0", "softmax": "0", "pooling": "0", "add": "0", "multiply": "0 (aten.mul)",
+                "concat": "0", "other": "0"},
             _torch, tool="torch 2.13 FlopCounterMode"),
     Profile("fvcore", "MACs", "fvcore FlopCountAnalysis: one flop per MAC of conv and linear, batch norm n (2n "
             "with affine), adaptive average pooling n_in, everything else 0; params trainable", {
                 "conv": "MACs", "bias": "0", "dense": "MACs", "batch norm": "n (2n with affine), eval mode",
+                "layer norm": "4n (5n with affine)",
                 "activations": "0 (relu ignored, others unsupported)", "softmax": "0 (unsupported)",
-                "pooling": "global average: n_in; max, windowed average, fractional: 0 (unsupported)",
-                "add": "0 (unsupported)", "concat": "0 (ignored)", "other": "0"},
+                "pooling": "global or adaptive average: n_in; max, windowed average, fractional: 0 (unsupported)",
+                "add": "0 (unsupported)", "multiply": "0 (aten::mul ignored)", "concat": "0 (ignored)", "other": "0"},
             _fvcore, tool="fvcore 0.1.5"),
     Profile("ptflops", "MACs", "ptflops (pytorch backend): MACs + bias per output, batch norm n (2n with affine), "
             "ReLU/ELU/GELU 2n and ReLU6/LeakyReLU/SiLU/softmax n, pooling 2 x n_in (module hook and patched "
             "functional both count); params trainable", {
                 "conv": "MACs", "bias": "1 per output element", "dense": "MACs + units with bias",
-                "batch norm": "n (2n with affine)",
+                "batch norm": "n (2n with affine)", "layer norm": "0 (LayerNorm2d: no hook, F.layer_norm unpatched)",
                 "activations": "relu, elu, gelu: 2n (counted twice); relu6, leaky_relu, swish: n; "
                                "sigmoid, tanh, hard_*: 0",
-                "softmax": "n", "pooling": "max/avg/global: 2 x (padded) input elements (counted twice); fractional: 0",
-                "add": "0 (a + b is not patched)", "concat": "0", "other": "0"},
+                "softmax": "n", "pooling": "max/avg/global/adaptive: 2 x (padded; with ceil_mode unpadded) input "
+                                           "elements (counted twice); fractional: 0",
+                "add": "0 (a + b is not patched)", "multiply": "0 (a * b is not patched)", "concat": "0",
+                "other": "0"},
             _ptflops, tool="ptflops 0.7.5 with torch 2.13"),
     Profile("thop", "MACs", "thop profile: MACs of conv and linear without bias, batch norm 2n (4n with affine), "
             "softmax (3C-1) per position, average pooling 1 per output (adaptive: kernel area + 1), ReLU and max "
             "pooling 0; params trainable", {
                 "conv": "MACs", "bias": "0", "dense": "MACs", "batch norm": "2n (4n with affine)",
+                "layer norm": "0, and its params 0 (LayerNorm2d: unregistered)",
                 "activations": "0", "softmax": "(3C - 1) per position",
-                "pooling": "avg: 1 per output; global avg: (H*W + 1) per output; max, fractional: 0",
-                "add": "0", "concat": "0", "other": "0"},
-            _thop, tool="thop 0.1.1"),
+                "pooling": "avg: 1 per output; global or adaptive avg: (in/out area + 1) per output, truncated "
+                           "in doubles (n_in + n, or one less); max, fractional: 0",
+                "add": "0", "multiply": "0; scale: params 0 (unregistered)", "concat": "0", "other": "0"},
+            _thop, tool="thop 0.1.1", params_uncounted=("layer norm", "multiply")),
     Profile("keras", "FLOPs", "Keras/TensorFlow profiler: FLOPs = 2 x MACs + 1 per bias add, pooling kernel area per "
             "output, global average n_in, add 1 per output, softmax 5n, batch norm and activations 0; params "
             "include batch-norm statistics (Keras' Total params)", {
                 "conv": "2 x MACs (Conv2D, DepthwiseConv2dNative)", "bias": "1 per output element (BiasAdd)",
                 "dense": "2 x MACs + units with bias (MatMul + BiasAdd)",
                 "batch norm": "0 (FusedBatchNormV3 has no flops statistics); 4 params per channel",
+                "layer norm": "0 (composite, not modelled)",
                 "activations": "0 (no statistics), swish n (Mul); hard_swish, hard_sigmoid, gelu: 0, not modelled",
                 "softmax": "5n", "pooling": "max/avg: k_h*k_w per output; global average: n_in (Mean); "
-                                            "global max, fractional: 0",
-                "add": "1 per output per extra input (AddV2)", "concat": "0", "other": "0"},
+                                            "global max, fractional: 0; adaptive, ceil_mode: an error (not in Keras)",
+                "add": "1 per output per extra input (AddV2)", "multiply": "1 per output (Mul)", "concat": "0",
+                "other": "0"},
             _keras, params_with_statistics=True, tool="TensorFlow profiler flops_registry"),
 ]}
 
@@ -405,7 +447,8 @@ def _run_peer(name, model, x, out) -> tuple[int, int]:
 
 def readme_table() -> str:
     """The README's table: one row per profile, one column per layer family."""
-    cols = ["conv", "bias", "dense", "batch norm", "activations", "softmax", "pooling", "add", "concat"]
+    cols = ["conv", "bias", "dense", "batch norm", "layer norm", "activations", "softmax", "pooling", "add",
+            "multiply", "concat"]
     lines = ["| profile | unit | params | " + " | ".join(cols) + " |", "|" + "---|" * (len(cols) + 3)]
     for p in PROFILES.values():
         params = "trainable + BN statistics" if p.params_with_statistics else "trainable"

@@ -152,7 +152,7 @@ class Metrics:
         for layer, live_floats in zip(layers, live):
             spec = layer.spec
             rf, jump, whole = self._field(layer, [fields[n] for n in spec.inputs],
-                                          shapes[spec.inputs[0]], (net_h, net_w))
+                                          [shapes[n] for n in spec.inputs], (net_h, net_w))
             fields[spec.name] = (rf, jump, whole)
             weights = layer.params + layer.params_non_trainable  # every stored value the layer reads
             self.layers.append(LayerMetrics(spec.name, spec.type, reads=layer.floats_in + weights,
@@ -166,13 +166,17 @@ class Metrics:
 
     # receptive field ---------------------------------------------------------------------
 
-    def _field(self, layer, inputs, in_shape, net_hw):
+    def _field(self, layer, inputs, in_shapes, net_hw):
         """(rf, jump, whole_input) of a layer from those of its inputs, by its family's step
-        (`OpDef.receptive` in ops/<family>.py)."""
+        (`OpDef.receptive` in ops/<family>.py). A 1x1 input broadcast over a larger output
+        (multiply's channel weights) widens the field but does not set the grid's jump."""
         spec = layer.spec
         whole = any(f[2] for f in inputs)
         rf = tuple(_max(*(f[0][axis] for f in inputs)) for axis in (0, 1))
-        jump = tuple(_max(*(f[1][axis] for f in inputs)) for axis in (0, 1))
+        out_hw = tuple(layer.shape[:2])
+        grid = [f for f, s in zip(inputs, in_shapes) if tuple(s[:2]) != (1, 1) or out_hw == (1, 1)] or inputs
+        jump = tuple(_max(*(f[1][axis] for f in grid)) for axis in (0, 1))
+        in_shape = in_shapes[0]
         op = lookup(spec.type)
         if op is None or op.receptive is None:
             raise SpecError(f"no receptive-field rule for layer type {spec.type!r}", file=self.network.spec.file,

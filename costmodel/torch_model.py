@@ -68,6 +68,37 @@ class Add(nn.Module):
         return out
 
 
+class Multiply(nn.Module):
+    """The element-wise product of the inputs, broadcasting as torch does (torchvision's
+    SqueezeExcitation: `scale * input`)."""
+
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """Layer norm over the channels of an NCHW tensor, as torchvision's ConvNeXt writes it."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Scale(nn.Module):
+    """A learned multiplier per channel (torchvision's CNBlock layer_scale: a (C, 1, 1) parameter)."""
+
+    def __init__(self, channels: int, device):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels, 1, 1, device=device))
+
+    def forward(self, x):
+        return self.weight * x
+
+
 class Concat(nn.Module):
     def forward(self, *xs):
         return torch.cat(xs, dim=1)

@@ -55,6 +55,30 @@ EXPECTED = {
 }
 
 
+# The newer layer types, 6x6x4: layernorm -> scale -> (global avg -> hard_sigmoid) -> multiply 6x6x4 ->
+# maxpool 2/2 pad 1 ceil_mode 4x4x4 -> adaptive avg [3, 2] 3x2x4 -> adaptive max 1 1x1x4 -> silu
+MODERN = {"input": [6, 6, 4], "layers": [
+    {"type": "layernorm"}, {"type": "scale", "name": "ls"}, {"type": "global_avgpool"},
+    {"type": "hard_sigmoid", "name": "gate"}, {"type": "multiply", "inputs": ["ls", "gate"]},
+    {"type": "maxpool", "kernel": 2, "padding": 1, "ceil_mode": True},  # ceil((6 + 2 - 2)/2) + 1 = 4
+    {"type": "adaptive_avgpool", "output_size": [3, 2]}, {"type": "adaptive_maxpool", "output_size": 1},
+    {"type": "silu"}]}
+M = 6 * 6 * 4  # elements of the layernorm, scale and multiply outputs: 144
+MODERN_EXPECTED = {
+    # profile: (ops, params); params: layer norm gamma + beta 2*4, scale 4
+    "macs": (0, 8 + 4),  # no conv or dense: no MACs
+    "torch": (0, 8 + 4),
+    "fvcore": (5 * M + M + 4 * 4 * 4, 12),  # aten::layer_norm 5n with affine; adaptive avg pools: their inputs
+    "ptflops": (2 * M + 2 * M  # global avg pool and the ceil-mode max pool (padding inside the module): inputs, twice
+                + 2 * (4 * 4 * 4) + 2 * (3 * 2 * 4)  # adaptive avg and max pools: inputs, twice
+                + 4,  # silu: n; LayerNorm2d, scale, hard_sigmoid and a * b: 0
+                12),
+    "thop": (int((6 / 1 * (6 / 1) + 1) * 4)  # global avg: (in/out area + 1) per output, in doubles
+             + int((4 / 3 * (4 / 2) + 1) * (3 * 2 * 4)),  # adaptive avg to 3x2; max pools 0
+             0),  # LayerNorm2d and the scale module are unregistered: their parameters are not counted
+}
+
+
 def evaluate(data):
     return costmodel.analyze(costmodel.from_dict(data))
 
@@ -65,6 +89,24 @@ def test_profile_totals_by_hand(name):
     assert conventions.totals(evaluate(CHAIN), name) == {
         "convention": name, "unit": conventions.get(name).unit, "ops": ops, "params": params}
     assert conventions.totals(evaluate(BRANCHES), name)["ops"] == branch_ops
+
+
+@pytest.mark.parametrize("name", sorted(MODERN_EXPECTED))
+def test_profile_totals_of_the_newer_types_by_hand(name):
+    totals = conventions.totals(evaluate(MODERN), name)
+    assert (totals["ops"], totals["params"]) == MODERN_EXPECTED[name]
+
+
+def test_keras_refuses_pooling_it_does_not_have():
+    for layer in ({"type": "adaptive_avgpool", "output_size": 2}, {"type": "maxpool", "kernel": 2, "ceil_mode": True}):
+        with pytest.raises(SpecError, match="convention 'keras' has no rule for layer type"):
+            conventions.totals(evaluate({"input": [5, 5, 2], "layers": [layer]}), "keras")
+
+
+def test_keras_counts_one_mul_per_output():
+    evaluation = evaluate({"input": [4, 4, 2], "layers": [
+        {"type": "scale", "name": "s"}, {"type": "global_avgpool"}, {"type": "multiply", "inputs": ["s", "global_avgpool1"]}]})
+    assert conventions.totals(evaluation, "keras")["ops"] == 4 * 4 * 2 + 4 * 4 * 2 + 4 * 4 * 2  # Mul, Mean, Mul
 
 
 def test_every_profile_is_documented_for_every_family():
@@ -151,6 +193,15 @@ def test_explain_names_the_rule_per_layer_type(tmp_path, capsys, monkeypatch):
     assert "bias:" in out  # conv and dense have a bias: keras adds one per output, torch none
 
 
+def test_explain_says_why_thop_params_leave_out_layer_norm_and_scale(capsys, monkeypatch):
+    status, out, _ = run(["explain", "blocks/convnext_block", "--convention", "fvcore", "--vs", "thop"], capsys,
+                         monkeypatch)
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["layernorm"], ["scale"])}
+    for type_, params in (("layernorm", 2 * 96), ("scale", 96)):
+        assert f" {params:,} " in rows[type_]  # fvcore counts them, thop does not
+        assert "params: thop counts no parameters of this type" in rows[type_]
+
+
 # --- each profile reproduces its tool ----------------------------------------------------------
 
 
@@ -174,7 +225,11 @@ def model_for(key, device):
     on the meta device for thop, which reads shapes only."""
     from costmodel.torch_model import build_model, example_input, materialize
     kind, value = key
-    evaluation = small_config(value) if kind == "path" else evaluate(json.loads(value))
+    if kind == "values":  # a shipped spec at the values given
+        path, values = json.loads(value)
+        evaluation = costmodel.load_network(shipped.path(path)).evaluate(values)
+    else:
+        evaluation = small_config(value) if kind == "path" else evaluate(json.loads(value))
     spec = evaluation.spec  # repeat counts fixed at these values
     model = build_model(spec, evaluation.values)
     if device == "cpu":
@@ -192,7 +247,7 @@ def reproduce(tool, key):
 
 
 @pytest.mark.parametrize("tool", conventions.PEERS)
-@pytest.mark.parametrize("case", ["CHAIN", "BRANCHES"])
+@pytest.mark.parametrize("case", ["CHAIN", "BRANCHES", "MODERN"])
 def test_profile_reproduces_tool_by_hand(case, tool):
     reproduce(tool, ("data", json.dumps(globals()[case])))
 
@@ -202,6 +257,14 @@ def test_profile_reproduces_tool_by_hand(case, tool):
 @pytest.mark.parametrize("path", SPECS)
 def test_profile_reproduces_tool_on_shipped_specs(path, tool):
     reproduce(tool, ("path", path))
+
+
+@pytest.mark.parametrize("tool", conventions.PEERS)
+@pytest.mark.parametrize("path, size", [("blocks/adaptive_head", 58), ("blocks/adaptive_head", 6),
+                                        ("blocks/squeeze_excitation", 9)])
+def test_profile_reproduces_tool_on_the_newer_types_at_other_sizes(path, size, tool):
+    # adaptive_head at 58: ceil-mode pools 29 then 15, adaptive 15 -> 7; at 6: 3 then 2, repeated up to 7x7
+    reproduce(tool, ("values", json.dumps([path, {"size": size}])))
 
 
 # --- a profile reads a layer's facts through its family's definition; no silent zeros ---------------

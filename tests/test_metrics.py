@@ -65,6 +65,20 @@ RF_CASES = [
     # global pooling and dense see the whole 32x32 input
     ("global pool", "- {type: conv, filters: 4, kernel: 3}\n- {type: global_avgpool}\n", (32, 32), (1 * 32, 1 * 32)),
     ("dense", "- {type: dense, units: 10}\n", (32, 32), (32, 32)),
+    # ceil mode keeps the window: 3x3 stride 2, then 3x3: 3 + (3-1)*2
+    ("ceil-mode pool then 3x3", "- {type: maxpool, kernel: 3, stride: 2, ceil_mode: true}\n"
+     "- {type: conv, filters: 4, kernel: 3}\n", (3 + 2 * 2, 3 + 2 * 2), (2, 2)),
+    # adaptive 32 -> 5: the widest of PyTorch's windows is ceil((32 - gcd(32, 5))/5) + 1 = 8; 32/5 apart on average
+    ("adaptive to 5", "- {type: adaptive_avgpool, output_size: 5}\n", (8, 8), (Fraction(32, 5), Fraction(32, 5))),
+    # adaptive 32 -> [16, 1]: height windows of 2 (32/16 exact); width 1 is global: the whole input
+    ("adaptive to 16x1", "- {type: adaptive_maxpool, output_size: [16, 1]}\n", (2, 32), (2, 32)),
+    # output 1 is global pooling: the whole input
+    ("adaptive to 1", "- {type: conv, filters: 4, kernel: 3}\n- {type: adaptive_avgpool, output_size: 1}\n",
+     (32, 32), (32, 32)),
+    # squeeze-excitation: the channel weights see the whole input, so every rescaled output does; the grid
+    # (jump 1) is the body's, not the broadcast 1x1 weights'
+    ("squeeze-excitation", "- {type: conv, name: body, filters: 4, kernel: 3}\n- {type: global_avgpool}\n"
+     "- {type: sigmoid, name: gate}\n- {type: multiply, inputs: [gate, body]}\n", (32, 32), (1, 1)),
 ]
 
 
@@ -184,6 +198,20 @@ def test_peak_memory_residual_dag():
     assert sympy.simplify(closed.peak_live().doit() - sympy.Max(32 + 16 * c, 48 * c, 16 * c + 64)) == 0
     small, _ = measure(RESIDUAL, input_shape="[4, 4, 2]", symbols="{c: 8}", values={"c": 1})
     assert (small["totals"]["peak_live"], small["totals"]["peak_layer"]) == (16 + 64, "c3")
+
+
+def test_peak_memory_of_squeeze_excitation():
+    """body 8x8x4 (256 floats) is held while its channel weights (1x1x4) are computed, and the
+    multiply writes a full 8x8x4: input 8x8x2 (128) + body is step 1; the multiply holds body, gate, out."""
+    numbers, _ = measure("""\
+        - {type: conv, name: body, filters: 4, kernel: 3}
+        - {type: global_avgpool, name: pool}
+        - {type: sigmoid, name: gate}
+        - {type: multiply, name: mul, inputs: [body, gate]}
+        """, input_shape="[8, 8, 2]")
+    assert [r["live"] for r in numbers["layers"]] == [128 + 256, 256 + 4, 256 + 4 + 4, 256 + 4 + 256]
+    assert numbers["totals"]["peak_live"] == 256 + 4 + 256
+    assert numbers["layers"][-1]["writes"] == 8 * 8 * 4  # the broadcast output, not the 1x1 weights
 
 
 def test_network_input_lives_until_its_last_reader():

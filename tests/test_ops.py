@@ -75,6 +75,31 @@ CASES = [
     ("{type: softmax}", (1, 1, 10), (1, 1, 10), 0, 0),
     ("{type: dropout, rate: 0.5}", (1, 1, 10), (1, 1, 10), 0, 0),
     ("{type: identity}", (1, 1, 10), (1, 1, 10), 0, 0),
+    # PyTorch's ceil_mode: out = ceil((n + pads - k)/s) + 1, less one if the last window starts at or past n + pad
+    # 3x3 stride 2 on 13: ceil(10/2) + 1 = 6, as floor mode (the windows fit exactly)
+    ("{type: maxpool, kernel: 3, stride: 2, ceil_mode: true}", (13, 13, 8), (6, 6, 8), 0, 0),
+    # on 14: ceil(11/2) + 1 = 7 where floor mode gives floor(11/2) + 1 = 6 (SqueezeNet's pools)
+    ("{type: maxpool, kernel: 3, stride: 2, ceil_mode: true}", (14, 14, 8), (7, 7, 8), 0, 0),
+    # padding 1 on 14: ceil((14 + 2 - 3)/2) + 1 = 8; the last start (8 - 1)*2 = 14 < 14 + 1, kept
+    ("{type: avgpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true}", (14, 14, 8), (8, 8, 8), 0, 0),
+    # 2x2 stride 2 padding 1 on 5: ceil((5 + 2 - 2)/2) + 1 = 4, but (4 - 1)*2 = 6 >= 5 + 1: dropped, 3
+    ("{type: maxpool, kernel: 2, stride: 2, padding: 1, ceil_mode: true}", (5, 5, 8), (3, 3, 8), 0, 0),
+    # per axis: [ph, pw] = [1, 0] on 5x6 with 2x2: H as above 3; W ceil((6 - 2)/2) + 1 = 3
+    ("{type: maxpool, kernel: 2, padding: [1, 0], ceil_mode: true}", (5, 6, 8), (3, 3, 8), 0, 0),
+    # adaptive pooling: the output size whatever the input (VGG's 7x7 head; a smaller input is repeated)
+    ("{type: adaptive_avgpool, output_size: 7}", (14, 14, 512), (7, 7, 512), 0, 0),
+    ("{type: adaptive_avgpool, output_size: 7}", (5, 5, 512), (7, 7, 512), 0, 0),
+    ("{type: adaptive_maxpool, output_size: [6, 4]}", (13, 13, 256), (6, 4, 256), 0, 0),
+    ("{type: adaptive_avgpool, output_size: 1}", (7, 7, 1024), (1, 1, 1024), 0, 0),
+    # layer norm over channels: gamma and beta per channel, no running statistics; layer scale: one per channel
+    ("{type: layernorm}", (8, 8, 32), (8, 8, 32), 2 * 32, 0),
+    ("{type: layernorm, affine: false}", (8, 8, 32), (8, 8, 32), 0, 0),
+    ("{type: scale}", (8, 8, 32), (8, 8, 32), 32, 0),
+    ("{type: stochastic_depth, rate: 0.2}", (8, 8, 32), (8, 8, 32), 0, 0),
+    ("{type: silu}", (8, 8, 4), (8, 8, 4), 0, 0),
+    ("{type: gelu}", (8, 8, 4), (8, 8, 4), 0, 0),
+    ("{type: hard_swish}", (8, 8, 4), (8, 8, 4), 0, 0),
+    ("{type: hard_sigmoid}", (8, 8, 4), (8, 8, 4), 0, 0),
 ]
 
 
@@ -125,3 +150,85 @@ def test_breakdown_category_follows_the_configuration():
                                 "layers": [{"type": "conv", "filters": 8, "kernel": 3, "groups": "g"}]})
     assert costmodel.analyze(spec, {"g": 1}).rows[0].category == "conv 3x3"
     assert costmodel.analyze(spec, {"g": 2}).rows[0].category == "conv 3x3 grouped"
+
+
+def test_layernorm_keeps_no_statistics():
+    row = one_layer("{type: layernorm}", (8, 8, 32))
+    assert (row.params, row.params_non_trainable) == (2 * 32, 0)  # gamma, beta | computed at run time
+
+
+def test_silu_is_swish():
+    from costmodel.ops import lookup
+    assert lookup("silu") is lookup("swish")  # x * sigmoid(x): one op under two names
+    assert one_layer("{type: silu}", (2, 2, 3)).type == "swish"
+
+
+# squeeze-excitation's rescaling: a 1x1xC input broadcast over H x W, in either order
+@pytest.mark.parametrize("inputs", [["gate", "body"], ["body", "gate"]])
+def test_multiply_broadcasts_channel_weights(inputs):
+    import costmodel
+    spec = costmodel.from_dict({"input": [8, 6, 16], "layers": [
+        {"type": "relu", "name": "body"}, {"type": "global_avgpool"}, {"type": "sigmoid", "name": "gate"},
+        {"type": "multiply", "name": "mul", "inputs": inputs}]})
+    row = costmodel.analyze(spec).rows[-1]
+    assert row.shape == (8, 6, 16)
+    assert (row.params, row.macs) == (0, 0)  # one multiplication per output: not a multiply-accumulate
+    assert row.floats_out == 8 * 6 * 16
+    assert row.floats_in == 8 * 6 * 16 + 1 * 1 * 16  # both inputs are read
+
+
+def test_multiply_of_one_shape():
+    import costmodel
+    spec = costmodel.from_dict({"input": [4, 4, 2], "layers": [
+        {"type": "relu", "name": "a"}, {"type": "multiply", "inputs": ["input", "a", "a"]}]})
+    assert costmodel.analyze(spec).rows[-1].shape == (4, 4, 2)
+
+
+@pytest.mark.parametrize("layers, message", [
+    ([{"type": "global_avgpool", "name": "g"}, {"type": "pointwise", "filters": 3, "name": "p"},
+      {"type": "multiply", "inputs": ["input", "p"]}], "do not broadcast"),  # 1x1x3 against 8x8x4
+    ([{"type": "maxpool", "kernel": 3, "stride": 2, "padding": "same", "ceil_mode": True}], "not same"),
+    ([{"type": "maxpool", "kernel": 3, "stride": 2, "padding": [[1, 0], [1, 1]], "ceil_mode": True}],
+     "equal on both sides"),  # PyTorch pads each side alike
+    ([{"type": "maxpool", "kernel": 2, "padding": 2, "ceil_mode": True}], "at most half the kernel"),
+    ([{"type": "adaptive_avgpool", "output_size": 0}], "output_size must be a positive integer"),
+])
+def test_new_types_refuse_what_pytorch_refuses(layers, message):
+    import costmodel
+    with pytest.raises(costmodel.SpecError, match=message) as error:
+        costmodel.analyze(costmodel.from_dict({"input": [8, 8, 4], "layers": layers}))
+    assert "layer" in str(error.value)  # located at the layer
+
+
+# PyTorch's adaptive window i: floor(i*n/out) to ceil((i+1)*n/out); the widest, ceil((n - gcd)/out) + 1
+@pytest.mark.parametrize("n, out, widest", [
+    (14, 7, 2),   # 7 windows of 2
+    (5, 3, 3),    # [0, 2) [1, 4) [3, 5)
+    (7, 2, 4),    # [0, 4) [3, 7)
+    (6, 4, 2),    # [0, 2) [1, 3) [3, 5) [4, 6)
+    (13, 6, 3),   # AlexNet's 6x6 head at 13: [0, 3) [2, 5) [4, 7) ... every window 3 wide
+    (2, 3, 2),    # a smaller input repeats: [0, 1) [0, 2) [1, 2)
+    (1, 3, 1),
+    (9, 9, 1),
+])
+def test_adaptive_window(n, out, widest):
+    import math
+    from costmodel.ops.pool import adaptive_window
+    by_rule = max(math.ceil((i + 1) * n / out) - math.floor(i * n / out) for i in range(out))
+    assert adaptive_window(n, out) == by_rule == widest
+    import sympy
+    size = sympy.Symbol("n", integer=True, positive=True)  # the closed form: gcd stays until n is a number
+    assert adaptive_window(size, out).subs(size, n) == widest
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [(3, 2, 0), (3, 2, 1), (2, 2, 1), (1, 2, 0), (1, 3, 0)])
+def test_ceil_mode_closed_form_agrees_at_every_size(kernel, stride, padding):
+    # the closed form drops its Min where k >= s + p (no window can start in the padding): both kinds agree
+    import costmodel
+    pool = {"type": "maxpool", "kernel": kernel, "stride": stride, "padding": padding, "ceil_mode": True}
+    network = costmodel.build(costmodel.from_dict({"input": ["n", "n", 2], "symbols": {"n": {"default": 8,
+                                                   "integer": True}}, "layers": [pool, dict(pool)]}))
+    for n in range(2 * kernel * stride + 1, 30):  # large enough for both pools to fit
+        numbers = network.evaluate({"n": n}).rows
+        closed = network.evaluate({"n": n}, closed_forms=True).rows
+        assert [r.shape for r in numbers] == [r.shape for r in closed]

@@ -177,8 +177,29 @@ def test_verify_with_a_peer_tool_runs_it():
 
 # --- random small networks ---------------------------------------------------------------------
 
-SAME_SHAPE = ["relu", "relu6", "sigmoid", "tanh", "hard_swish", "hard_sigmoid", "swish", "elu", "gelu", "identity",
-              "softmax"]
+SAME_SHAPE = ["relu", "relu6", "sigmoid", "tanh", "hard_swish", "hard_sigmoid", "swish", "silu", "elu", "gelu",
+              "identity", "softmax", "layernorm", "scale", "stochastic_depth"]
+
+
+def test_ceil_mode_follows_pytorch():
+    # every small case: costmodel's output size against nn.MaxPool2d / AvgPool2d(ceil_mode=True) on meta
+    for n in range(2, 12):
+        for k, s, p in [(k, s, p) for k in (1, 2, 3, 4) for s in (1, 2, 3) for p in range(k // 2 + 1)]:
+            if k > n + 2 * p:
+                continue
+            for kind, module in [("maxpool", torch.nn.MaxPool2d), ("avgpool", torch.nn.AvgPool2d)]:
+                layer = {"type": kind, "kernel": k, "stride": s, "padding": p, "ceil_mode": True}
+                ours = costmodel.analyze(costmodel.from_dict({"input": [n, n + 1, 2], "layers": [layer]})).rows[0].shape
+                out = module(k, s, p, ceil_mode=True)(torch.zeros(1, 2, n, n + 1, device="meta"))
+                assert ours == (out.shape[2], out.shape[3], 2), (n, k, s, p, kind)
+
+
+def test_adaptive_pooling_follows_pytorch_smaller_inputs_included():
+    for n in (1, 2, 5, 6, 7, 13, 14):
+        for out in ([7, 7], [6, 6], [1, 1], [3, 2]):
+            layer = {"type": "adaptive_avgpool", "output_size": out}
+            result = costmodel.verify(costmodel.from_dict({"input": [n, n, 3], "layers": [layer]}))
+            assert result.ok and result.layers[0].ours["shape"] == (out[0], out[1], 3), (n, out)
 
 
 def _padding(draw):
@@ -189,7 +210,8 @@ def _candidate(draw, shape, earlier):
     """One layer (a dict) that may fit after a layer of `shape`; the reference decides."""
     h, w, c = shape
     kind = draw(st.sampled_from(["conv", "pointwise", "dwconv", "pool", "global", "fmp", "dense", "bn", "act",
-                                 "leaky", "dropout", "flatten", "add", "concat", "split", "shuffle", "channel_pad"]))
+                                 "leaky", "dropout", "flatten", "add", "concat", "split", "shuffle", "channel_pad",
+                                 "ceil_pool", "adaptive", "multiply"]))
     k = lambda: draw(st.one_of(st.integers(1, 3), st.lists(st.integers(1, 3), min_size=2, max_size=2)))
     s = lambda: draw(st.one_of(st.integers(1, 2), st.lists(st.integers(1, 2), min_size=2, max_size=2)))
     if kind == "conv":
@@ -210,6 +232,15 @@ def _candidate(draw, shape, earlier):
         if draw(st.booleans()):
             layer["stride"] = s()
         return layer
+    if kind == "ceil_pool":
+        return {"type": draw(st.sampled_from(["maxpool", "avgpool"])), "kernel": k(), "stride": s(), "ceil_mode": True,
+                "padding": draw(st.sampled_from(["valid", 0, 1, [1, 0], [[1, 1], [0, 0]]]))}
+    if kind == "adaptive":
+        size = draw(st.one_of(st.integers(1, 7), st.lists(st.integers(1, 7), min_size=2, max_size=2)))
+        return {"type": draw(st.sampled_from(["adaptive_avgpool", "adaptive_maxpool"])), "output_size": size}
+    if kind == "multiply":  # the same shape, or channel weights 1x1xC broadcast (either order)
+        fits = [n for n, sh in earlier.items() if sh == shape or sh == (1, 1, c) or sh[:2] == shape[:2] and c == 1]
+        return {"type": "multiply", "inputs": draw(st.lists(st.sampled_from(fits), min_size=2, max_size=3))}
     if kind == "global":
         return {"type": draw(st.sampled_from(["global_avgpool", "global_maxpool"]))}
     if kind == "fmp":
@@ -273,3 +304,12 @@ def test_random_small_networks_agree_with_pytorch(spec):
     result = costmodel.verify(costmodel.from_dict(spec))
     assert result.ok, "; ".join(f"{layer.name} ({layer.type}): {layer.mismatches} ours {layer.ours} torch {layer.torch}"
                                 for layer in result.mismatched_layers) + str(result.total_mismatches)
+
+
+def test_stochastic_depth_is_the_identity_at_inference_and_checks_its_rate():
+    def spec(rate):
+        return costmodel.from_dict({"input": [4, 4, 2], "layers": [{"type": "stochastic_depth", "rate": rate}]})
+    result = costmodel.verify(spec(0.2))
+    assert result.ok and result.layers[0].torch["shape"] == (4, 4, 2) and result.layers[0].torch["params"] == 0
+    with pytest.raises(costmodel.SpecError, match="stochastic_depth rate must be from 0 to 1, got 1.5"):
+        costmodel.verify(spec(1.5))

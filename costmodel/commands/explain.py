@@ -40,8 +40,7 @@ def run(args) -> int:
             if bias and a.rules["bias"] != b.rules["bias"]:
                 why.append(f"bias: {a.name} {a.rules['bias']}, {b.name} {b.rules['bias']}")
         if ga["params"] != gb["params"]:
-            why.append("params: batch-norm statistics are parameters in "
-                       + (a.name if a.params_with_statistics else b.name))
+            why.append("params: " + "; ".join(note for note in (a.params_note(family), b.params_note(family)) if note))
         rows.append([type_, ga["layers"], f"{ga['ops']:,}", f"{gb['ops']:,}", f"{gb['ops'] - ga['ops']:+,}",
                      f"{ga['params']:,}", f"{gb['params']:,}", "; ".join(why) or "same"])
     ta, tb = conventions.totals(evaluation, a), conventions.totals(evaluation, b)

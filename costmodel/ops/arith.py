@@ -86,3 +86,40 @@ def round_channels(value: Fraction, rule: str):
     step = int(rule.removeprefix("multiple_of_"))  # torchvision's _make_divisible(v, step)
     new = max(step, math.floor(value + Fraction(step, 2)) // step * step)
     return new + step if new < Fraction(9, 10) * value else new
+
+
+def minimum(a, b):
+    """The smaller of two values (sympy's Min for expressions)."""
+    if exact(a, b):
+        return min(a, b)
+    import sympy
+    return sympy.Min(a, b)
+
+
+def maximum(a, b):
+    """The larger of two values (sympy's Max for expressions)."""
+    if exact(a, b):
+        return max(a, b)
+    import sympy
+    return sympy.Max(a, b)
+
+
+_GCD = []  # the sympy function below, made on first use (no sympy import for the numeric path)
+
+
+def gcd(a, b):
+    """The greatest common divisor of two whole numbers; for expressions an unevaluated `gcd(a, b)`
+    that becomes a number once both arguments are integers (sympy's own gcd treats a symbol as
+    coprime to everything, which would be wrong here)."""
+    if exact(a, b):
+        return math.gcd(int(a), int(b))
+    if not _GCD:
+        import sympy
+
+        class gcd(sympy.Function):  # noqa: N801 - printed as gcd(a, b)
+            @classmethod
+            def eval(cls, x, y):
+                if x.is_Integer and y.is_Integer:
+                    return sympy.Integer(math.gcd(int(x), int(y)))
+        _GCD.append(gcd)
+    return _GCD[0](a, b)

@@ -23,11 +23,18 @@ def _module(name: str, *numbers: str, **options):
     return build
 
 
-def _torch_dropout(args, shapes, values, rounding, device):
-    rate = float(evaluate(args["rate"], values))
-    if not 0 <= rate <= 1:
-        raise SpecError(f"dropout rate must be from 0 to 1, got {rate}")
-    return _module("Dropout", "rate")(args, shapes, values, rounding, device)
+def _with_rate(name: str, module):
+    """A builder for a layer with a drop probability `rate` (from 0 to 1), of the module `module`."""
+    def build(args, shapes, values, rounding, device):
+        rate = float(evaluate(args["rate"], values))
+        if not 0 <= rate <= 1:
+            raise SpecError(f"{name} rate must be from 0 to 1, got {rate}")
+        return module(args, shapes, values, rounding, device)
+    return build
+
+
+_torch_dropout = _with_rate("dropout", _module("Dropout", "rate"))
+_torch_stochastic_depth = _with_rate("stochastic_depth", _module("Identity"))  # torchvision's StochasticDepth in eval
 
 
 def _torch_shuffle(args, shapes, values, rounding, device):
@@ -37,6 +44,8 @@ def _torch_shuffle(args, shapes, values, rounding, device):
         raise SpecError(f"groups {groups} does not divide input channels {shapes[0][2]}")
     return Shuffle(groups)
 
+
+ALIASES = {"swish": ("silu",)}  # x * sigmoid(x): PyTorch's SiLU is Keras' swish
 
 for _name, _reason, _family, _torch, _params in [
     ("relu", ACTIVATION, "activations", _module("ReLU"), {}),
@@ -55,11 +64,13 @@ for _name, _reason, _family, _torch, _params in [
     ("dropout", "dropout: identity at inference", "other", _torch_dropout,
      {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("identity", "identity: passes its input through", "other", _module("Identity"), {}),
+    ("stochastic_depth", "stochastic depth: drops a residual branch in training only, the identity at inference",
+     "other", _torch_stochastic_depth, {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
     ("shuffle", "channel shuffle: a permutation, no arithmetic", "other", _torch_shuffle,
      {"groups": Param(Kind.INT, doc="groups; must divide channels")}),
 ]:
     register(_name, params=_params, zero_cost=_reason, category="other", family=_family, receptive=same_grid,
-             torch=_torch)(_same_shape)
+             torch=_torch, aliases=ALIASES.get(_name, ()))(_same_shape)
 
 RESHAPE = {"category": "other", "family": "other"}
 

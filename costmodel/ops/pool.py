@@ -1,8 +1,10 @@
-"""Pooling: windowed max/avg, global, fractional max pooling. No parameters, and by the MAC
-convention no multiply-accumulates (a max is comparisons, an average adds then scales once).
+"""Pooling: windowed max/avg (floor or PyTorch's ceil mode), global, adaptive (PyTorch's
+AdaptiveAvgPool2d / AdaptiveMaxPool2d to an output size), fractional max pooling. No parameters, and
+by the MAC convention no multiply-accumulates (a max is comparisons, an average adds then scales once).
 
-Facts the convention profiles read: `pool` ("max" or "avg") and `window` ("sliding", "global" or
-"fractional"); `sliding_window` gives a sliding pool's kernel and padded input in integers."""
+Facts the convention profiles read: `pool` ("max" or "avg") and `window` ("sliding", "global",
+"adaptive" or "fractional"); `sliding_window` gives a sliding pool's kernel and padded input in
+integers."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import math
 from ..errors import SpecError
 from ..reference.numbers import _pair, evaluate
 from . import Cost, Kind, Param, register, whole_input, window_step
-from .arith import ceil, floor
+from .arith import EXACT, ceil, floor, gcd, minimum
 from .spatial import explicit_pads, spatial_out
 
 NO_MACS = "pooling: no parameters; comparisons and additions are not multiply-accumulates"
@@ -20,6 +22,7 @@ POOL = {
     "kernel": Param(Kind.PAIR, doc="window, k or [kh, kw] (e.g. [1, 2] for EffNet's 1-D pooling)"),
     "stride": Param(Kind.PAIR, None, "stride; defaults to the kernel"),
     "padding": Param(Kind.PADDING, "valid", "same | valid | p | [ph, pw] | [[top, bottom], [left, right]]"),
+    "ceil_mode": Param(Kind.BOOL, False, "PyTorch's ceil_mode: keep a last partial window (explicit padding only)"),
 }
 POOLING = {"zero_cost": NO_MACS, "category": "pool", "family": "pooling"}
 
@@ -28,8 +31,29 @@ def _stride(a):
     return a["stride"] if a["stride"] is not None else a["kernel"]
 
 
+def ceil_window_out(n, kernel, stride, before, after):
+    """PyTorch's ceil_mode along one axis: ceil in place of floor keeps a last partial window,
+    but a window may not start in the right padding (start (out - 1)*s < n + before)."""
+    windows = ceil((n + before + after - kernel) / stride) + 1  # partial windows count
+    if _known_nonnegative(kernel - stride - after):  # k >= s + after: the last start is inside, no Min needed
+        return windows
+    return minimum(windows, ceil((n + before) / stride))  # PyTorch drops one starting at or past n + before
+
+
+def _known_nonnegative(value) -> bool:
+    """True for a number (plain or sympy) that is >= 0; False when it is not or not known."""
+    return (isinstance(value, EXACT) or getattr(value, "is_number", False)) and bool(value >= 0)
+
+
 def _window_pool(x, a) -> Cost:
-    h, w = spatial_out(x, a["kernel"], _stride(a), (1, 1), a["padding"])
+    if not a["ceil_mode"]:
+        h, w = spatial_out(x, a["kernel"], _stride(a), (1, 1), a["padding"])
+        return Cost(shape=(h, w, x[2]))
+    if a["padding"] == "same":  # network.build turns this into a located error
+        raise ValueError("ceil_mode needs explicit padding (or valid), not same")
+    pads = (0, 0, 0, 0) if a["padding"] == "valid" else a["padding"]
+    h, w = (ceil_window_out(x[axis], a["kernel"][axis], _stride(a)[axis], *pads[2 * axis: 2 * axis + 2])
+            for axis in (0, 1))
     return Cost(shape=(h, w, x[2]))
 
 
@@ -55,6 +79,9 @@ def _torch_window(reduce: str):
         kernel = _pair(args["kernel"], values, "kernel")
         stride = kernel if args.get("stride") is None else _pair(args["stride"], values, "stride")
         pads = explicit_pads(args.get("padding") or "valid", (h, w), kernel, stride, (1, 1), values)
+        if args.get("ceil_mode"):  # PyTorch's rule reads the module's own (symmetric) padding
+            window = nn.MaxPool2d if reduce == "max" else nn.AvgPool2d
+            return window(kernel, stride, padding=(pads[0], pads[2]), ceil_mode=True)
         if reduce == "max":
             return padded(nn.MaxPool2d(kernel, stride), pads, -math.inf)  # pads never win a max
         return padded(nn.AvgPool2d(kernel, stride), pads)
@@ -87,6 +114,43 @@ def _torch_global(reduce: str):
 for _type, _reduce, _short in [("global_avgpool", "avg", "gap"), ("global_maxpool", "max", "gmp")]:
     register(_type, **POOLING, receptive=whole_input, torch=_torch_global(_reduce), label=lambda arg, x, y, s=_short: s,
              facts={"pool": _reduce, "window": "global"})(_global_pool)
+
+
+def _adaptive_pool(x, a) -> Cost:
+    """Adaptive pooling to an output size (PyTorch's AdaptiveAvgPool2d / AdaptiveMaxPool2d): the
+    output is output_size whatever the input; an input smaller than it is repeated, as in PyTorch."""
+    h, w = a["output_size"]
+    return Cost(shape=(h, w, x[2]))
+
+
+def adaptive_window(n, out):
+    """The widest window of PyTorch's adaptive pooling from n to out positions: window i runs from
+    floor(i*n/out) to ceil((i + 1)*n/out), at most ceil((n - gcd(n, out))/out) + 1 positions (over
+    the residues of i*n mod out). An input smaller than the output repeats positions (width 1 or 2)."""
+    return ceil((n - gcd(n, out)) / out) + 1
+
+
+def _adaptive_field(a, x, y):
+    if y[0] == 1 and y[1] == 1:
+        return whole_input(a, x, y)  # output size 1: global pooling
+    ratio = tuple(x[axis] / y[axis] for axis in (0, 1))  # mean stride
+    return tuple(adaptive_window(x[axis], y[axis]) - 1 for axis in (0, 1)), ratio, False
+
+
+def _torch_adaptive(reduce: str):
+    def build(args, shapes, values, rounding, device):
+        from torch import nn
+        size = _pair(args["output_size"], values, "output_size")
+        return nn.AdaptiveMaxPool2d(size) if reduce == "max" else nn.AdaptiveAvgPool2d(size)
+    return build
+
+
+for _type, _reduce, _short in [("adaptive_avgpool", "avg", "aap"), ("adaptive_maxpool", "max", "amp")]:
+    register(_type, **POOLING, receptive=_adaptive_field, torch=_torch_adaptive(_reduce),
+             label=lambda arg, x, y, s=_short: f"{s} {y[0]}x{y[1]}", facts={"pool": _reduce, "window": "adaptive"},
+             params={"output_size": Param(Kind.PAIR, doc="output size, k or [h, w] (PyTorch's windows: "
+                                                         "start floor(i*in/out), end ceil((i+1)*in/out))")},
+             )(_adaptive_pool)
 
 
 def _fractional_field(a, x, y):

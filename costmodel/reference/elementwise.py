@@ -11,6 +11,7 @@ from .numbers import EXPRESSION, _channels, _costs, _integer, evaluate, same_gri
 DEFAULTS = {
     "leaky_relu": {"slope": Num(Fraction(3, 10))},
     "dropout": {"rate": Num(Fraction(0))},
+    "stochastic_depth": {"rate": Num(Fraction(0))},
     "split": {"parts": Num(Fraction(2)), "index": Num(Fraction(0))},
 }
 
@@ -55,7 +56,7 @@ def _channel_pad(args, shapes, values, rounding):
 
 
 ELEMENTWISE = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "hard_swish", "hard_sigmoid", "swish",
-               "elu", "gelu", "softmax", "dropout", "identity")
+               "elu", "gelu", "softmax", "dropout", "identity", "stochastic_depth")
 RULES = {**{t: _elementwise for t in ELEMENTWISE},
          "shuffle": _shuffle, "flatten": _flatten, "split": _split, "channel_pad": _channel_pad}
 FIELDS = {**{t: same_grid for t in ELEMENTWISE},

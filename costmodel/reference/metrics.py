@@ -29,7 +29,9 @@ def receptive_fields(spec, rows, values) -> list[tuple]:
     for layer in spec.layers:
         ins = [state[name] for name in layer.inputs]
         rf = [max(s[0][axis] for s in ins) for axis in (0, 1)]
-        jump = [max(s[1][axis] for s in ins) for axis in (0, 1)]
+        out_hw = tuple(shape[layer.name][:2])  # a broadcast 1x1 input does not set the grid's jump
+        grid = [s for s, name in zip(ins, layer.inputs) if tuple(shape[name][:2]) != (1, 1) or out_hw == (1, 1)] or ins
+        jump = [max(s[1][axis] for s in grid) for axis in (0, 1)]
         everything = any(s[2] for s in ins)
         step = FIELDS.get(layer.type)
         if step is None:
