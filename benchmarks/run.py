@@ -110,6 +110,30 @@ def warm_throughput(seconds: float = 3.0) -> float:
     return count / (time.perf_counter() - t0)
 
 
+def repeated_spec(count: int) -> str:
+    """One inverted-residual-like block repeated `count` times (a constant count)."""
+    return (f"name: repeated\ninput: [16, 16, 32]\nsymbols: {{alpha: 1}}\nrounding: floor\nblocks:\n  unit:\n"
+            f"    layers:\n      - {{type: pointwise, filters: 96*alpha}}\n      - {{type: batchnorm}}\n"
+            f"      - {{type: relu6}}\n      - {{type: dwconv, kernel: 3}}\n      - {{type: pointwise, filters: 32}}\n"
+            f"      - {{type: add, inputs: [pointwise2, input]}}\nlayers:\n  - {{block: unit, name: u, repeat: {count}}}\n")
+
+
+def derive_once(runs: int) -> tuple[float, float]:
+    """Seconds to build the closed forms (totals) of a block repeated 200 and 2,000 times."""
+    import costmodel
+    costmodel.build(costmodel.loads(repeated_spec(2))).total("macs")  # sympy imported, not timed
+    result = []
+    for count in (200, 2000):
+        spec = costmodel.loads(repeated_spec(count))
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            costmodel.build(spec).total("macs")
+            times.append(time.perf_counter() - t0)
+        result.append(statistics.median(times))
+    return tuple(result)
+
+
 def deep_spec(layers: int) -> str:
     """A spec of `layers` layers: repeated pointwise conv / batch norm / relu triples on 8x8,
     with a width multiplier, each layer written out (no repeat:), then a classifier."""
@@ -210,6 +234,10 @@ def main() -> int:
         print(f"   {n:>6,} layers   wall {wall:8.3f} s   cpu {cpu:8.3f} s   {1e3 * cpu / n:6.3f} ms cpu per layer")
     for (n1, _, c1), (n2, _, c2) in zip(results, results[1:]):
         print(f"   {n1:,} -> {n2:,} layers: cpu time x {c2 / c1:5.2f} (linear: x {n2 / n1:g})")
+
+    small, large = derive_once(runs)
+    print(f"   closed forms of one block repeated 200 / 2,000 times: {small:.3f} / {large:.3f} s, ratio "
+          f"{large / small:.2f} (target <= 4: a repeat is derived once and multiplied)")
 
     print("\n3. sweep throughput, MobileNet-CIFAR (alpha x delta x classes; 31,000 of the configurations,"
           " alpha < 1/32, do not fit and are left out)")

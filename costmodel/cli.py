@@ -12,10 +12,11 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import warnings
 from fractions import Fraction
 
 from . import __version__
-from .errors import DISTRIBUTION, CheckError, SpecError
+from .errors import DISTRIBUTION, CheckError, SpecError, SpecWarning
 
 EXIT_BAD_INPUT = 2
 EXIT_CHECK_FAILED = 3
@@ -120,7 +121,16 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _warn(message, category, filename, lineno, file=None, line=None, _default=warnings.showwarning):
+    """A SpecWarning as one line on stderr; any other warning as Python shows it."""
+    if issubclass(category, SpecWarning):
+        sys.stderr.write(f"costmodel: warning: {message}\n")
+    else:
+        _default(message, category, filename, lineno, file, line)
+
+
 def main(argv=None) -> int:
+    warnings.showwarning = _warn
     args = parser().parse_args(argv)
     if args.no_cache:
         from . import cache

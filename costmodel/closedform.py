@@ -100,7 +100,7 @@ class _Deriver:
         self.costs: dict = {}
         self.modes: dict = {}
         self.memo: dict = {}
-        self.renamed: dict = {}  # name of copy k >= 3 of a closed repeat -> copy 2's (same shapes)
+        self.closed: dict = {}  # a closed repeat's copy-name stem -> (the repeat, its count): copy k >= 3 is copy 2
 
     def shape(self, shapes: dict, name: str):
         """A layer's output shape; a name inside copy k >= 3 of a closed repeat is copy 2's."""
@@ -108,10 +108,22 @@ class _Deriver:
             return shapes[name]
         parts = name.split("/")
         for i in range(1, len(parts) + 1):
-            head = "/".join(parts[:i])
-            if head in self.renamed:
-                return self.shape(shapes, "/".join([self.renamed[head], *parts[i:]]))
+            copy2 = self._copy_two(parts[i - 1], "/".join(parts[:i - 1] + [""]))
+            if copy2 is not None:
+                return self.shape(shapes, "/".join([copy2, *parts[i:]]))
         raise KeyError(name)
+
+    def _copy_two(self, local: str, prefix: str):
+        """Copy 2's full name when `prefix + local` names copy k >= 3 of a closed repeat, else None
+        (a name is `stem.k` for a named repeat, `stemN` for numbered copies of an unnamed one)."""
+        stem, digits = (local.rsplit(".", 1) + [""])[:2] if "." in local else (local.rstrip("0123456789"), "")
+        digits = digits or local[len(stem):]
+        found = self.closed.get(prefix + stem + ("." if "." in local else ""))
+        if found is None or not digits.isdigit():
+            return None
+        repeat, count = found
+        k = int(digits) if repeat.naming[0] == "dotted" else int(digits) - repeat.naming[3] + 1
+        return repeat.copy_name(2) if 3 <= k <= count else None
 
     def node(self, node, template, shapes: dict, path: tuple):
         if isinstance(node, LayerSpec):
@@ -130,9 +142,9 @@ class _Deriver:
         before, after = self.shape(shapes, node.first.output), self.shape(shapes, node.rest.output)
         if _same_shape(before, after):
             self.modes[id(template)] = "closed"
-            if count.is_number:
-                for k in range(3, int(count) + 1):
-                    self.renamed[node.copy_name(k)] = node.copy_name(2)
+            if count.is_number and count >= 3:
+                stem = node.naming[1] + "." if node.naming[0] == "dotted" else node.naming[1] + node.naming[2]
+                self.closed[stem] = (node, int(count))
             return RepeatNode(node, count, first, rest)
         if not count.is_number:
             shown = lambda s: "x".join(str(v) for v in s)  # noqa: E731

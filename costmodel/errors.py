@@ -102,5 +102,10 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+class SpecWarning(UserWarning):
+    """A spec that is valid but probably not what its author meant (e.g. a channels-first input);
+    the command line prints it as one line on stderr and goes on."""
+
+
 class CheckError(Exception):
     """The symbolic analysis disagrees with the reference propagator: a bug in costmodel."""

@@ -526,6 +526,32 @@ def _children(node) -> tuple:
     return ()
 
 
+def whole_by_construction(node: Node, integers: set) -> bool:
+    """True when a value is a whole number for every value of its symbols: whole constants and the
+    integer symbols in `integers`, joined by + - * and ** (a non-negative exponent), or a floor,
+    ceil, // or make_divisible of anything, or min/max of such values. A channel count like that
+    (`classes`, `4*planes`) is a count, not a fraction by design, and is never rounded."""
+    if isinstance(node, Num):
+        return node.value.denominator == 1
+    if isinstance(node, Name):
+        return node.name in integers
+    if isinstance(node, Neg):
+        return whole_by_construction(node.operand, integers)
+    if isinstance(node, BinOp):
+        if node.op == "//":
+            return True
+        if node.op == "**":
+            exponent = constant_value(node.right)
+            return exponent is not None and exponent >= 0 and whole_by_construction(node.left, integers)
+        return node.op in "+-*" and all(whole_by_construction(n, integers) for n in (node.left, node.right))
+    if isinstance(node, Call):
+        if node.func in ("floor", "ceil", "make_divisible"):
+            return True
+        if node.func in ("min", "max"):
+            return all(whole_by_construction(a, integers) for a in node.args)
+    return False
+
+
 def names(node: Node) -> set[str]:
     """Every symbol name a node (or condition) refers to."""
     if isinstance(node, Name):

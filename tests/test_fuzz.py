@@ -162,7 +162,7 @@ def valid_specs(draw):
         elif kind == "pointwise":
             n = draw(st.integers(1, 32))
             layers.append({"type": "pointwise", "name": name(), "filters": n})
-            state["c"] = rounded(Fraction(n), rule)  # a channel count: rounded even when whole
+            state["c"] = n  # a count that is whole by construction is never rounded
         elif kind == "dwconv":
             s = draw(st.sampled_from([1, 2]))
             layers.append({"type": "dwconv", "name": name(), "kernel": 3, "stride": s, "multiplier": "delta"})
@@ -200,9 +200,6 @@ def valid_specs(draw):
         elif kind == "channel_pad":
             extra = draw(st.integers(0, 8))
             channels = state["c"] + extra
-            if rule.startswith("multiple_of_"):  # a multiple of N stays itself when rounded
-                n = int(rule.rsplit("_", 1)[1])
-                channels = (-(-channels // n)) * n
             layers.append({"type": "channel_pad", "channels": channels})
             state["c"] = channels
         elif kind == "fmp" and min(hw) >= 2:

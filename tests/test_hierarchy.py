@@ -266,3 +266,35 @@ def test_automatic_names_avoid_written_ones():
     spec = costmodel.loads("input: [8, 8, 3]\nlayers:\n  - {type: conv, filters: 4, kernel: 3}\n"
                            "  - {type: conv, name: conv1, filters: 4, kernel: 3}\n")
     assert [l.name for l in spec.layers] == ["conv2", "conv1"]
+
+
+def test_a_channels_first_input_is_warned_about(tmp_path, capsys):
+    from costmodel.cli import main
+    spec = tmp_path / "chw.yaml"
+    spec.write_text("input: [3, 32, 32]\nlayers:\n  - {type: conv, filters: 8, kernel: 3}\n")
+    assert main(["report", str(spec), "--format", "csv"]) == 0
+    err = capsys.readouterr().err
+    assert err == (f"costmodel: warning: {spec}:1:8: input [3, 32, 32] looks like PyTorch's channels-first order; "
+                   "costmodel reads [height, width, channels] (did you mean [32, 32, 3]?)\n")
+    # and the numbers are read as written: a 3x32 map of 32 channels, 'same' padding keeps it
+    assert costmodel.analyze(spec).rows[0].shape == (3, 32, 8)
+
+
+def test_a_count_made_of_integers_is_never_rounded():
+    # torchvision's mobilenet_v2(num_classes=100): the classifier has 100 outputs, not 104
+    totals = costmodel.analyze("specs/imagenet/mobilenet_v2.yaml", classes=100).totals
+    at_1000 = costmodel.analyze("specs/imagenet/mobilenet_v2.yaml").totals
+    assert at_1000.params - totals.params == (1280 + 1) * 900  # 900 fewer classes: weights and biases
+    assert totals.params == 2_351_972
+
+
+def test_an_output_nothing_reads_is_an_error():
+    with pytest.raises(SpecError, match=r"t.yaml:4:5: layer 'side' \(conv\): the output of layer 'side' is used by "
+                                        r"no layer"):
+        costmodel.loads("input: [8, 8, 3]\nlayers:\n  - {type: conv, name: a, filters: 4, kernel: 3}\n"
+                        "  - {type: conv, name: side, filters: 4, kernel: 3, input: input}\n"
+                        "  - {type: relu, input: a}\n", file="t.yaml")
+    multi = costmodel.loads("input: [8, 8, 3]\nexits: [side]\nlayers:\n  - {type: conv, name: a, filters: 4, kernel: 3}\n"
+                            "  - {type: conv, name: side, filters: 4, kernel: 3, input: input}\n"
+                            "  - {type: relu, input: a}\n")
+    assert [l.name for l in multi.layers] == ["a", "side", "relu1"]  # an exit is an output

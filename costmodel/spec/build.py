@@ -39,15 +39,16 @@ from __future__ import annotations
 
 import difflib
 import re
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 from .. import expr as ex
-from ..errors import SpecError
+from ..errors import SpecError, SpecWarning
 from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, lookup
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Preset, Repeat,
-                    Stage, SymbolSpec, _renamer, leaves_written, rename)
+                    Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
 from .source import Map, Seq
 
 MAX_BLOCK_DEPTH = 20
@@ -346,9 +347,35 @@ class _Builder:
             return None
         name = data.get("name", Path(self.file).stem if self.file != "<spec>" else "network")
         line, column = _where(data, "input").get("line"), _where(data, "input").get("column")
-        return NetworkSpec(name=str(name), description=str(data.get("description", "")), input=shape,
+        spec = NetworkSpec(name=str(name), description=str(data.get("description", "")), input=shape,
                            symbols=dict(self.symbols), tree=tuple(tree), file=self.file,
                            input_line=line, input_column=column, exits=exits, presets=presets)
+        self.check_every_output_is_used(spec)
+        return None if self.problems else spec
+
+    def check_every_output_is_used(self, spec: NetworkSpec) -> None:
+        """A layer whose output no layer reads, other than the network's output (the last layer) and
+        its `exits:`, is an error: a mistyped `input:` would otherwise drop a branch without a word.
+        Checked on the network unrolled at the symbols' defaults (the structure does not depend on
+        a repeat's count)."""
+        defaults = {n: ex.Num(v) for n, v in spec.defaults().items()}
+
+        def count_at_defaults(repeat) -> int:
+            value = ex.constant_value(ex.substitute(repeat.count, defaults))
+            return int(value) if value is not None and value.denominator == 1 and 1 <= value <= MAX_REPEAT else 2
+
+        try:
+            unrolled = flatten(spec.tree, count_at_defaults)
+        except SpecError:
+            return  # too many layers at the defaults: evaluating says so, located
+        layers = [leaf.layer for leaf in unrolled.leaves()]
+        used = {name for layer in layers for name in layer.inputs} | {layers[-1].name}
+        used |= {unrolled.alias.get(e, e) for e in spec.exits}
+        for layer in layers:
+            if layer.name not in used:
+                self.record(SpecError(f"the output of layer {layer.name!r} is used by no layer (a mistyped 'input:'? "
+                                      f"a network with several outputs names them in 'exits:')", line=layer.line,
+                                      column=layer.column, layer=f"'{layer.name}' ({layer.type})"))
 
     def read_exits(self, data, scope: "_Scope") -> tuple:
         """`exits: [name, ...]`: the classifier heads of a multi-exit network, in order."""
@@ -510,10 +537,23 @@ class _Builder:
             return BAD if not good or BAD in axes else tuple(axes)
         if isinstance(value, list) and len(value) == 3:
             axes = [self.attempt(self.expression, v, parent, "input", None) for v in value]
-            return BAD if BAD in axes else tuple(axes)
+            if BAD in axes:
+                return BAD
+            self.warn_if_channels_first(axes, parent)
+            return tuple(axes)
         self.record(self.fail(f"input must be [height, width, channels] or a mapping with those keys, got "
                               f"{_kind(value)}", parent, "input"))
         return BAD
+
+    def warn_if_channels_first(self, axes, parent) -> None:
+        """[3, 32, 32] is PyTorch's C, H, W read as H = 3: a silent wrong number unless someone says so."""
+        h, w, c = (ex.constant_value(a) if not ex.names(a) else None for a in axes)
+        if h is not None and w is not None and c is not None and h <= 4 < 8 <= min(w, c) and w == c:
+            line, column = parent.where("input") if isinstance(parent, Map) else (None, None)
+            where = f"{self.file}:{line}:{column}: " if line is not None else f"{self.file}: "
+            warnings.warn(SpecWarning(f"{where}input [{h}, {w}, {c}] looks like PyTorch's channels-first order; "
+                                      f"costmodel reads [height, width, channels] (did you mean [{w}, {c}, {h}]?)"),
+                          stacklevel=2)
 
     # -- layers
 
@@ -791,6 +831,10 @@ class _Builder:
         scope.names[local] = name
         if len(self.problems) == problems:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
+            counts = [v for a, v in args.items() if op.params[a].kind is Kind.CHANNELS and isinstance(v, ex.Node.__args__)]
+            integers = {n for n, sym in self.symbols.items() if sym.integer}
+            if counts and all(ex.whole_by_construction(v, integers) for v in counts):
+                rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
             into.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
                                          rounding=rounding, line=line, column=column, stage=stage,
                                          written=frozenset(written)))

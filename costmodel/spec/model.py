@@ -22,7 +22,7 @@ from ..errors import SpecError
 
 NETWORK_INPUT = "input"
 MAX_REPEAT = 10_000  # iterations of one repeat (no more than the layers a network may have)
-MAX_LAYERS = 10_000  # layers once every repeat is unrolled (ResNet-1001 has about 3,000)
+MAX_LAYERS = 100_000  # layers once every repeat is unrolled (ResNet-1001 has about 3,000)
 
 
 @dataclass(frozen=True)
