@@ -62,7 +62,7 @@ def main() -> None:
     import torch
     torch.set_num_threads(1)  # a small model on a small shared machine: one thread is torch's fastest
     import costmodel
-    from costmodel.torch_model import build_model, example_input, materialize
+    from costmodel.bridges.torch_model import build_model, example_input, materialize
 
     evaluation = costmodel.analyze(args.spec, dict(v.split("=", 1) for v in args.values), preset=args.preset)
     spec, values = evaluation.spec, evaluation.values

@@ -171,7 +171,7 @@ def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
     """1,000 alphas x 100 deltas x 10 class counts = 1,000,000 configurations, with and without
     the Pareto front (the compile happens once per network and is timed apart)."""
     import costmodel
-    from costmodel import explore
+    from costmodel.analyses import explore
     net = costmodel.load_network(SPEC)
     t0 = time.perf_counter()
     explore.compiled(net)

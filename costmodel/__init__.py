@@ -50,7 +50,7 @@ def load_network(source):
 def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values):
     """Cross-check a spec against PyTorch (needs the `torch` extra): a `verify.Verification` with
     `.ok`, `.layers` (per-layer agreements and mismatches) and the totals of both sides."""
-    from .crosscheck import verify as _verify
+    from .bridges.crosscheck import verify as _verify
     return _verify(source, values, convention=convention, **symbol_values)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import dataflow
+from costmodel.analyses import dataflow
 
 ROOT = Path(__file__).parent.parent
 TABLE1 = [f"specs/effnet/{name}.yaml" for name in ("baseline", "mobilenet", "shufflenet", "effnet")]

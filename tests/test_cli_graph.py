@@ -30,7 +30,7 @@ def test_every_layer_is_named(cli, tmp_path):
 def test_depth_one_names_every_top_level_node(cli, tmp_path):
     out = tmp_path / "resnet.svg"
     assert cli(["graph", "imagenet/resnet_bottleneck", "--depth", "1", "-o", str(out)])[0] == 0
-    top = costmodel.report.tree(costmodel.analyze("imagenet/resnet_bottleneck"))["children"]
+    top = costmodel.outputs.report.tree(costmodel.analyze("imagenet/resnet_bottleneck"))["children"]
     texts = svg_texts(out)
     assert [n["name"] for n in top if n["name"] not in texts] == []
     assert "repeat bottleneck \u00d76" in texts  # layer3, six bottlenecks, one node

@@ -5,7 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from costmodel import ratio, shipped
+from costmodel import shipped
+from costmodel.analyses import ratio
 from costmodel.cli import main
 
 

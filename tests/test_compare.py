@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import explore, shipped
+from costmodel import shipped
+from costmodel.analyses import explore
 from costmodel.cli import main
 
 ROOT = Path(__file__).parent.parent

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import conventions, shipped
+from costmodel import shipped
+from costmodel.analyses import conventions
 from costmodel.cli import main
 from costmodel.errors import SpecError
 
@@ -223,7 +224,7 @@ def small_config(path):
 def model_for(key, device):
     """The translated graph and an input: on the CPU with real (zero) tensors for fvcore and ptflops,
     on the meta device for thop, which reads shapes only."""
-    from costmodel.torch_model import build_model, example_input, materialize
+    from costmodel.bridges.torch_model import build_model, example_input, materialize
     kind, value = key
     if kind == "values":  # a shipped spec at the values given
         path, values = json.loads(value)

@@ -7,8 +7,9 @@ import pytest
 import sympy
 
 import costmodel
-from costmodel import dataflow, shipped
-from costmodel.reproduction import EXACT, NOT_REPRODUCED, PRINT_PRECISION, effnet as reproduction
+from costmodel import shipped
+from costmodel.analyses import dataflow
+from costmodel.analyses.reproduction import EXACT, NOT_REPRODUCED, PRINT_PRECISION, effnet as reproduction
 
 SPECS = shipped.SPECS / "effnet"
 COLUMNS = ("baseline", "mobilenet", "shufflenet", "effnet")
@@ -111,7 +112,7 @@ MACS = {
 TABLE2_FLOPS = {"baseline": 80.3, "mobilenet": 5.8, "shufflenet": 4.7, "effnet": 11.4}
 # FLOPs = 2 x MACs fits all four networks within 6 %: the largest gap is ShuffleNet's, ours 4.46 M
 # against the printed 4.7 (5.1 % below); Baseline is 1.5 % below, EffNet 1.0 % below, MobileNet
-# within print precision. The paper does not say how it counted (costmodel/reproduction/effnet.py
+# within print precision. The paper does not say how it counted (costmodel/analyses/reproduction/effnet.py
 # has the arithmetic of what does not explain the gaps), so this checks the convention, not the
 # digits: FLOPs = MACs would be about 50 % below for every network.
 TOLERANCE = 0.06
@@ -160,7 +161,7 @@ def test_table5_flops(rate, effnet_flops, mobilenet_v2_flops):
     assert evaluate("effnet_v2", expansion=rate).totals.macs == effnet_v2
     assert evaluate("mobilenet_v2", expansion=rate).totals.macs == mobilenet_v2
     # MobileNet v2 within print precision (0.05 M) of 2 x MACs; EffNet v2 0.05 to 0.11 M above
-    # (costmodel/reproduction/effnet.py gives the reason).
+    # (costmodel/analyses/reproduction/effnet.py gives the reason).
     assert abs(2 * mobilenet_v2 / 10**6 - mobilenet_v2_flops) < 0.05
     assert 0 < 2 * effnet_v2 / 10**6 - effnet_flops < 0.12
 

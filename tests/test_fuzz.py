@@ -425,7 +425,7 @@ def edge_specs(draw):
 
 def _oracle(net, grid) -> tuple[dict, dict]:
     """report's verdict on every configuration: (accepted: key -> totals, refused: key -> message)."""
-    from costmodel.explore import totals_of
+    from costmodel.analyses.explore import totals_of
     accepted, refused = {}, {}
     for combo in itertools.product(*grid.values()):
         config = dict(zip(grid, combo))
@@ -443,7 +443,7 @@ _budget_edges = _Budget("edges")
 @settings(FUZZ, max_examples=EDGE_EXAMPLES)
 @given(edge_specs())
 def test_exploration_at_the_edges_agrees_with_report(case):
-    from costmodel import explore, metrics
+    from costmodel.analyses import explore, metrics
     if _budget_edges.tick():
         return
     spec_dict, grid = case

@@ -149,7 +149,7 @@ def test_presets_and_set_overrides():
 
 def test_tree_sums_children_and_root_equals_totals():
     evaluation = costmodel.analyze("specs/imagenet/resnet_bottleneck.yaml", preset="resnet50")
-    from costmodel.report import TREE_METRICS, tree
+    from costmodel.outputs.report import TREE_METRICS, tree
 
     root = tree(evaluation)
 

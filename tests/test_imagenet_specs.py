@@ -78,7 +78,7 @@ TABLE1 = [
                                            (f"ds7.{i}/pw", (1, 1, 512, 512), (14, 14, 512))]],
     ("ds8/dw", (3, 3, 512), (14, 14, 512)),
     ("ds8/pw", (1, 1, 512, 1024), (7, 7, 512)),
-    ("ds9/dw", (3, 3, 1024), (7, 7, 1024)),          # printed "s2": see costmodel/reproduction/lecture.py
+    ("ds9/dw", (3, 3, 1024), (7, 7, 1024)),          # printed "s2": see costmodel/analyses/reproduction/lecture.py
     ("ds9/pw", (1, 1, 1024, 1024), (7, 7, 1024)),
     ("pool", None, (7, 7, 1024)),
     ("fc", (1024, 1000), (1, 1, 1024)),
@@ -247,7 +247,7 @@ def test_shufflenet_v2_widths(nets, width):
     # "# of Weights" to the printed digit (0.1M), at every width
     assert abs(Fraction(totals.params, M) - Fraction(weights)) < Fraction(1, 10)
     # "FLOPs" are multiply-adds: the paper's exceed ours by 0.5-1.4 % (the gap is documented in
-    # costmodel/reproduction/lecture.py; twice our MACs would be ~100 % off).
+    # costmodel/analyses/reproduction/lecture.py; twice our MACs would be ~100 % off).
     assert 0 < flops * M - totals.macs < Fraction(14, 1000) * totals.macs
 
 
@@ -364,10 +364,10 @@ def test_xception_params_match_the_paper(nets):
     assert totals.params_with_statistics == 22_910_480   # Keras' total with BN statistics
 
 
-# --- the lecture notes' entries (costmodel/reproduction/lecture.py) ------------------------------
+# --- the lecture notes' entries (costmodel/analyses/reproduction/lecture.py) ------------------------------
 
 def test_lecture_entries_have_verdicts():
-    from costmodel.reproduction import EXACT, INCONSISTENT, PRINT_PRECISION, lecture
+    from costmodel.analyses.reproduction import EXACT, INCONSISTENT, PRINT_PRECISION, lecture
 
     entries = lecture.entries()
     assert all(e.verdict is not None for e in entries), [e.cell for e in entries if e.verdict is None]

@@ -9,7 +9,7 @@ from costmodel.ops import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "costmodel"
-SYMBOLIC = {"costmodel.ops", "costmodel.network", "costmodel.symbolic", "costmodel.metrics", "sympy", "torch"}
+SYMBOLIC = {"costmodel.ops", "costmodel.network", "costmodel.symbolic", "costmodel.analyses.metrics", "sympy", "torch"}
 
 
 def imported_modules(path: Path, root: Path = ROOT) -> set:

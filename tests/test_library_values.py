@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import costmodel
-from costmodel import SpecError, explore, metrics
+from costmodel import SpecError
+from costmodel.analyses import explore, metrics
 from costmodel.expr import exact_number
 
 MOBILENET = "specs/mobilenet_cifar.yaml"

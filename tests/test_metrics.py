@@ -1,4 +1,4 @@
-"""Metrics beyond params and MACs (costmodel.metrics, checked against costmodel.reference_metrics):
+"""Metrics beyond params and MACs (costmodel.analyses.metrics, checked against costmodel.reference_metrics):
 hand-sized cases with their arithmetic."""
 
 import ast
@@ -13,21 +13,24 @@ import sympy
 from hypothesis import given, settings, strategies as st
 
 import costmodel
-from costmodel import metrics, reference_metrics, shipped
+from costmodel import reference_metrics, shipped
+from costmodel.analyses import metrics
 from costmodel.cli import main
 from costmodel.errors import CheckError, SpecError
 
 ROOT = Path(__file__).parent.parent
 
 
-def spec(layers: str, input_shape="[32, 32, 3]", symbols: str = "{}"):
-    text = f"input: {input_shape}\nsymbols: {symbols}\nlayers:\n" + textwrap.indent(textwrap.dedent(layers), "  ")
+def spec(layers: str, input_shape="[32, 32, 3]", symbols: str = "{}", exits=None):
+    text = f"input: {input_shape}\nsymbols: {symbols}\n" + (f"exits: [{', '.join(exits)}]\n" if exits else "") \
+        + "layers:\n" + textwrap.indent(textwrap.dedent(layers), "  ")
     return costmodel.loads(text, file="test.yaml")
 
 
-def measure(layers: str, input_shape="[32, 32, 3]", symbols: str = "{}", values=None, **options):
-    """Numbers of both sides (evaluate refuses to return unless they agree) and the closed forms."""
-    network = costmodel.build(spec(layers, input_shape, symbols))
+def measure(layers: str, input_shape="[32, 32, 3]", symbols: str = "{}", values=None, outputs=None, **options):
+    """Numbers of both sides (evaluate refuses to return unless they agree) and the closed forms.
+    `outputs`: the spec's `exits:` (a layer no layer reads must be one)."""
+    network = costmodel.build(spec(layers, input_shape, symbols, outputs))
     return metrics.evaluate(network, values or {}, **options), metrics.Metrics(network)
 
 
@@ -316,7 +319,7 @@ THREE_EXITS = """\
 
 def test_three_exit_costs():
     """input 1x1x8. MACs: trunk1 8*4 = 32, trunk2 and trunk3 4*4 = 16, each exit 4*2 = 8 (= params)."""
-    numbers, closed = measure(THREE_EXITS, input_shape="[1, 1, 8]", exits=["exit1", "exit2", "exit3"],
+    numbers, closed = measure(THREE_EXITS, outputs=["exit1", "exit2", "exit3"], input_shape="[1, 1, 8]", exits=["exit1", "exit2", "exit3"],
                               fractions=[Fraction(1, 2), Fraction(1, 4), Fraction(1, 4)])
     exits = {e["name"]: e for e in numbers["exits"]}
     assert [exits[n]["macs"] for n in ("exit1", "exit2", "exit3")] == [32 + 8, 32 + 16 + 8, 32 + 16 + 16 + 8]
@@ -332,7 +335,7 @@ def test_three_exit_costs():
 
 def test_exits_in_any_order_and_shared_layers():
     """Asking for exit3 first: its cost includes trunk1..3; exit1 then adds only its head (8)."""
-    numbers, _ = measure(THREE_EXITS, input_shape="[1, 1, 8]", exits=["exit3", "exit1"])
+    numbers, _ = measure(THREE_EXITS, outputs=["exit1", "exit2", "exit3"], input_shape="[1, 1, 8]", exits=["exit3", "exit1"])
     assert [e["incremental_macs"] for e in numbers["exits"]] == [32 + 16 + 16 + 8, 8]
 
 
@@ -343,7 +346,7 @@ def test_exits_in_any_order_and_shared_layers():
 ])
 def test_exit_errors(exits, fractions, message):
     with pytest.raises(SpecError, match=message):
-        measure(THREE_EXITS, input_shape="[1, 1, 8]", exits=exits, fractions=fractions)
+        measure(THREE_EXITS, outputs=["exit1", "exit2", "exit3"], input_shape="[1, 1, 8]", exits=exits, fractions=fractions)
 
 
 def test_multi_exit_cifar_spec():

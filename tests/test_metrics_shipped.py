@@ -6,7 +6,8 @@ from fractions import Fraction
 import pytest
 
 import costmodel
-from costmodel import metrics, reference_metrics, shipped
+from costmodel import reference_metrics, shipped
+from costmodel.analyses import metrics
 
 SPECS = shipped.names()
 DEVICE = metrics.load_device(shipped.path("example_device", shipped.PROFILES))

@@ -24,7 +24,7 @@ def test_every_install_hint_names_the_distribution():
 
 
 def test_a_missing_matplotlib_names_the_extra(monkeypatch):
-    from costmodel import plot
+    from costmodel.outputs import plot
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import fails as if not installed
     with pytest.raises(costmodel.SpecError, match=re.escape("pip install 'cnn-costmodel[plot]'")):
         plot._figure(4, 3)

@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 
 import costmodel
-from costmodel import explore, shipped
+from costmodel import shipped
+from costmodel.analyses import explore
 from costmodel.cli import main
 
 pytest.importorskip("matplotlib")
 
-from costmodel import plot  # noqa: E402
+from costmodel.outputs import plot  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 SPEC = shipped.path("mobilenet_cifar")

@@ -5,7 +5,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import costmodel
-import costmodel.ratio
+import costmodel.analyses.ratio
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -26,7 +26,7 @@ def test_quoted_numbers():
     assert f"macs smooth = {net.formula('macs', smooth_form=True)}" in README
     spec = costmodel.from_dict({"input": [32, 32, 3], "layers": [{"type": "conv", "filters": 8, "kernel": 3}]})
     assert costmodel.analyze(spec).totals.params == 3 * 3 * 3 * 8 + 8 == 224 and "# 224 = 3*3*3*8 + 8" in README
-    assert Fraction(73, 137) == costmodel.ratio.layer_ratio(Fraction(1, 2), 2)[0].exact and "73/137 = 0.53" in README
+    assert Fraction(73, 137) == costmodel.analyses.ratio.layer_ratio(Fraction(1, 2), 2)[0].exact and "73/137 = 0.53" in README
 
 
 def test_hierarchy_section_is_true():

@@ -8,7 +8,7 @@ import pytest
 
 from costmodel.cli import main
 from costmodel.commands import reproduce
-from costmodel.reproduction import (EXACT, INCONSISTENT, NOT_REPRODUCED, PRINT_PRECISION, Entry, collect,
+from costmodel.analyses.reproduction import (EXACT, INCONSISTENT, NOT_REPRODUCED, PRINT_PRECISION, Entry, collect,
                                     hybrid_mobilenet)
 
 DOC = Path(__file__).parent.parent / "docs" / "reproduction.md"
@@ -49,7 +49,7 @@ def test_cells_are_unique(entries):
 
 
 def test_check_and_write(tmp_path, capsys, monkeypatch, entries, generated):
-    monkeypatch.setattr("costmodel.reproduction.collect", lambda: entries)  # collected once, above
+    monkeypatch.setattr("costmodel.analyses.reproduction.collect", lambda: entries)  # collected once, above
     assert main(["reproduce"]) == 0
     assert capsys.readouterr().out == generated
     path = tmp_path / "reproduction.md"

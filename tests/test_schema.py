@@ -10,7 +10,7 @@ import pytest
 from costmodel import shipped
 from costmodel.cli import main
 from costmodel.ops import ALIASES, REGISTRY
-from costmodel.schema import DIALECT, schema, validate
+from costmodel.outputs.schema import DIALECT, schema, validate
 from costmodel.spec import read_text as _read_yaml
 
 ROOT = Path(__file__).parent.parent

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_fuzz import mutated_dicts, valid_specs
 
 import costmodel
-from costmodel.schema import schema, validate
+from costmodel.outputs.schema import schema, validate
 from costmodel.spec import read_yaml
 
 ROOT = Path(__file__).parent.parent
@@ -83,7 +83,7 @@ def test_every_accepted_readme_spec_fits():
 
 
 def _check_jsonschema(tmp_path, files) -> subprocess.CompletedProcess:
-    schema_file = tmp_path / "costmodel.schema.json"
+    schema_file = tmp_path / "costmodel.outputs.schema.json"
     schema_file.write_text(json.dumps(schema(), indent=2))
     return subprocess.run([sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema_file),
                            *map(str, files)], capture_output=True, text=True, cwd=tmp_path, timeout=300)

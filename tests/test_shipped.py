@@ -82,7 +82,7 @@ def test_a_name_is_one_of_the_names_not_a_path_joined_to_the_folder(tmp_path, mo
 
 def test_device_profiles_by_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    from costmodel import metrics
+    from costmodel.analyses import metrics
     assert shipped.names(shipped.PROFILES) == ["example_device"]
     assert metrics.load_device("example_device") == metrics.load_device(shipped.path("example_device", shipped.PROFILES))
     with pytest.raises(costmodel.SpecError, match="cannot read device profile: .*close shipped names: example_device"):

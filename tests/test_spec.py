@@ -51,10 +51,11 @@ def test_block_expansion_binds_arguments_and_scopes_names():
       - {block: res, c: 16, repeat: 2}
       - {block: res, name: last, c: 8*2, k: 5}
       - {type: relu, input: res2}
+      - {type: add, inputs: [relu1, last]}
     """)
     names = [l.name for l in s.layers]
     assert names == ["conv1", "res1/a", "res1/b", "res1/add1", "res2/a", "res2/b", "res2/add1",
-                     "last/a", "last/b", "last/add1", "relu1"]
+                     "last/a", "last/b", "last/add1", "relu1", "add1"]
     # the block's `input` is the layer before the call; the call's output is its last layer
     assert s.layer("res1/add1").inputs == ("conv1", "res1/b")
     assert s.layer("res2/a").inputs == ("res1/add1",)
@@ -80,10 +81,12 @@ def test_repeat_of_named_layer_and_defaults():
 def test_rounding_is_global_with_override():
     s = spec("""
     layers:
-      - {type: conv, filters: 4, kernel: 3}
+      - {type: conv, filters: 4*alpha, kernel: 3}
+      - {type: conv, filters: 4*alpha, kernel: 3, rounding: multiple_of_8}
       - {type: conv, filters: 4, kernel: 3, rounding: multiple_of_8}
     """)
-    assert [l.rounding for l in s.layers] == ["floor", "multiple_of_8"]
+    # a count that is whole by construction (4) is never rounded, whatever the rule
+    assert [l.rounding for l in s.layers] == ["floor", "multiple_of_8", "none"]
 
 
 @pytest.mark.parametrize("body, line, message", [

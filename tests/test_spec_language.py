@@ -10,8 +10,8 @@ import sympy
 
 import costmodel
 from costmodel import SpecError, expr as ex, reference
-from costmodel.explore import _thresholds
-from costmodel.fast import Compiled, exact_function
+from costmodel.analyses.explore import _thresholds
+from costmodel.analyses.fast import Compiled, exact_function
 from costmodel.reference.numbers import evaluate
 from costmodel.spec import from_dict, read_text
 from costmodel.spec.build import MAX_SYMBOLS
@@ -236,7 +236,7 @@ def test_symbol_limit_is_32():
 # --- schema -----------------------------------------------------------------------------------
 
 def test_the_new_forms_fit_the_schema():
-    from costmodel.schema import schema, validate
+    from costmodel.outputs.schema import schema, validate
     text = """
 input: [16, 16, 8]
 blocks:

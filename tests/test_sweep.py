@@ -11,9 +11,10 @@ import pytest
 import sympy
 
 import costmodel
-from costmodel import explore, shipped
+from costmodel import shipped
+from costmodel.analyses import explore
 from costmodel.cli import main
-from costmodel.fast import Compiled, lambdify_numpy
+from costmodel.analyses.fast import Compiled, lambdify_numpy
 from costmodel.symbolic import RoundCeil, RoundDivisible, RoundFloor, RoundNearest
 
 ROOT = Path(__file__).parent.parent

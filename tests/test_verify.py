@@ -15,7 +15,7 @@ import costmodel  # noqa: E402
 from costmodel import reference, shipped  # noqa: E402
 from costmodel.cli import main  # noqa: E402
 from costmodel.ops import REGISTRY, Cost  # noqa: E402
-from costmodel.torch_model import BUILDERS, Pad, build_model  # noqa: E402
+from costmodel.bridges.torch_model import BUILDERS, Pad, build_model  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
 SPECS = shipped.names()

@@ -39,7 +39,7 @@ BUDGETS = (
 
 
 def add_parser(sub):
-    from ..conventions import NAMES
+    from ..analyses.conventions import NAMES
     from ..dtypes import DTYPE_BYTES
 
     p = sub.add_parser("check", help="validate specs and hold them to budgets (exit 1 over budget, 2 invalid)",
@@ -125,13 +125,13 @@ def _costs(network, evaluation, wanted: set, convention: str | None, dtype: str)
     costs = {}
     if wanted & {"macs", "params"}:
         if convention:
-            from ..conventions import totals
+            from ..analyses.conventions import totals
             counted = totals(evaluation, convention)
             costs.update(macs=(counted["ops"], counted["unit"]), params=(counted["params"], "params"))
         else:
             costs.update(macs=(evaluation.totals.macs, "MACs"), params=(evaluation.totals.params, "params"))
     if "peak_memory" in wanted:
-        from ..metrics import evaluate
+        from ..analyses.metrics import evaluate
         peak = evaluate(network, evaluation.values, dtype=dtype)["totals"]["peak_activation_bytes"]
         costs["peak_memory"] = (peak, "bytes")
     return costs
@@ -189,7 +189,7 @@ def render_text(results, args) -> str:
 
 
 def to_dict(results, args, status: int) -> dict:
-    from ..report import _json_number
+    from ..outputs.report import _json_number
 
     def spec(r):
         doc = {"file": r["file"], "network": r["name"],

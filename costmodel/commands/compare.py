@@ -32,7 +32,7 @@ def add_parser(sub):
 
 
 def _convention_names():
-    from ..conventions import NAMES
+    from ..analyses.conventions import NAMES
     return NAMES
 
 
@@ -49,7 +49,8 @@ def parse_baseline(text: str | None) -> dict | None:
 
 
 def run(args) -> int:
-    from .. import explore, load_network
+    from ..analyses import explore
+    from .. import load_network
 
     net = load_network(args.spec)
     grid = {name: explore.parse_list(text, f"--grid {name}") for name, text in args.grid}
@@ -63,7 +64,7 @@ def run(args) -> int:
     shown = list(grid) or list(net.spec.symbols)
     sys.stdout.write(render(net, rows, shown, args.format))
     if args.plot:
-        from .. import plot
+        from ..outputs import plot
         plot.compare_bars(rows, args.plot, shown, title=net.spec.name)
     return 0
 
@@ -73,7 +74,7 @@ def _factor(value) -> str:
 
 
 def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
-    from ..report import CONVENTION, _json_number, value_text
+    from ..outputs.report import CONVENTION, _json_number, value_text
 
     if fmt == "json":
         doc = {"network": net.spec.name, "spec": net.spec.file,

@@ -8,7 +8,7 @@ from ..cli import add_values, examples, output_file, positive
 
 
 def add_parser(sub):
-    from ..report import DEFAULT_THRESHOLD, FORMATS  # dataflow speaks the same formats as report
+    from ..outputs.report import DEFAULT_THRESHOLD, FORMATS  # dataflow speaks the same formats as report
 
     p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side",
                        epilog=examples("costmodel dataflow effnet/baseline effnet/mobilenet effnet/effnet",
@@ -25,7 +25,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from .. import analyze, load
-    from ..dataflow import build, render
+    from ..analyses.dataflow import build, render
     from ..errors import SpecError
 
     specs = [load(path) for path in args.specs]
@@ -39,6 +39,6 @@ def run(args) -> int:
                            preset=args.preset if args.preset in spec.presets else None) for spec in specs]
     sys.stdout.write(render(build(evaluations, args.threshold), args.format))
     if args.plot:
-        from .. import plot
+        from ..outputs import plot
         plot.dataflow(evaluations, args.plot, threshold=args.threshold)
     return 0

@@ -8,7 +8,7 @@ from ..cli import add_values, examples
 
 
 def add_parser(sub):
-    from ..conventions import NAMES
+    from ..analyses.conventions import NAMES
 
     p = sub.add_parser("explain", help="per layer type, why two counting conventions give different totals",
                        epilog=examples("costmodel explain mobilenet_cifar --vs ptflops",
@@ -23,8 +23,9 @@ def add_parser(sub):
 def run(args) -> int:
     from tabulate import tabulate
 
-    from .. import analyze, conventions
-    from ..report import values_header
+    from .. import analyze
+    from ..analyses import conventions
+    from ..outputs.report import values_header
 
     evaluation = analyze(args.spec, dict(args.values), preset=args.preset)
     a, b = conventions.get(args.convention), conventions.get(args.vs)

@@ -1,6 +1,6 @@
 """`costmodel explore SPEC -o page.html`: one self-contained page with a slider per symbol.
 
-(The module is not `explore.py`: that name is the design-space analyses' module, costmodel/explore.py.)
+(The module is not `explore.py`: that name is the design-space analyses' module, costmodel/analyses/explore.py.)
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def wanted(args) -> bool:
 
 def compute(network, args) -> dict:
     from ..errors import SpecError
-    from ..metrics import evaluate, load_device
+    from ..analyses.metrics import evaluate, load_device
 
     exits = args.exits or list(network.spec.exits) or None  # `--exits` alone: the spec's `exits:`
     if args.exits is not None and not exits:
@@ -126,7 +126,7 @@ EXIT_HEADERS = ["exit", "layers", "MACs", "cumulative MACs", "incremental MACs",
 def render_text(result, fmt) -> str:
     from tabulate import tabulate
 
-    from ..report import value_text
+    from ..outputs.report import value_text
 
     cols = _columns(result)
     rows = [[cell(i, r) for _, _, cell in cols] for i, r in enumerate(result["layers"], 1)]

@@ -28,8 +28,8 @@ def add_parser(sub):
 def run(args) -> int:
     from tabulate import tabulate
 
-    from .. import ratio
-    from ..report import value_text
+    from ..analyses import ratio
+    from ..outputs.report import value_text
 
     if args.spec:
         from .. import load_network

@@ -11,8 +11,8 @@ from .metrics import add_metric_options, wanted
 
 
 def add_parser(sub):
-    from ..report import DEFAULT_THRESHOLD, FORMATS
-    from ..conventions import DEFAULT, NAMES
+    from ..outputs.report import DEFAULT_THRESHOLD, FORMATS
+    from ..analyses.conventions import DEFAULT, NAMES
 
     p = sub.add_parser("report", help="per-layer table: shape, params, MACs, floats out",
                        epilog=examples("costmodel report mobilenet_cifar --set alpha=0.5 --set delta=2",
@@ -49,7 +49,7 @@ def run(args) -> int:
     import json
 
     from .. import analyze
-    from ..report import render, to_dict
+    from ..outputs.report import render, to_dict
     from . import metrics
 
     evaluation = analyze(args.spec, dict(args.values), preset=args.preset)

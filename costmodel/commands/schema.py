@@ -18,7 +18,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from ..schema import schema, validate
+    from ..outputs.schema import schema, validate
 
     document = schema()
     if not args.validate:

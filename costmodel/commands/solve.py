@@ -27,7 +27,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from .. import explore, load_network
+    from ..analyses import explore
+    from .. import load_network
 
     net = load_network(args.spec)
     budgets = {m: getattr(args, m) for m in BUDGETS if getattr(args, m) is not None}
@@ -49,7 +50,7 @@ def _exact_and_float(value: Fraction) -> str:
 
 
 def render(net, result: dict, fmt: str) -> str:
-    from ..report import _json_number, value_text
+    from ..outputs.report import _json_number, value_text
 
     x = result["symbol"]
     if fmt == "json":
@@ -86,5 +87,5 @@ def render(net, result: dict, fmt: str) -> str:
 
 
 def explore_text(metric: str) -> str:
-    from ..explore import metric_text
+    from ..analyses.explore import metric_text
     return metric_text(metric)

@@ -36,7 +36,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from .. import explore, load_network
+    from ..analyses import explore
+    from .. import load_network
 
     net = load_network(args.spec)
     axes = {}
@@ -75,7 +76,7 @@ def run(args) -> int:
         (sys.stdout if args.format == "table" else sys.stderr).write(summary + "\n")
         sys.stdout.write(render(rows, args.format, list(axes)))
     if args.plot:
-        from .. import plot
+        from ..outputs import plot
         plot.sweep_scatter(rows, args.plot, pareto, list(axes), title=net.spec.name)
     return 0
 

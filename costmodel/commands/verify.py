@@ -9,7 +9,7 @@ from ..errors import install_hint
 
 
 def add_parser(sub):
-    from ..conventions import DEFAULT, VERIFIABLE
+    from ..analyses.conventions import DEFAULT, VERIFIABLE
 
     p = sub.add_parser("verify", help=f"check shapes, params and MACs against PyTorch ({install_hint('torch')})",
                        epilog=examples("costmodel verify mobilenet_cifar --set alpha=0.5",
@@ -23,7 +23,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from .. import load
-    from ..crosscheck import render, verify
+    from ..bridges.crosscheck import render, verify
 
     spec = load(args.spec)
     result = verify(spec, chosen_values(args, spec), convention=args.convention)

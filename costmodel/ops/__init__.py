@@ -150,4 +150,4 @@ def window_step(kernel, stride, dilation) -> tuple:
 
 
 # Importing the families fills the registry.
-from . import conv, linear, merge, norm, pool, elementwise  # noqa: E402,F401
+from . import conv, linear, merge, norm, pool, elementwise  # noqa: E402, F401

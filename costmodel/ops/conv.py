@@ -53,7 +53,7 @@ def torch_conv2d(cin, cout, kernel, stride, padding, dilation, groups, bias, n_h
     """nn.Conv2d with the spec's padding as an explicit (possibly asymmetric) pad before it."""
     from torch import nn
 
-    from ..torch_model import padded
+    from ..bridges.torch_model import padded
     if cin % groups or cout % groups:
         raise SpecError(f"groups {groups} must divide input channels {cin} and filters {cout}")
     conv = nn.Conv2d(cin, cout, kernel, stride=stride, padding=0, dilation=dilation, groups=groups, bias=bias,

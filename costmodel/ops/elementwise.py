@@ -38,7 +38,7 @@ _torch_stochastic_depth = _with_rate("stochastic_depth", _module("Identity"))  #
 
 
 def _torch_shuffle(args, shapes, values, rounding, device):
-    from ..torch_model import Shuffle
+    from ..bridges.torch_model import Shuffle
     groups = _integer(args["groups"], values, "groups")
     if shapes[0][2] % groups:
         raise SpecError(f"groups {groups} does not divide input channels {shapes[0][2]}")
@@ -76,7 +76,7 @@ RESHAPE = {"category": "other", "family": "other"}
 
 
 def _torch_flatten(args, shapes, values, rounding, device):
-    from ..torch_model import Flatten4d
+    from ..bridges.torch_model import Flatten4d
     return Flatten4d()
 
 
@@ -88,7 +88,7 @@ def flatten(x, a):
 
 
 def _torch_split(args, shapes, values, rounding, device):
-    from ..torch_model import Split
+    from ..bridges.torch_model import Split
     parts = _integer(args["parts"], values, "parts")
     index = _integer(args["index"], values, "index", minimum=0)
     if shapes[0][2] % parts or index >= parts:
@@ -107,7 +107,7 @@ def split(x, a):
 
 
 def _torch_channel_pad(args, shapes, values, rounding, device):
-    from ..torch_model import ChannelPad
+    from ..bridges.torch_model import ChannelPad
     channels = _channels(args["channels"], values, rounding, "channels")
     if channels < shapes[0][2]:
         raise SpecError(f"channels {channels} is fewer than the input channels {shapes[0][2]}")

@@ -8,7 +8,7 @@ from . import Cost, Kind, Param, register, whole_input
 
 
 def _torch_dense(args, shapes, values, rounding, device):
-    from ..torch_model import Dense
+    from ..bridges.torch_model import Dense
     h, w, c = shapes[0]
     units = _channels(args["units"], values, rounding, "units")
     return Dense(h * w * c, units, args["bias"], device)

@@ -9,7 +9,7 @@ from . import Cost, register, same_grid
 
 def _torch(name: str):
     def build(args, shapes, values, rounding, device):
-        from .. import torch_model
+        from ..bridges import torch_model
         return getattr(torch_model, name)()
     return build
 

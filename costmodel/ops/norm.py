@@ -25,7 +25,7 @@ def batchnorm(x, a):
 
 
 def _torch_layernorm(args, shapes, values, rounding, device):
-    from ..torch_model import LayerNorm2d
+    from ..bridges.torch_model import LayerNorm2d
     return LayerNorm2d(shapes[0][2], elementwise_affine=args["affine"], device=device)
 
 
@@ -40,7 +40,7 @@ def layernorm(x, a):
 
 
 def _torch_scale(args, shapes, values, rounding, device):
-    from ..torch_model import Scale
+    from ..bridges.torch_model import Scale
     return Scale(shapes[0][2], device)
 
 

@@ -74,7 +74,7 @@ def _torch_window(reduce: str):
     def build(args, shapes, values, rounding, device):
         from torch import nn
 
-        from ..torch_model import padded
+        from ..bridges.torch_model import padded
         h, w, _ = shapes[0]
         kernel = _pair(args["kernel"], values, "kernel")
         stride = kernel if args.get("stride") is None else _pair(args["stride"], values, "stride")

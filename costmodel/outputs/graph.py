@@ -14,7 +14,7 @@ import subprocess
 
 from ..errors import SpecError
 from ..network import Evaluation
-from ..report import _symbolic_repeat_names, shape_text, tree
+from .report import _symbolic_repeat_names, shape_text, tree
 
 FORMATS = ("dot", "svg", "png")
 FILL = (0xe6, 0x55, 0x0d)  # the darkest fill: the node with the most MACs

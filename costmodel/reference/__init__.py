@@ -136,5 +136,5 @@ def propagate(spec, values: dict) -> list[dict]:
     return rows
 
 
-# The numeric side of `costmodel.metrics` (after propagate: it builds on it).
+# The numeric side of `costmodel.analyses.metrics` (after propagate: it builds on it).
 from .metrics import BYTES, compute, depends_on, live_floats, receptive_fields  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""The independent numeric side of `costmodel.metrics`: plain ints and Fractions, no sympy.
+"""The independent numeric side of `costmodel.analyses.metrics`: plain ints and Fractions, no sympy.
 
 It reads the NetworkSpec and the rows of `reference.propagate` (shapes, params, floats in and out)
 and the layers' arguments by itself (each family's receptive-field step is in FIELDS, from the

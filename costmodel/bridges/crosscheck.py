@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import PurePath
 
-from .errors import SpecError, install_hint
+from ..errors import SpecError, install_hint
 
 FIELDS = ("shape", "params", "params_non_trainable", "macs")
 STAT_BUFFERS = ("running_mean", "running_var")
@@ -104,15 +104,15 @@ def measure(model, x) -> tuple[dict, int]:
 
 def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values) -> Verification:
     """Compare costmodel with PyTorch for one configuration (defaults for unset symbols)."""
-    from . import conventions
-    from . import load_network
+    from ..analyses import conventions
+    from .. import load_network
 
     torch_model = _torch(source)
     profile = conventions.get(convention)
     if profile.name not in conventions.VERIFIABLE:
         raise SpecError(f"convention {profile.name!r} has no runnable counterpart to verify against "
                         f"(verifiable: {', '.join(conventions.VERIFIABLE)})")
-    from .network import Network
+    from ..network import Network
     network = source if isinstance(source, Network) else load_network(source)  # a path, spec or built Network
     evaluation = network.evaluate({**(values or {}), **symbol_values})
     spec, resolved = evaluation.spec, evaluation.values  # repeats unrolled at these values
@@ -181,8 +181,8 @@ def render(result: Verification) -> str:
     import torch
     from tabulate import tabulate
 
-    from . import conventions
-    from .report import value_text
+    from ..analyses import conventions
+    from ..outputs.report import value_text
 
     values = ", ".join(f"{k}={value_text(v)}" for k, v in result.values.items())
     lines = [f"verify {result.network}" + (f" ({values})" if values else "")

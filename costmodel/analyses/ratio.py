@@ -18,9 +18,9 @@ from fractions import Fraction
 
 import sympy
 
-from .errors import SpecError
-from .network import build
-from .spec import from_dict
+from ..errors import SpecError
+from ..network import build
+from ..spec import from_dict
 
 LAYER_PAIR = {
     "name": "depthwise-separable layer",

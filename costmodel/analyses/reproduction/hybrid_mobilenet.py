@@ -22,7 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from .. import load_network, shipped
+from ... import load_network, shipped
 from ..ratio import layer_ratio
 from . import Entry
 

@@ -31,13 +31,13 @@ from fractions import Fraction
 import sympy
 from tabulate import tabulate
 
-from .errors import SpecError
-from .expr import IN_CHANNELS
-from .network import Evaluation, LayerRow
-from .ops import lookup
-from .report import CONVENTION, DEFAULT_THRESHOLD, values_header
-from .spec import NETWORK_INPUT
-from .symbolic import to_sympy
+from ..errors import SpecError
+from ..expr import IN_CHANNELS
+from ..network import Evaluation, LayerRow
+from ..ops import lookup
+from ..outputs.report import CONVENTION, DEFAULT_THRESHOLD, values_header
+from ..spec import NETWORK_INPUT
+from ..symbolic import to_sympy
 
 @dataclass(frozen=True)
 class Line:
@@ -263,7 +263,7 @@ def render_csv(flow: DataFlow) -> str:
 
 
 def to_dict(flow: DataFlow) -> dict:
-    from .report import _json_number
+    from ..outputs.report import _json_number
 
     def line_dict(line: Line) -> dict:
         return {"label": line.label, "layers": list(line.layers), "output_shape": list(line.shape),

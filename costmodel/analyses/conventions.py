@@ -37,10 +37,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .errors import SpecError, install_hint
-from .ops import REGISTRY, lookup
-from .ops.pool import sliding_window
-from .ops.spatial import explicit_pads  # noqa: F401 - part of this module's API
+from ..errors import SpecError, install_hint
+from ..ops import REGISTRY, lookup
+from ..ops.pool import sliding_window
+from ..ops.spatial import explicit_pads  # noqa: F401 - part of this module's API
 
 MACS_HEADER = ("convention macs: a MAC is one multiply-accumulate of a convolution or fully-connected "
                "layer (the papers' Mult-Adds); FLOPs = 2 x MACs; params are trainable weights and biases, "
@@ -353,7 +353,7 @@ def get(name: str) -> Profile:
 
 def layers(evaluation) -> list[Layer]:
     """Each row of an Evaluation with its spec arguments and input shapes."""
-    from . import reference
+    from .. import reference
     spec = evaluation.network.spec
     shapes = {"input": reference._input_shape(spec, evaluation.values)}
     result = []

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import sympy
 
-from .. import load_network, reference, shipped
+from ... import load_network, reference, shipped
 from . import Entry
 
 SPECS = shipped.SPECS / "imagenet"

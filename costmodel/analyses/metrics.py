@@ -22,14 +22,14 @@ from fractions import Fraction
 import sympy
 import yaml
 
-from . import shipped
-from .errors import CheckError, SpecError
-from .expr import ExprError, exact_number
-from .network import Network
-from .ops import lookup
-from .spec import NETWORK_INPUT
-from .dtypes import DTYPE_BYTES  # noqa: F401 - part of this module's API
-from .symbolic import as_sympy
+from .. import shipped
+from ..errors import CheckError, SpecError
+from ..expr import ExprError, exact_number
+from ..network import Network
+from ..ops import lookup
+from ..spec import NETWORK_INPUT
+from ..dtypes import DTYPE_BYTES  # noqa: F401 - part of this module's API
+from ..symbolic import as_sympy
 
 # --- device profiles -------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ MAX_DEVICE_BYTES = 100_000  # a device profile is a few lines
 def load_device(path) -> Device:
     """A device profile from YAML (yaml.safe_load), validated; errors name the file and key.
     `path` may also name a shipped profile (`example_device`): a file at that path wins."""
-    from .files import read_text
+    from ..files import read_text
 
     where = str(path)
     path = shipped.resolve_profile(path)
@@ -386,7 +386,7 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
              verify: bool = True) -> dict:
     """Every metric for one configuration (symbol defaults overridden by `values`), checked
     against reference_metrics unless `verify=False`. `network` may also be a path or a NetworkSpec."""
-    from . import load_network, reference_metrics
+    from .. import load_network, reference_metrics
 
     network = load_network(network)
     if device is not None and not isinstance(device, Device):

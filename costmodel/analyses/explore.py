@@ -23,10 +23,10 @@ import numpy as np
 import sympy
 from mpmath.libmp.libhyper import NoConvergence
 
-from .errors import CheckError, SpecError
-from .expr import ExprError, constant_value, exact_number, parse
-from .network import Network, resolve_values
-from .spec import NetworkSpec, parse_value
+from ..errors import CheckError, SpecError
+from ..expr import ExprError, constant_value, exact_number, parse
+from ..network import Network, resolve_values
+from ..spec import NetworkSpec, parse_value
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
@@ -42,7 +42,7 @@ def network_of(source) -> Network:
     """A Network from a path, a NetworkSpec or a Network."""
     if isinstance(source, Network):
         return source
-    from . import load_network
+    from .. import load_network
     return load_network(source)
 
 
@@ -211,8 +211,8 @@ def compiled(net: Network):
 def _channel_arguments(net: Network) -> list:
     """Every channel-count argument before rounding: `report` refuses one that is not positive,
     even where the rounding rule would lift it to a positive count (multiple_of_8 of -16 is 8)."""
-    from .ops import Kind, lookup
-    from .symbolic import to_sympy
+    from ..ops import Kind, lookup
+    from ..symbolic import to_sympy
 
     found = []
     for layer, _ in net.distinct_layers():
@@ -266,7 +266,7 @@ def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
     """The sweep's rows, the values per symbol, the number of configurations and how many of
     them divide by zero (left out, as `report` refuses them)."""
     from .fast import UNDEFINED
-    from .reference import MAX_DIMENSION
+    from ..reference import MAX_DIMENSION
 
     values = _axes(net.spec, axes, fixed)
     total = math.prod(len(v) for v in values.values())
@@ -520,13 +520,13 @@ def _budget(value, metric: str) -> Fraction:
 
 
 def _text(v) -> str:
-    from .report import value_text
+    from ..outputs.report import value_text
     return value_text(Fraction(v))
 
 
 def _smooth_estimate(net, exact: _Exact, others, budgets) -> float | None:
     """Where the rounding-free totals reach the budgets (smallest over budgets), or None."""
-    from .symbolic import smooth
+    from ..symbolic import smooth
     x = exact.x
     roots = []
     for metric, budget in budgets.items():

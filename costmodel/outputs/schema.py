@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from .ops import ALIASES, REGISTRY, REQUIRED, Kind
+from ..ops import ALIASES, REGISTRY, REQUIRED, Kind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPRESSION_PATTERN = r"^[0-9A-Za-z_+\-*/(),.\s]+$"

@@ -14,10 +14,10 @@ from fractions import Fraction
 
 from tabulate import tabulate
 
-from . import conventions
-from .conventions import MACS_HEADER as CONVENTION  # noqa: F401  (dataflow and compare print it)
-from .errors import SpecError
-from .network import Evaluation, LayerRow
+from ..analyses import conventions
+from ..analyses.conventions import MACS_HEADER as CONVENTION  # noqa: F401  (dataflow and compare print it)
+from ..errors import SpecError
+from ..network import Evaluation, LayerRow
 
 FORMATS = ("table", "markdown", "csv", "json", "latex")
 DEFAULT_THRESHOLD = 4
@@ -154,7 +154,7 @@ def tree_rows(evaluation: Evaluation, depth: int, collapse_repeats: bool = False
 
 
 def _symbolic_repeat_names(evaluation: Evaluation) -> set:
-    from .spec import Repeat
+    from ..spec import Repeat
     names = set()
 
     def walk(inst):
@@ -186,7 +186,7 @@ TREE_HEADERS = ["layer", "kind", "output HxWxC", "params", "MACs", "floats out"]
 
 def total_formulas(evaluation: Evaluation) -> dict:
     """The closed-form totals as text (from the cache of closed-form text when this spec's are there)."""
-    from . import cache
+    from .. import cache
     net = evaluation.network
     return cache.formulas(net.spec, lambda: {
         metric: {"exact": net.formula(metric), "smooth": net.formula(metric, smooth_form=True)}

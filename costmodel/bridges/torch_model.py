@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import reference as ref
-from .errors import SpecError
-from .ops import REGISTRY
-from .spec import NETWORK_INPUT
+from .. import reference as ref
+from ..errors import SpecError
+from ..ops import REGISTRY
+from ..spec import NETWORK_INPUT
 
 # --- modules the spec needs that torch.nn does not have as such -------------------------------
 
@@ -205,7 +205,7 @@ def build_model(spec, values: dict, device: str = "meta") -> SpecModel:
         where = f"{layer.index} '{layer.name}' ({layer.type})"
         builder = BUILDERS.get(layer.type)
         if builder is None:
-            raise SpecError(f"layer type {layer.type!r} has no PyTorch counterpart in costmodel.torch_model",
+            raise SpecError(f"layer type {layer.type!r} has no PyTorch counterpart in costmodel.bridges.torch_model",
                             file=spec.file, line=layer.line, column=layer.column, layer=where)
         try:
             module = builder(layer.args, [shapes[i] for i in layer.inputs], ref.layer_values(values, layer, shapes),

@@ -3,7 +3,7 @@ Table 2 (Mil. FLOPs and their factor against the baseline), against specs/effnet
 Table 5's FLOPs of the revised EffNet and of MobileNet v2 (specs/effnet/effnet_v2.yaml,
 mobilenet_v2.yaml) at expansion rates 6, 4, 2.
 
-Table 1's floats out come from `costmodel.dataflow` (a row is a layer with MACs and the cost-free
+Table 1's floats out come from `costmodel.analyses.dataflow` (a row is a layer with MACs and the cost-free
 layers after it, e.g. "3x3x64 + mp"), so each entry also checks that our row carries the paper's
 label. Table 2's "Mil. FLOPs" are 2 x MACs in millions: read as MACs every network would be off by
 half. Left out: the accuracy columns (not costs) and "EffNet large" (its widths are not given).
@@ -21,7 +21,7 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from .. import analyze, shipped
+from ... import analyze, shipped
 from ..dataflow import network_groups
 from . import Entry
 
