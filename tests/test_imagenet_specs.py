@@ -31,6 +31,8 @@ CONFIGS = {
     "googlenet": [{"resolution": 160}, {"resolution": 192, "classes": 10}],
     "xception": [{"resolution": 224}, {"resolution": 150}],
     "alexnet": [{"resolution": 195}, {"resolution": 256, "classes": 10}],
+    "mobilenet_v3_large": [{"alpha": "0.75", "resolution": 160}, {"alpha": "1.25", "classes": 10}],
+    "mobilenet_v3_small": [{"alpha": "0.5", "resolution": 128}, {"alpha": "0.75", "resolution": 193}],
 }
 
 
