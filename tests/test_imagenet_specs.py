@@ -34,6 +34,7 @@ CONFIGS = {
     "mobilenet_v3_large": [{"alpha": "0.75", "resolution": 160}, {"alpha": "1.25", "classes": 10}],
     "mobilenet_v3_small": [{"alpha": "0.5", "resolution": 128}, {"alpha": "0.75", "resolution": 193}],
     "efficientnet": [{"alpha": "1.1", "depth": "1.2", "resolution": 160}, {"alpha": "0.5", "depth": "0.5", "classes": 10}],
+    "mnasnet": [{"alpha": "0.5", "resolution": 160}, {"alpha": "1.3", "resolution": 193, "classes": 10}],
 }
 
 
