@@ -31,6 +31,13 @@ CONFIGS = {
     "googlenet": [{"resolution": 160}, {"resolution": 192, "classes": 10}],
     "xception": [{"resolution": 224}, {"resolution": 150}],
     "alexnet": [{"resolution": 195}, {"resolution": 256, "classes": 10}],
+    "mobilenet_v3_large": [{"alpha": "0.75", "resolution": 160}, {"alpha": "1.25", "classes": 10}],
+    "mobilenet_v3_small": [{"alpha": "0.5", "resolution": 128}, {"alpha": "0.75", "resolution": 193}],
+    "efficientnet": [{"alpha": "1.1", "depth": "1.2", "resolution": 160}, {"alpha": "0.5", "depth": "0.5", "classes": 10}],
+    "mnasnet": [{"alpha": "0.5", "resolution": 160}, {"alpha": "1.3", "resolution": 193, "classes": 10}],
+    "efficientnet_v2_s": [{"resolution": 224}, {"resolution": 301, "classes": 10}],
+    "efficientnet_v2": [{"c1": 32, "c2": 64, "c3": 96, "c4": 192, "c5": 224, "c6": 384, "c7": 640, "resolution": 224},
+                        {"n1": 1, "n5": 2, "n6": 3, "resolution": 193, "classes": 10}],
 }
 
 
