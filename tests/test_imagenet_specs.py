@@ -34,6 +34,7 @@ CONFIGS = {
     "vgg": [{"d1": 1, "d2": 1, "d3": 2, "d4": 2, "d5": 2, "resolution": 160}, {"d3": 4, "d4": 4, "d5": 4, "resolution": 97, "classes": 10}],
     "squeezenet": [{"resolution": 97}, {"resolution": 300, "classes": 10}],
     "alexnet_torchvision": [{"resolution": 63}, {"resolution": 300, "classes": 10}],
+    "googlenet_torchvision": [{"resolution": 208}, {"resolution": 97, "classes": 10}],
 }
 
 
