@@ -35,6 +35,7 @@ CONFIGS = {
     "squeezenet": [{"resolution": 97}, {"resolution": 300, "classes": 10}],
     "alexnet_torchvision": [{"resolution": 63}, {"resolution": 300, "classes": 10}],
     "googlenet_torchvision": [{"resolution": 208}, {"resolution": 97, "classes": 10}],
+    "inception_v3": [{"resolution": 75}, {"resolution": 224, "classes": 10}],
 }
 
 
