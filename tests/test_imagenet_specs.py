@@ -38,6 +38,11 @@ CONFIGS = {
     "efficientnet_v2_s": [{"resolution": 224}, {"resolution": 301, "classes": 10}],
     "efficientnet_v2": [{"c1": 32, "c2": 64, "c3": 96, "c4": 192, "c5": 224, "c6": 384, "c7": 640, "resolution": 224},
                         {"n1": 1, "n5": 2, "n6": 3, "resolution": 193, "classes": 10}],
+    "vgg": [{"d1": 1, "d2": 1, "d3": 2, "d4": 2, "d5": 2, "resolution": 160}, {"d3": 4, "d4": 4, "d5": 4, "resolution": 97, "classes": 10}],
+    "squeezenet": [{"resolution": 97}, {"resolution": 300, "classes": 10}],
+    "alexnet_torchvision": [{"resolution": 63}, {"resolution": 300, "classes": 10}],
+    "googlenet_torchvision": [{"resolution": 208}, {"resolution": 97, "classes": 10}],
+    "inception_v3": [{"resolution": 75}, {"resolution": 224, "classes": 10}],
 }
 
 

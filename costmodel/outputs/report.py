@@ -173,7 +173,7 @@ def _symbolic(node: dict) -> bool:
 
 def _tree_cells(node: dict, thousands: bool) -> list:
     number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
-    kind = node["type"] if node["kind"] == "layer" else \
+    kind = node["type"] if node["kind"] in ("layer", "stage") else \
         f"{node['kind']} {node['type']} x{node['count']}" if node["kind"] == "repeat" else f"{node['kind']} {node['type']}"
     times = f" (x{node['times']})" if node.get("times") else ""
     indent = "" if node["level"] == 1 else "│ " * (node["level"] - 2) + ("└─" if node["last"] else "├─")
