@@ -38,6 +38,7 @@ CONFIGS = {
     "efficientnet_v2_s": [{"resolution": 224}, {"resolution": 301, "classes": 10}],
     "efficientnet_v2": [{"c1": 32, "c2": 64, "c3": 96, "c4": 192, "c5": 224, "c6": 384, "c7": 640, "resolution": 224},
                         {"n1": 1, "n5": 2, "n6": 3, "resolution": 193, "classes": 10}],
+    "convnext": [{"dim": 128, "d3": 27, "resolution": 160}, {"d1": 1, "d4": 2, "resolution": 100, "classes": 10}],
 }
 
 
