@@ -39,6 +39,9 @@ CONFIGS = {
     "efficientnet_v2": [{"c1": 32, "c2": 64, "c3": 96, "c4": 192, "c5": 224, "c6": 384, "c7": 640, "resolution": 224},
                         {"n1": 1, "n5": 2, "n6": 3, "resolution": 193, "classes": 10}],
     "convnext": [{"dim": 128, "d3": 27, "resolution": 160}, {"d1": 1, "d4": 2, "resolution": 100, "classes": 10}],
+    "regnet_x": [{"gw": 8, "resolution": 160}, {"gw": 32, "w3": 192, "w4": 384, "resolution": 97, "classes": 10}],
+    "regnet_y": [{"gw": 4, "resolution": 160},
+                 {"d4": 2, "w2": 96, "w3": 192, "w4": 384, "gw": 48, "resolution": 97, "classes": 10}],
 }
 
 

@@ -12,8 +12,8 @@ def network(family: str):
     return costmodel.load_network(SPECS / f"{family}.yaml")
 
 
-def totals(family: str, preset: str):
-    return costmodel.analyze(SPECS / f"{family}.yaml", preset=preset).totals
+def totals(family: str, preset: str | None = None, **values):
+    return costmodel.analyze(SPECS / f"{family}.yaml", values, preset=preset).totals
 
 
 def assert_published(family: str, preset: str, num_params: int, gmacs: float):
