@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import sympy
 
+from ..expr import IN_CHANNELS
 from ..ops import Kind, lookup
 from ..symbolic import as_sympy, round_channels, to_sympy
 
@@ -37,6 +38,8 @@ def layer_guards(layer, inputs: list, shape: tuple, symbols: dict) -> list[Guard
     (closed forms) whose output is `shape`, in the reference's order, constant ones dropped."""
     op = lookup(layer.type)
     args = {name: layer.args.get(name) for name in op.params}
+    if len(inputs) == 1:  # `in_channels` in the layer's arguments: its input's channel count
+        symbols = {**symbols, IN_CHANNELS: inputs[0][2]}
     found = []
     for name, param in op.params.items():
         value = args[name]
