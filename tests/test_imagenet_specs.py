@@ -43,6 +43,14 @@ CONFIGS = {
     "alexnet_torchvision": [{"resolution": 63}, {"resolution": 300, "classes": 10}],
     "googlenet_torchvision": [{"resolution": 208}, {"resolution": 97, "classes": 10}],
     "inception_v3": [{"resolution": 75}, {"resolution": 224, "classes": 10}],
+    "densenet121": [{"growth": 12, "init": 24, "resolution": 160}, {"bn_size": 2, "resolution": 97, "classes": 10}],
+    "densenet161": [{"growth": 32, "init": 64, "resolution": 160}, {"resolution": 97, "classes": 10}],
+    "densenet169": [{"growth": 24, "resolution": 192}, {"init": 32, "resolution": 97}],
+    "densenet201": [{"growth": 16, "resolution": 160}, {"bn_size": 2, "resolution": 97, "classes": 10}],
+    "convnext": [{"dim": 128, "d3": 27, "resolution": 160}, {"d1": 1, "d4": 2, "resolution": 100, "classes": 10}],
+    "regnet_x": [{"gw": 8, "resolution": 160}, {"gw": 32, "w3": 192, "w4": 384, "resolution": 97, "classes": 10}],
+    "regnet_y": [{"gw": 4, "resolution": 160},
+                 {"d4": 2, "w2": 96, "w3": 192, "w4": 384, "gw": 48, "resolution": 97, "classes": 10}],
 }
 
 

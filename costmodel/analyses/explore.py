@@ -211,16 +211,20 @@ def compiled(net: Network):
 def _channel_arguments(net: Network) -> list:
     """Every channel-count argument before rounding: `report` refuses one that is not positive,
     even where the rounding rule would lift it to a positive count (multiple_of_8 of -16 is 8)."""
+    from ..expr import IN_CHANNELS
     from ..ops import Kind, lookup
     from ..symbolic import to_sympy
 
     found = []
     for layer, _ in net.distinct_layers():
         params = lookup(layer.spec.type).params
+        symbols = net.symbols
+        if len(layer.spec.inputs) == 1:  # `in_channels`: the layer's input's channel count
+            symbols = {**symbols, IN_CHANNELS: net.shape_of(layer.spec.inputs[0])[2]}
         for name, value in layer.spec.args.items():
             if name in params and params[name].kind is Kind.CHANNELS and value is not None \
                     and not isinstance(value, (bool, str)):
-                found.append(to_sympy(value, net.symbols))
+                found.append(to_sympy(value, symbols))
     return found
 
 
