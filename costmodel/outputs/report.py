@@ -137,17 +137,19 @@ def tree_rows(evaluation: Evaluation, depth: int, collapse_repeats: bool = False
     stands for every later one) when its count depends on symbols or `collapse_repeats` is set."""
     shown = []
 
-    def visit(children, level, times=None):
+    symbolic = _symbolic_repeat_names(evaluation)
+
+    def visit(children, level, times=None, rails=""):
         for i, child in enumerate(children):
             last = i == len(children) - 1
-            shown.append({**child, "level": level, "times": times if last else None, "last": last})
+            indent = "" if level == 1 else rails + ("└─" if last else "├─")  # torchinfo's tree
+            shown.append({**child, "level": level, "times": times if last else None, "indent": indent})
             if child["children"] and level < depth:
                 kids, kid_times = child["children"], None
-                if child["kind"] == "repeat" and child["count"] > 2 and (collapse_repeats or _symbolic(child)):
+                if child["kind"] == "repeat" and child["count"] > 2 and (collapse_repeats or child["name"] in symbolic):
                     kids, kid_times = kids[:2], child["count"] - 1
-                visit(kids, level + 1, kid_times)
+                visit(kids, level + 1, kid_times, "" if level == 1 else rails + ("  " if last else "│ "))
 
-    _symbolic.names = _symbolic_repeat_names(evaluation)
     if depth > 0:
         visit(tree(evaluation)["children"], 1)
     return shown
@@ -167,16 +169,12 @@ def _symbolic_repeat_names(evaluation: Evaluation) -> set:
     return names
 
 
-def _symbolic(node: dict) -> bool:
-    return node["name"] in _symbolic.names
-
-
 def _tree_cells(node: dict, thousands: bool) -> list:
     number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
     kind = node["type"] if node["kind"] in ("layer", "stage") else \
         f"{node['kind']} {node['type']} x{node['count']}" if node["kind"] == "repeat" else f"{node['kind']} {node['type']}"
     times = f" (x{node['times']})" if node.get("times") else ""
-    indent = "" if node["level"] == 1 else "│ " * (node["level"] - 2) + ("└─" if node["last"] else "├─")
+    indent = node["indent"]
     return [indent + node["name"] + times, kind, shape_text(node["output_shape"]),
             number(node["params"]), number(node["macs"]), number(node["floats_out"])]
 
@@ -274,14 +272,29 @@ def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeat
     rows = [_tree_cells(n, thousands=True) for n in nodes]
     rows.append(["total", "", "", f"{t.params:,}", f"{t.macs:,}", f"{t.floats_out:,}"])
     comment = "%" if fmt == "latex" else ""
-    table = tabulate(rows, headers=TREE_HEADERS, tablefmt=_TABLEFMT[fmt],
-                     colalign=["left", "left", "left", "right", "right", "right"], disable_numparse=True)
+    table = _keeping_whitespace(rows, headers=TREE_HEADERS, tablefmt=_TABLEFMT[fmt],
+                                colalign=["left", "left", "left", "right", "right", "right"], disable_numparse=True)
     lines = [f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
              f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
              + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
              "", table, ""]
     lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)[:3]]
     return "\n".join(lines) + "\n"
+
+
+def _keeping_whitespace(rows, **options) -> str:
+    """tabulate that keeps a cell's leading spaces (the tree's rails): an argument since tabulate
+    0.10, a module setting before."""
+    import inspect
+
+    import tabulate as tabulate_module
+    if "preserve_whitespace" in inspect.signature(tabulate).parameters:
+        return tabulate(rows, preserve_whitespace=True, **options)
+    keep, tabulate_module.PRESERVE_WHITESPACE = tabulate_module.PRESERVE_WHITESPACE, True
+    try:
+        return tabulate(rows, **options)
+    finally:
+        tabulate_module.PRESERVE_WHITESPACE = keep
 
 
 def summary_lines(evaluation: Evaluation, threshold: float) -> list[str]:
