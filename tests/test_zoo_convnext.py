@@ -3,7 +3,7 @@ torchvision prints them; PyTorch agrees at several resolutions."""
 
 import pytest
 
-from zoo_checks import assert_published, assert_verified, network, totals
+from zoo import assert_published, assert_verified, network, totals
 
 # torchvision/models/convnext.py, ConvNeXt_{Tiny,Small,Base,Large}_Weights.IMAGENET1K_V1 meta:
 # "num_params" and "_ops" (GFLOPS, i.e. multiply-accumulates in billions, 3 decimals)

@@ -6,7 +6,7 @@ iteration, so its count must be a constant (see the specs' header)."""
 import pytest
 
 from costmodel.analyses import explore
-from zoo_checks import assert_published, assert_verified, network, totals
+from zoo import assert_published, assert_verified, network, totals
 
 # torchvision/models/densenet.py, DenseNet{121,161,169,201}_Weights.IMAGENET1K_V1 meta: "num_params"
 # and "_ops" (GFLOPS, i.e. multiply-accumulates in billions, 3 decimals)

@@ -4,7 +4,7 @@ buffers; PyTorch agrees at several resolutions."""
 
 import pytest
 
-from zoo_checks import assert_published, assert_verified, network, totals
+from zoo import assert_published, assert_verified, network, totals
 
 # torchvision/models/regnet.py, RegNet_{X,Y}_*_Weights meta: "num_params" and "_ops" (GFLOPS, i.e.
 # multiply-accumulates in billions, 3 decimals) of the IMAGENET1K weights at crop 224; regnet_y_128gf
