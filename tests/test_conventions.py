@@ -123,6 +123,7 @@ def test_every_profile_is_documented_for_every_family():
     assert conventions.get("macs").header() == conventions.MACS_HEADER
     table = conventions.readme_table()
     assert all(f"| `{name}`" in table for name in conventions.NAMES)
+    assert table in (ROOT / "README.md").read_text()  # the README's conventions table is this one
 
 
 def test_every_layer_type_has_a_family():
