@@ -30,6 +30,15 @@ tool on the translated torch graph: tests/test_conventions.py):
   registered statistics (FusedBatchNormV3, Relu, Relu6, Sigmoid, Tanh, Elu, LeakyRelu, Max, ConcatV2)
   0. Not run here (no TensorFlow): hard_swish, hard_sigmoid and gelu are composite ops in Keras whose
   count depends on the Keras version; this profile counts them 0 and says so.
+- pycls: facebookresearch/pycls's static complexity (pycls/models/blocks.py: conv2d_cx, norm2d_cx,
+  pool2d_cx, gap2d_cx, layernorm_cx, linear_cx, SE.complexity; read at commit 5719de6). Its "flops"
+  are multiply-adds: conv and linear MACs plus one per output element of a bias; batch and layer
+  norm params 2C and nothing else; max pooling, activations, the residual add, squeeze-excitation's
+  product, global average pooling and dropout cost no flops. It also counts "acts": the output
+  elements of every conv, linear and max-pool layer (nothing else). pycls builds no softmax,
+  concatenation, windowed average pooling, layer scale, channel shuffle or split: those are errors.
+  Not runnable here (pycls's counter is per model class, not a graph walker); the table it publishes,
+  dev/model_complexity.json, is reproduced by costmodel/analyses/reproduction/pycls.py.
 """
 
 from __future__ import annotations
@@ -117,6 +126,8 @@ class Profile:
     params_with_statistics: bool = False  # Keras: batch-norm running statistics are parameters
     tool: str = ""  # the tool and version the profile describes
     params_uncounted: tuple = ()  # families whose parameters the tool does not count (thop: unhooked modules)
+    acts: Callable | None = None  # Layer -> activations the tool counts (pycls), None if it counts none
+    acts_rule: str = ""  # what `acts` counts (README, `explain`)
 
     def header(self) -> str:
         return MACS_HEADER if self.name == "macs" else f"convention {self.name}: {self.summary}"
@@ -142,6 +153,7 @@ class Count:
 
     ops: int
     params: int
+    acts: int | None = None  # None: the profile counts no activations
 
 
 # --- the counting functions, one per profile: a rule per family, read from the layer's definition ---
@@ -281,6 +293,54 @@ _keras = _by_family("keras", {
 })
 
 
+# pycls (pycls/models/blocks.py). Every rule below is one of its *_cx functions, which accumulate
+# (flops, params, acts); a layer it builds no module for has no rule.
+
+
+def _pycls_with_bias(layer: Layer) -> int:
+    return layer.row.macs + _with_bias(layer)  # conv2d_cx / linear_cx: k*k*w_in*w_out*h*w//groups (+ w_out*h*w bias)
+
+
+def _pycls_window(layer: Layer) -> str:
+    """Which pycls pooling helper a pooling layer is: pool2d (max, sliding) or gap2d (global average:
+    nn.AdaptiveAvgPool2d((1, 1)), so an adaptive average pool to 1x1 is one too)."""
+    if layer.pool == ("max", "sliding"):
+        return "pool2d"
+    if layer.pool == ("avg", "global") or (layer.pool == ("avg", "adaptive") and layer.row.shape[:2] == (1, 1)):
+        return "gap2d"
+    raise SpecError(f"convention 'pycls' has no rule for layer type {layer.type!r} (pycls pools only with "
+                    "pool2d, a max pool, and gap2d, a global average pool)")
+
+
+def _pycls_pool_ops(layer: Layer) -> int:
+    _pycls_window(layer)  # refuses a pool pycls has no helper for
+    return 0  # pool2d_cx, gap2d_cx: no flops
+
+
+def _pycls_pool_acts(layer: Layer) -> int:
+    return layer.n_out if _pycls_window(layer) == "pool2d" else 0  # pool2d_cx: w_in*h*w; gap2d_cx: nothing
+
+
+_PYCLS_OTHER = {"dropout": 0, "identity": 0, "stochastic_depth": 0, "flatten": 0}  # EffHead's dropout,
+# drop_connect, x.view: no cx; channel shuffle, split and channel padding: no pycls module (an error)
+
+_pycls = _by_family("pycls", {
+    "conv": _pycls_with_bias, "dense": _pycls_with_bias,
+    "batch norm": _zero, "layer norm": _zero,  # norm2d_cx, layernorm_cx: params 2C only
+    "activations": _zero,  # activation(): no cx function, whatever the function
+    "pooling": _pycls_pool_ops,
+    "add": _zero,  # ResBlock's x + f(x): not counted
+    "multiply": _per_type("pycls", {"multiply": 0}),  # SE's x * f_ex(x): not counted; no layer scale in pycls
+    "other": _per_type("pycls", _PYCLS_OTHER),
+})  # softmax, concat: pycls's heads end at the logits and no pycls model concatenates
+
+_pycls_acts = _by_family("pycls", {
+    "conv": lambda layer: layer.n_out, "dense": lambda layer: layer.n_out,  # conv2d_cx: w_out*h*w; linear_cx: w_out
+    "pooling": _pycls_pool_acts,
+    "batch norm": _zero, "layer norm": _zero, "activations": _zero, "add": _zero, "multiply": _zero, "other": _zero,
+})
+
+
 _RULES_MACS = {
     "conv": "H_out*W_out*C_out*k_h*k_w*C_in/groups", "bias": "0", "dense": "in_features*units",
     "batch norm": "0 (folded at inference)", "layer norm": "0", "activations": "0", "softmax": "0", "pooling": "0",
@@ -337,6 +397,19 @@ PROFILES = {p.name: p for p in [
                 "add": "1 per output per extra input (AddV2)", "multiply": "1 per output (Mul)", "concat": "0",
                 "other": "0"},
             _keras, params_with_statistics=True, tool="TensorFlow profiler flops_registry"),
+    Profile("pycls", "MACs", "pycls complexity (pycls/models/blocks.py): flops = multiply-adds of conv and linear "
+            "+ 1 per output of a bias; acts = outputs of conv, linear and max pool; params trainable (batch "
+            "norm 2C)", {
+                "conv": "MACs (conv2d_cx); acts n", "bias": "1 per output element", "dense": "MACs + units with "
+                "bias (linear_cx); acts n", "batch norm": "0; params 2C (norm2d_cx)",
+                "layer norm": "0; params 2C (layernorm_cx)", "activations": "0 (no cx)",
+                "softmax": "an error (no pycls head has one)",
+                "pooling": "max: 0, acts n (pool2d_cx); global average: 0 (gap2d_cx); windowed average, "
+                           "global max, adaptive to more than 1x1, fractional: an error",
+                "add": "0", "multiply": "0 (SE's product); scale: an error", "concat": "an error",
+                "other": "dropout, identity, stochastic depth, flatten: 0; shuffle, split, channel pad: an error"},
+            _pycls, tool="pycls at 5719de6", acts=_pycls_acts,
+            acts_rule="output elements of every conv, linear and max-pool layer"),
 ]}
 
 NAMES = tuple(PROFILES)
@@ -366,27 +439,34 @@ def layers(evaluation) -> list[Layer]:
 def layer_counts(evaluation, convention) -> list[Count]:
     """Per layer: the profile's ops and params."""
     profile = convention if isinstance(convention, Profile) else get(convention)
-    return [Count(int(profile.count(layer)), profile.params(layer)) for layer in layers(evaluation)]
+    return [Count(int(profile.count(layer)), profile.params(layer),
+                  None if profile.acts is None else int(profile.acts(layer))) for layer in layers(evaluation)]
 
 
 def totals(evaluation, convention) -> dict:
-    """A network's totals under a convention: {"convention", "unit", "ops", "params"}. For callers
-    such as `compare` that put a published number beside ours in the paper's own convention."""
+    """A network's totals under a convention: {"convention", "unit", "ops", "params"}, and "acts"
+    where the profile counts activations (pycls). For callers such as `compare` that put a published
+    number beside ours in the paper's own convention."""
     profile = convention if isinstance(convention, Profile) else get(convention)
     counts = layer_counts(evaluation, profile)
-    return {"convention": profile.name, "unit": profile.unit, "ops": sum(c.ops for c in counts),
-            "params": sum(c.params for c in counts)}
+    result = {"convention": profile.name, "unit": profile.unit, "ops": sum(c.ops for c in counts),
+              "params": sum(c.params for c in counts)}
+    if profile.acts is not None:
+        result["acts"] = sum(c.acts for c in counts)
+    return result
 
 
 def by_type(evaluation, convention) -> dict:
-    """Per layer type: {"layers", "ops", "params"} under a convention (for `explain`)."""
+    """Per layer type: {"layers", "ops", "params", "acts"} under a convention (for `explain`; acts 0
+    where the profile counts none)."""
     profile = convention if isinstance(convention, Profile) else get(convention)
     groups: dict = {}
     for layer, count in zip(layers(evaluation), layer_counts(evaluation, profile)):
-        g = groups.setdefault(layer.type, {"layers": 0, "ops": 0, "params": 0})
+        g = groups.setdefault(layer.type, {"layers": 0, "ops": 0, "params": 0, "acts": 0})
         g["layers"] += 1
         g["ops"] += count.ops
         g["params"] += count.params
+        g["acts"] += count.acts or 0
     return groups
 
 

@@ -30,6 +30,7 @@ def run(args) -> int:
     evaluation = analyze(args.spec, dict(args.values), preset=args.preset)
     a, b = conventions.get(args.convention), conventions.get(args.vs)
     groups_a, groups_b = conventions.by_type(evaluation, a), conventions.by_type(evaluation, b)
+    counting_acts = [p for p in (a, b) if p.acts is not None]  # pycls counts activations too: a column each
     rows = []
     for type_, ga in groups_a.items():
         gb = groups_b[type_]
@@ -42,16 +43,23 @@ def run(args) -> int:
                 why.append(f"bias: {a.name} {a.rules['bias']}, {b.name} {b.rules['bias']}")
         if ga["params"] != gb["params"]:
             why.append("params: " + "; ".join(note for note in (a.params_note(family), b.params_note(family)) if note))
+        groups = {a.name: ga, b.name: gb}
         rows.append([type_, ga["layers"], f"{ga['ops']:,}", f"{gb['ops']:,}", f"{gb['ops'] - ga['ops']:+,}",
-                     f"{ga['params']:,}", f"{gb['params']:,}", "; ".join(why) or "same"])
+                     f"{ga['params']:,}", f"{gb['params']:,}", *(f"{groups[p.name]['acts']:,}" for p in counting_acts),
+                     "; ".join(why) or "same"])
     ta, tb = conventions.totals(evaluation, a), conventions.totals(evaluation, b)
+    totals = {a.name: ta, b.name: tb}
     rows.append(["total", len(evaluation.rows), f"{ta['ops']:,}", f"{tb['ops']:,}", f"{tb['ops'] - ta['ops']:+,}",
-                 f"{ta['params']:,}", f"{tb['params']:,}", ""])
+                 f"{ta['params']:,}", f"{tb['params']:,}", *(f"{totals[p.name]['acts']:,}" for p in counting_acts), ""])
+    acts_headers = [f"{p.name} acts" for p in counting_acts]
     out = [values_header(evaluation), a.header(), b.header(), "",
            tabulate(rows, headers=["type", "layers", f"{a.name} {a.unit}", f"{b.name} {b.unit}", "difference",
-                                   f"{a.name} params", f"{b.name} params", "why"],
-                    tablefmt="simple", colalign=["left", "right", "right", "right", "right", "right", "right", "left"],
+                                   f"{a.name} params", f"{b.name} params", *acts_headers, "why"],
+                    tablefmt="simple",
+                    colalign=["left", "right", "right", "right", "right", "right", "right",
+                              *["right"] * len(acts_headers), "left"],
                     disable_numparse=True)]
+    out += [f"{p.name} acts: {p.acts_rule}" for p in counting_acts]
     if ta["ops"]:
         out.append(f"\n{b.name} / {a.name}: {tb['ops'] / ta['ops']:.4f} x the {a.unit} total")
     sys.stdout.write("\n".join(out) + "\n")

@@ -241,7 +241,8 @@ def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: 
     comment = "%" if fmt == "latex" else ""
     lines = [f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
     if counts is not None:
-        lines.append(f"{comment}{profile.name}: {ops:,} {profile.unit}, {params:,} params")
+        acts = "" if profile.acts is None else f", {sum(c.acts for c in counts):,} acts ({profile.acts_rule})"
+        lines.append(f"{comment}{profile.name}: {ops:,} {profile.unit}, {params:,} params{acts}")
     lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)]
     breakdown = [[g["category"], g["layers"], f"{g['macs']:,}", f"{float(g['macs_percent']):.2f}%",
                   f"{g['params']:,}", f"{float(g['params_percent']):.2f}%"] for g in evaluation.breakdown()]
@@ -336,7 +337,8 @@ def render_csv(evaluation: Evaluation, *, symbolic: bool, threshold: float,
 def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float = DEFAULT_THRESHOLD,
             convention: str = conventions.DEFAULT) -> dict:
     """The complete, stable JSON document of a report. A convention other than the default adds
-    `ops` and `convention_params` per layer and a `convention_totals` object."""
+    `ops` and `convention_params` per layer (and `convention_acts` where the profile counts
+    activations) and a `convention_totals` object."""
     t = evaluation.totals
     formulas = layer_formulas(evaluation) if symbolic else None
     counts = _profile_counts(evaluation, convention)
@@ -350,6 +352,8 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
             item["formulas"] = formulas[r.index - 1]
         if counts is not None:
             item["ops"], item["convention_params"] = counts[i].ops, counts[i].params
+            if counts[i].acts is not None:  # a profile that counts activations (pycls)
+                item["convention_acts"] = counts[i].acts
         layers.append(item)
     doc = {
         "network": evaluation.network.spec.name,
