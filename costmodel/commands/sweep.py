@@ -52,6 +52,7 @@ def run(args) -> int:
     if set(dict(args.values)) & set(axes):
         raise SpecError(f"--set and --range/--grid both give {', '.join(sorted(set(dict(args.values)) & set(axes)))}")
     fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n not in axes}  # the axes win over a preset
+    net = net.for_values(fixed)  # the tree of the options fixed (an option among the axes is refused)
     pareto = tuple(m.strip() for m in args.pareto.split(",")) if args.pareto else None
     if args.plot and not pareto:
         pareto = ("macs", "params")
