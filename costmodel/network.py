@@ -417,9 +417,10 @@ def preset_values(spec: NetworkSpec, preset: str) -> dict[str, Fraction]:
 
 
 def option_values(spec: NetworkSpec, values: dict, preset: str | None = None) -> dict[str, Fraction]:
-    """The option values chosen: the defaults, then the preset's, then any option named in `values`
-    (each one of its choices, else a SpecError at the option's declaration)."""
-    chosen = {name: option.default for name, option in spec.options.items()}
+    """The option values chosen: the tree's own (the defaults, for a spec as loaded), then the
+    preset's, then any option named in `values` (each one of its choices, else a SpecError at the
+    option's declaration)."""
+    chosen = dict(spec.option_values)
     if preset is not None:
         chosen.update(preset_values(spec, preset))
         chosen = {name: value for name, value in chosen.items() if name in spec.options}
