@@ -236,3 +236,13 @@ def test_verify_builds_the_options_tree():
     net = costmodel.load_network(costmodel.loads(TOY, file="toy.yaml"))
     result = costmodel.verify(net, {"use_bn": 1, "delta": 2})
     assert result.ok and any(layer.name == "unit2.2/bn" for layer in result.layers)
+
+
+def test_the_schema_knows_options():
+    from costmodel.outputs.schema import schema, validate
+    from costmodel.spec import OPTION_KEYS, read_yaml
+    s = schema()
+    assert set(s["$defs"]["option"]["properties"]) == OPTION_KEYS
+    assert validate(read_yaml("imagenet/vgg"), s) == []
+    bad = {**read_yaml("imagenet/vgg"), "options": {"use_bn": {"default": 0, "choices": [0, 1], "integer": True}}}
+    assert validate(bad, s)  # an unknown key of an option

@@ -133,9 +133,9 @@ def schema() -> dict:
             "type": "object", "description": "a structural option: a constant with a finite set of choices, read "
                                              "by when:, block arguments and expressions; each value builds its own tree",
             "properties": {
-                "default": {"type": "integer", "minimum": 0, "description": "one of the choices"},
-                "choices": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1,
-                            "maxItems": 64, "uniqueItems": True},
+                "default": {"type": "integer", "description": "one of the choices (a whole number >= 0)"},
+                "choices": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 64,
+                            "description": "distinct whole numbers >= 0"},
                 "description": {"type": ["string", "number"]}},
             "required": ["default", "choices"], "additionalProperties": False},
         "preset": {
@@ -199,7 +199,7 @@ def schema() -> dict:
                                  "required": ["height", "width", "channels"], "additionalProperties": False}]},
             "symbols": {"type": "object", "additionalProperties": _REF("symbol"),
                         "description": "the knobs: name -> default, or {default, description, integer}"},
-            "options": {"type": "object", "additionalProperties": _REF("option"), "maxProperties": 8,
+            "options": {"type": "object", "additionalProperties": _REF("option"),
                         "description": "structural options: name -> {default, choices, description} (--set NAME=V, "
                                        "presets)"},
             "presets": {"type": "object", "additionalProperties": _REF("preset"),
