@@ -246,3 +246,10 @@ def test_the_schema_knows_options():
     assert validate(read_yaml("imagenet/vgg"), s) == []
     bad = {**read_yaml("imagenet/vgg"), "options": {"use_bn": {"default": 0, "choices": [0, 1], "integer": True}}}
     assert validate(bad, s)  # an unknown key of an option
+
+
+def test_a_bad_option_is_one_error_not_one_per_use():
+    text = TOY.replace("use_bn: {default: 0, choices: [0, 1],", "use_bn: {default: 5, choices: [0, 1],")
+    with pytest.raises(SpecError) as e:
+        costmodel.loads(text, file="toy.yaml")
+    assert e.value.lines() == [f"toy.yaml:{OPTION_LINE}:21: option 'use_bn': the default 5 is not one of its choices (0, 1)"]

@@ -299,6 +299,8 @@ class _Builder:
         if not isinstance(value, str):
             raise self.fail(f"when: must be a condition such as stride == 1, got {_kind(value)}", entry, "when", layer)
         node = self.expression(value, entry, "when", scope, layer, in_channels=True, parse=ex.parse_condition)
+        if ex.names(node) and ex.names(node) <= self.bad_symbols - set(self.symbols):
+            raise _Silent()  # a bad option's, reported at its declaration
         if ex.names(node):
             raise self.fail(f"when: must not depend on symbols (it names {sorted(ex.names(node))[0]!r}); it may use "
                             f"options and block arguments bound to constants", entry, "when", layer)
@@ -445,7 +447,8 @@ class _Builder:
         if len(options) > MAX_OPTIONS:
             raise self.fail(f"more than {MAX_OPTIONS} options", parent, "options")
         for name, decl in options.items():
-            self.attempt(self.read_option, options, name, decl)
+            if self.attempt(self.read_option, options, name, decl) is BAD and isinstance(name, str):
+                self.bad_symbols.add(name)  # its uses are not errors of their own
 
     def read_option(self, options, name, decl):
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name) or name in RESERVED \
