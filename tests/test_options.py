@@ -253,3 +253,12 @@ def test_a_bad_option_is_one_error_not_one_per_use():
     with pytest.raises(SpecError) as e:
         costmodel.loads(text, file="toy.yaml")
     assert e.value.lines() == [f"toy.yaml:{OPTION_LINE}:21: option 'use_bn': the default 5 is not one of its choices (0, 1)"]
+
+
+@pytest.mark.parametrize("value, message", [("0.5", "option use_bn: 0.5 is not one of its choices (0, 1)"),
+                                            ("-1", "option use_bn: -1 is not one of its choices (0, 1)"),
+                                            ("abc", "option use_bn must be a number, got 'abc'"),
+                                            ("1e999", "option use_bn: number 1e999 is out of range")])
+def test_every_bad_set_of_an_option_is_located_at_its_declaration(cli, path, value, message):
+    status, out, err = cli(["report", str(path), "--set", f"use_bn={value}"])
+    assert (status, out, err) == (2, "", f"costmodel: {path}:{OPTION_LINE}:3: {message}\n")

@@ -1021,7 +1021,10 @@ class _Builder:
 def check_choice(option: OptionSpec, value) -> Fraction:
     """`value` (a number or number text, as --set gives it) if it is one of the option's choices,
     else a SpecError at the option's declaration."""
-    number = value if isinstance(value, Fraction) else parse_value(value, f"option {option.name}", program=True)
+    try:
+        number = value if isinstance(value, Fraction) else parse_value(value, f"option {option.name}", program=True)
+    except SpecError as e:
+        raise e.located(line=option.line, column=option.column) from None
     if number not in option.choices:
         raise SpecError(f"option {option.name}: {value.strip() if isinstance(value, str) else number} is not one of "
                         f"its choices ({_choices_text(option.choices)})", line=option.line, column=option.column)
