@@ -262,3 +262,12 @@ def test_a_bad_option_is_one_error_not_one_per_use():
 def test_every_bad_set_of_an_option_is_located_at_its_declaration(cli, path, value, message):
     status, out, err = cli(["report", str(path), "--set", f"use_bn={value}"])
     assert (status, out, err) == (2, "", f"costmodel: {path}:{OPTION_LINE}:3: {message}\n")
+
+
+def test_sweep_and_solve_name_the_options_of_their_tree(cli, path):
+    _, out, _ = cli(["sweep", str(path), "--grid", "alpha=1,2", "--set", "use_bn=1"])
+    assert out.startswith("toy (use_bn=1, stages=2): 2 configurations")
+    _, out, _ = cli(["solve", str(path), "--for", "classes", "--max-params", "1e5", "--preset", "bn"])
+    assert out.startswith("toy: largest classes with use_bn=1, stages=2, alpha=2, delta=1 under params <= 100,000")
+    _, out, _ = cli(["solve", str(path), "--for", "classes", "--max-params", "1e5", "--preset", "bn", "--format", "json"])
+    assert json.loads(out)["options"] == {"use_bn": 1, "stages": 2}

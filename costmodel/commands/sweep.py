@@ -60,7 +60,9 @@ def run(args) -> int:
     rows, values, total, divide_by_zero = explore._sweep(net, axes, fixed, pareto, verify=VERIFY)
     elapsed = time.perf_counter() - started
     skipped = total - len(rows)
-    summary = (f"{net.spec.name}: {total:,} configurations in {elapsed:.3f} s "
+    from ..network import options_text
+    built = options_text(net.spec)
+    summary = (f"{net.spec.name}{f' ({built})' if built else ''}: {total:,} configurations in {elapsed:.3f} s "
                f"({min(VERIFY, len(rows))} rows checked as report does)"
                + (f"; {skipped:,} left out (the network does not fit: a size below 1 or above 2**40, groups that do not divide, "
                   f"or a count that is not whole{_zero_divisions(divide_by_zero)})" if skipped else ""))
