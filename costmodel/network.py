@@ -89,8 +89,8 @@ class Network:
 
     def for_values(self, values: dict | None = None, preset: str | None = None) -> "Network":
         """The network of the spec built for the options that `values` and `preset` choose (the
-        preset's, then any option named in `values`; the others at their defaults): self when
-        they are this one's, else that tree, built once and kept. Symbol values are not read."""
+        preset's, then any option named in `values`; the others as this tree's): self when they
+        are this one's, else that tree, built once and kept. Symbol values are not read."""
         if not self.spec.options:
             return self
         assignment = option_values(self.spec, values or {}, preset)
