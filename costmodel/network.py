@@ -17,7 +17,7 @@ from .errors import CheckError, SpecError
 from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .ops.arith import round_channels, value_of
-from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, flatten, parse_value
+from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, check_choice, flatten, parse_value
 
 METRICS = ("params", "params_non_trainable", "macs", "floats_out")
 
@@ -79,11 +79,25 @@ class Network:
     as the spec's tree: a repeat whose later iterations keep their input's shape is derived once
     per iteration kind and multiplied, first + (count - 1) * rest."""
 
-    def __init__(self, spec: NetworkSpec):
+    def __init__(self, spec: NetworkSpec, variants: dict | None = None):
         self.spec = spec
         self._derived = None
         self._totals: dict = {}
         self._static: dict = {}
+        # the networks of the spec's other option values, shared by all of them: each tree built once
+        self._variants = variants if variants is not None else {_key(spec.option_values): self}
+
+    def for_values(self, values: dict | None = None, preset: str | None = None) -> "Network":
+        """The network of the spec built for the options that `values` and `preset` choose (the
+        preset's, then any option named in `values`; the others as this tree's): self when they
+        are this one's, else that tree, built once and kept. Symbol values are not read."""
+        if not self.spec.options:
+            return self
+        assignment = option_values(self.spec, values or {}, preset)
+        key = _key(assignment)
+        if key not in self._variants:
+            self._variants[key] = Network(self.spec.with_options(assignment), self._variants)
+        return self._variants[key]
 
     # --- the closed forms, derived on first use ---
 
@@ -204,6 +218,9 @@ class Network:
         the reference propagator unless `verify=False`. The numbers come from the layer formulas on plain
         numbers; `closed_forms=True` takes them from the closed forms instead (substituted), which also
         checks the closed-form totals, repeat counts inside, against the sum of the rows."""
+        configured = self.for_values(values, preset)
+        if configured is not self:  # an option chooses another tree
+            return configured.evaluate(values, verify=verify, preset=preset, closed_forms=closed_forms)
         resolved = self.values(values, preset)
         expected = reference.propagate(self.spec, resolved) if verify else None  # validates; raises SpecError
         try:
@@ -392,11 +409,37 @@ def checked_count(repeat, value: Fraction | None, spec) -> int:
 
 
 def preset_values(spec: NetworkSpec, preset: str) -> dict[str, Fraction]:
-    """A preset's symbol values (`presets:` in the spec)."""
+    """A preset's symbol values and option values (`presets:` in the spec)."""
     if preset not in spec.presets:
         known = ", ".join(spec.presets) or "none"
         raise SpecError(f"unknown preset {preset!r} (presets: {known})", file=spec.file)
-    return dict(spec.presets[preset].values)
+    return {**spec.presets[preset].values, **spec.presets[preset].options}
+
+
+def option_values(spec: NetworkSpec, values: dict, preset: str | None = None) -> dict[str, Fraction]:
+    """The option values chosen: the tree's own (the defaults, for a spec as loaded), then the
+    preset's, then any option named in `values` (each one of its choices, else a SpecError at the
+    option's declaration)."""
+    chosen = dict(spec.option_values)
+    if preset is not None:
+        chosen.update(preset_values(spec, preset))
+        chosen = {name: value for name, value in chosen.items() if name in spec.options}
+    for name, raw in values.items():
+        if name in spec.options:
+            try:
+                chosen[name] = check_choice(spec.options[name], raw)
+            except SpecError as e:
+                raise e.located(file=spec.file) from None
+    return chosen
+
+
+def options_text(spec: NetworkSpec) -> str:
+    """`use_bn=1`: the option values a tree is built for, for headers ('' without options)."""
+    return ", ".join(f"{name}={value}" for name, value in spec.option_values.items())
+
+
+def _key(assignment: dict) -> tuple:
+    return tuple(sorted(assignment.items()))
 
 
 def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None) -> dict[str, Fraction]:
@@ -408,11 +451,20 @@ def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None
 
     if not isinstance(overrides, Mapping):
         raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
+    chosen = option_values(spec, overrides, preset)
+    if chosen != spec.option_values:  # an option's value is this tree's, or the numbers would be another's
+        other = ", ".join(f"{n}={v}" for n, v in chosen.items() if v != spec.option_values[n])
+        raise SpecError(f"option {other}: this tree is built for {options_text(spec)}; an option selects the "
+                        f"structure (Network.for_values builds the tree it chooses)", file=spec.file)
     values = {**spec.defaults(), **(preset_values(spec, preset) if preset is not None else {})}
+    values = {name: value for name, value in values.items() if name in spec.symbols}
     for name, raw in overrides.items():
+        if name in spec.options:
+            continue  # checked above
         if name not in spec.symbols:
             declared = ", ".join(spec.symbols) or "none"
-            raise SpecError(f"unknown symbol {name!r} (declared symbols: {declared})", file=spec.file)
+            also = f"; options: {', '.join(spec.options)}" if spec.options else ""
+            raise SpecError(f"unknown symbol {name!r} (declared symbols: {declared}{also})", file=spec.file)
         value = parse_value(raw, f"value of {name}", program=True)
         if value <= 0:
             raise SpecError(f"{name} must be positive, got {value}", file=spec.file)

@@ -263,3 +263,14 @@ def test_refusals_have_the_python_text(tmp_path):
         got = _results(dom(write_page(tmp_path, name), "test=" + urllib.parse.quote(json.dumps(fragments))))
         assert expected.count(None) == (name == str(own)), f"{name}: a configuration meant to be refused was accepted"
         assert [answer.get("error") for answer in got] == expected
+
+
+@browser
+def test_a_preset_with_options_opens_its_tree(tmp_path):
+    # squeezenet1_1 sets the option v1_1: the page is that tree's, its picker lists its own presets only
+    path = write_page(tmp_path, "imagenet/squeezenet", preset="squeezenet1_1")
+    dumped = dom(path, "resolution=224")
+    t = costmodel.analyze("imagenet/squeezenet", preset="squeezenet1_1").totals
+    assert _dom_value(dumped, "total-params") == t.params == 1235496  # torchvision's squeezenet1_1
+    assert _dom_value(dumped, "total-macs") == t.macs
+    assert "the presets squeezenet1_0 choose other options" in dumped

@@ -25,6 +25,8 @@ def test_spec_passes_the_check_at_defaults(path):
     assert spec.description or path.read_text().lstrip().startswith("#"), "a shipped spec says what it is"
     for name, symbol in spec.symbols.items():
         assert symbol.description, f"symbol {name!r} of {path.name} needs a one-line description"
+    for name, option in spec.options.items():
+        assert option.description, f"option {name!r} of {path.name} needs a one-line description"
     assert result.totals.macs == sum(r.macs for r in result.rows) > 0
     assert result.totals.params == sum(r.params for r in result.rows)
 

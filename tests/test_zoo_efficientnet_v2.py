@@ -6,11 +6,12 @@ import pytest
 import costmodel
 from zoo import gflops, verify_everywhere
 
-# (spec, preset, torchvision num_params, torchvision _ops in GFLOPS)
+SPEC = "imagenet/efficientnet_v2"  # S with the option stages = 6, M and L with 7
+# (preset, torchvision num_params, torchvision _ops in GFLOPS)
 PUBLISHED = [
-    ("efficientnet_v2_s", "efficientnet_v2_s", 21458488, 8.366),
-    ("efficientnet_v2", "efficientnet_v2_m", 54139356, 24.582),
-    ("efficientnet_v2", "efficientnet_v2_l", 118515272, 56.08),
+    ("efficientnet_v2_s", 21458488, 8.366),
+    ("efficientnet_v2_m", 54139356, 24.582),
+    ("efficientnet_v2_l", 118515272, 56.08),
 ]
 # torchvision's _efficientnet_conf("efficientnet_v2_*"): (fused?, expansion, in, out, blocks) per stage
 TABLES = {
@@ -37,22 +38,22 @@ def bn_channels(table) -> int:
     return total + 1280
 
 
-@pytest.mark.parametrize("spec, preset, params, ops", PUBLISHED)
-def test_params_and_gflops_are_torchvisions(spec, preset, params, ops):
-    totals = costmodel.analyze(f"imagenet/{spec}", preset=preset).totals
+@pytest.mark.parametrize("preset, params, ops", PUBLISHED)
+def test_params_and_gflops_are_torchvisions(preset, params, ops):
+    totals = costmodel.analyze(SPEC, preset=preset).totals
     assert totals.params == params
     assert gflops(totals.macs) == ops
 
 
-@pytest.mark.parametrize("spec, preset", [(s, p) for s, p, _, _ in PUBLISHED])
-def test_batch_norm_statistics_are_torchvisions_buffers(spec, preset):
+@pytest.mark.parametrize("preset", [p for p, _, _ in PUBLISHED])
+def test_batch_norm_statistics_are_torchvisions_buffers(preset):
     # torchvision's running_mean and running_var: 2 floats per batch-norm channel
-    totals = costmodel.analyze(f"imagenet/{spec}", preset=preset).totals
+    totals = costmodel.analyze(SPEC, preset=preset).totals
     assert totals.params_non_trainable == 2 * bn_channels(TABLES[preset])
 
 
 def test_fused_blocks_fuse_the_expansion_into_the_3x3():
-    rows = {r.name: r for r in costmodel.analyze("imagenet/efficientnet_v2_s").rows}
+    rows = {r.name: r for r in costmodel.analyze(SPEC, preset="efficientnet_v2_s").rows}
     assert rows["stage1.1/conv"].params == 3 * 3 * 24 * 24  # t = 1: one 3x3 conv, no 1x1
     assert "stage1.1/add" in rows  # 24 -> 24 at stride 1: the first block adds too
     assert rows["stage2.1/expand"].params == 3 * 3 * 24 * 96  # 3x3 to 4 x 24
@@ -60,11 +61,17 @@ def test_fused_blocks_fuse_the_expansion_into_the_3x3():
     assert rows["stage4.1/se_fc1"].params == 256 * 16 + 16  # SE to 64 // 4 = 16, with bias
 
 
+def test_s_has_six_stages_m_and_l_seven():
+    for preset, table in TABLES.items():
+        evaluation = costmodel.analyze(SPEC, preset=preset)
+        stages = {r.name.split(".")[0] for r in evaluation.rows if r.name.startswith("stage")}
+        assert stages == {f"stage{k}" for k in range(1, len(table) + 1)}
+        assert evaluation.network.spec.option_values == {"stages": len(table)}
+
+
 @pytest.mark.slow
 def test_verify_agrees_with_pytorch():
-    small = costmodel.load_network("imagenet/efficientnet_v2_s")
-    others = [("efficientnet_v2_s", {"resolution": 224}), ("efficientnet_v2_s", {"resolution": 301})]
-    assert verify_everywhere(small, ["efficientnet_v2_s"], others) == []
-    larger = costmodel.load_network("imagenet/efficientnet_v2")
-    others = [("efficientnet_v2_m", {"resolution": 224}), ("efficientnet_v2_l", {"resolution": 257, "n5": 3})]
-    assert verify_everywhere(larger, ["efficientnet_v2_m", "efficientnet_v2_l"], others) == []
+    network = costmodel.load_network(SPEC)
+    others = [("efficientnet_v2_s", {"resolution": 224}), ("efficientnet_v2_s", {"resolution": 301}),
+              ("efficientnet_v2_m", {"resolution": 224}), ("efficientnet_v2_l", {"resolution": 257, "n5": 3})]
+    assert verify_everywhere(network, ["efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"], others) == []

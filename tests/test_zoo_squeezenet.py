@@ -9,18 +9,14 @@ import pytest
 import costmodel
 
 SPEC = Path(costmodel.__file__).parent / "specs" / "imagenet" / "squeezenet.yaml"
-V1_0_CALL = "name: features, v1_1: 0}"
-V1_1_CALL = "name: features, v1_1: 1}"
 
 PUBLISHED = {"squeezenet1_0": (1248424, 0.819), "squeezenet1_1": (1235496, 0.349)}  # (num_params, _ops)
 
 
 @pytest.fixture(scope="module")
 def versions():
-    text = SPEC.read_text()
-    assert text.count(V1_0_CALL) == 1  # the one switch the header names
-    return {"squeezenet1_0": costmodel.load_network(SPEC),
-            "squeezenet1_1": costmodel.build(costmodel.loads(text.replace(V1_0_CALL, V1_1_CALL), file="sq11.yaml"))}
+    net = costmodel.load_network(SPEC)
+    return {name: net.for_values(preset=name) for name in PUBLISHED}  # the presets set the option v1_1
 
 
 def fire_params(cin, s, e):
@@ -30,7 +26,8 @@ def fire_params(cin, s, e):
 @pytest.mark.parametrize("version", sorted(PUBLISHED))
 def test_matches_torchvision(versions, version):
     params, gflops = PUBLISHED[version]
-    totals = costmodel.analyze(versions[version]).totals
+    totals = costmodel.analyze(SPEC, preset=version).totals
+    assert totals == costmodel.analyze(versions[version]).totals  # the preset's tree at its defaults
     assert totals.params == params
     assert round(totals.macs / 1e9, 3) == gflops
     assert totals.params_non_trainable == 0  # no batch norm

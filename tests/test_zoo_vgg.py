@@ -8,8 +8,6 @@ import pytest
 import costmodel
 
 SPEC = Path(costmodel.__file__).parent / "specs" / "imagenet" / "vgg.yaml"
-PLAIN_CALL = "name: features, use_bn: 0}"
-BN_CALL = "name: features, use_bn: 1}"
 
 # preset: (num_params, _ops) from torchvision's VGG11_Weights ... VGG19_BN_Weights
 PUBLISHED = {
@@ -19,10 +17,10 @@ PUBLISHED = {
     "vgg19": (143667240, 19.632),
 }
 PUBLISHED_BN = {
-    "vgg11": (132868840, 7.609),   # vgg11_bn
-    "vgg13": (133053736, 11.308),  # vgg13_bn
-    "vgg16": (138365992, 15.470),  # vgg16_bn
-    "vgg19": (143678248, 19.632),  # vgg19_bn
+    "vgg11_bn": (132868840, 7.609),
+    "vgg13_bn": (133053736, 11.308),
+    "vgg16_bn": (138365992, 15.470),
+    "vgg19_bn": (143678248, 19.632),
 }
 # 3x3 convs per stage (torchvision's cfgs A, B, D, E): the BN channels are 64*d1 + 128*d2 + 256*d3 + 512*(d4 + d5)
 DEPTHS = {"vgg11": (1, 1, 2, 2, 2), "vgg13": (2, 2, 2, 2, 2), "vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
@@ -34,10 +32,8 @@ def plain():
 
 
 @pytest.fixture(scope="module")
-def with_bn():
-    text = SPEC.read_text()
-    assert text.count(PLAIN_CALL) == 1  # the one switch the header names
-    return costmodel.build(costmodel.loads(text.replace(PLAIN_CALL, BN_CALL), file="vgg_bn.yaml"))
+def with_bn(plain):
+    return plain.for_values({"use_bn": 1})  # the option's other tree
 
 
 def bn_channels(preset):
@@ -55,13 +51,24 @@ def test_plain_models_match_torchvision(plain, preset):
 
 
 @pytest.mark.parametrize("preset", sorted(PUBLISHED_BN))
-def test_batch_norm_models_match_torchvision(with_bn, plain, preset):
+def test_batch_norm_models_match_torchvision(plain, preset):
     params, gflops = PUBLISHED_BN[preset]
-    totals = costmodel.analyze(with_bn, preset=preset).totals
+    evaluation = costmodel.analyze(plain, preset=preset)  # the preset sets the option use_bn: 1
+    totals = evaluation.totals
+    base = preset.removesuffix("_bn")
+    assert evaluation.network.spec.option_values == {"use_bn": 1}
     assert totals.params == params
-    assert totals.params - costmodel.analyze(plain, preset=preset).totals.params == 2 * bn_channels(preset)  # gamma, beta
-    assert totals.params_non_trainable == 2 * bn_channels(preset)  # running mean and variance, torchvision's buffers
+    assert totals.params - costmodel.analyze(plain, preset=base).totals.params == 2 * bn_channels(base)  # gamma, beta
+    assert totals.params_non_trainable == 2 * bn_channels(base)  # running mean and variance, torchvision's buffers
     assert round(totals.macs / 1e9, 3) == gflops
+
+
+def test_set_overrides_the_presets_option(plain):
+    # --preset vgg16_bn --set use_bn=0 is vgg16: a --set overrides a preset's option as its symbols
+    assert costmodel.analyze(plain, {"use_bn": 0}, preset="vgg16_bn").totals == \
+        costmodel.analyze(plain, preset="vgg16").totals
+    assert costmodel.analyze(plain, {"use_bn": 1}, preset="vgg16").totals == \
+        costmodel.analyze(plain, preset="vgg16_bn").totals
 
 
 def test_the_classifier_sees_7x7_at_any_resolution(plain):

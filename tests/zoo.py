@@ -13,8 +13,9 @@ def gflops(macs: int) -> float:
 
 
 def preset_values(network, preset: str) -> dict:
-    """The symbol values a preset sets, for `costmodel.verify`."""
-    return dict(network.spec.presets[preset].values)
+    """The symbol and option values a preset sets, for `costmodel.verify`."""
+    chosen = network.spec.presets[preset]
+    return {**chosen.values, **chosen.options}
 
 
 def verify_everywhere(network, presets, others):
@@ -50,6 +51,6 @@ def assert_verified(family: str, runs):
     """runs: (preset, resolution) pairs; each must agree with PyTorch layer by layer."""
     net = network(family)
     for preset, resolution in runs:
-        values = {**net.spec.presets[preset].values, "resolution": resolution}
+        values = {**preset_values(net, preset), "resolution": resolution}
         result = costmodel.verify(net, values)
         assert result.ok, (preset, resolution, result.total_mismatches)

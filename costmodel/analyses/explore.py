@@ -26,7 +26,7 @@ from mpmath.libmp.libhyper import NoConvergence
 from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
 from ..network import Network, resolve_values
-from ..spec import NetworkSpec, parse_value
+from ..spec import NetworkSpec, check_choice, parse_value
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
@@ -99,19 +99,36 @@ def _values(raw, name: str) -> list[Fraction]:
     return [exact(raw, what)]
 
 
-def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None) -> dict[str, list[Fraction]]:
+def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = False,
+          command: str = "sweep") -> dict[str, list[Fraction]]:
     """Every symbol of the spec with its list of values (defaults for the ones not given),
-    each value validated as `report --set` would (declared, positive, integer if declared so)."""
-    given = {name: _values(raw, name) for name, raw in {**_mapping(fixed, "fixed"), **_mapping(axes, "axes")}.items()}
+    each value validated as `report --set` would (declared, positive, integer if declared so).
+    With `options`, also every option (compare builds each option's tree); without, an option
+    among the axes is refused (one compiled closed form is one tree), and one in `fixed` must be
+    the tree's own (the caller built it: Network.for_values)."""
+    axes = _mapping(axes, "axes")
+    if not options:
+        varied = [name for name in axes if name in spec.options]
+        if varied:
+            raise SpecError(f"{command}: {varied[0]} is an option (it selects the network's structure, and "
+                            f"{command} runs one tree's closed forms): fix it with --set {varied[0]}=V or a preset, "
+                            f"or compare its values with `costmodel compare --grid {varied[0]}=...`", file=spec.file)
+    given = {name: _values(raw, name) for name, raw in {**_mapping(fixed, "fixed"), **axes}.items()}
     for name, values in given.items():
         if not values:
             raise SpecError(f"no values for {name}", file=spec.file)
         if len(set(values)) != len(values):
             raise SpecError(f"{name}: repeated values", file=spec.file)
         for v in values:
-            resolve_values(spec, {name: v})
-    defaults = spec.defaults()
-    return {name: given.get(name, [defaults[name]]) for name in spec.symbols}
+            if options and name in spec.options:
+                try:
+                    check_choice(spec.options[name], v)
+                except SpecError as e:
+                    raise e.located(file=spec.file) from None
+            else:
+                resolve_values(spec, {name: v})
+    defaults = {**spec.defaults(), **(spec.option_values if options else {})}
+    return {name: given.get(name, [defaults[name]]) for name in (*spec.symbols, *(spec.options if options else ()))}
 
 
 def metric_text(metric: str) -> str:
@@ -151,14 +168,14 @@ def compare(source, grid: dict | None = None, *, fixed: dict | None = None, base
     grid = _mapping(grid, "grid")
     if convention is not None and not isinstance(convention, str):
         raise TypeError(f"convention: expected a str, got {type(convention).__name__}")
-    axes = _axes(net.spec, grid, fixed)
+    axes = _axes(net.spec, grid, fixed, options=True)  # a row with other options: evaluate builds its tree
     names = [*grid, *(n for n in axes if n not in grid)]  # the grid's order: first varies slowest
     configs = [dict(zip(names, combo)) for combo in itertools.product(*(axes[n] for n in names))]
     if baseline is None:
         base = configs[0]
     else:
-        base = {n: v[0] for n, v in _axes(net.spec, {}, {**_mapping(fixed, "fixed"),
-                                                         **_mapping(baseline, "baseline")}).items()}
+        base = {n: v[0] for n, v in _axes(net.spec, {}, {**_mapping(fixed, "fixed"), **_mapping(baseline, "baseline")},
+                                          options=True).items()}
     def row(values, is_baseline: bool) -> dict:
         evaluation = net.evaluate(values)
         result = _compare_row(values, totals_of(evaluation), base_totals, is_baseline)
@@ -263,7 +280,7 @@ def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list
     SpecError if one is refused, CheckError if one differs."""
     if not isinstance(verify, int) or isinstance(verify, bool):
         raise TypeError(f"verify: expected an int, got {type(verify).__name__}")
-    return _sweep(network_of(source), axes, fixed, pareto, verify)[0]
+    return _sweep(network_of(source).for_values(_mapping(fixed, "fixed")), axes, fixed, pareto, verify)[0]
 
 
 def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
@@ -468,11 +485,14 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
     value that fits: the answer or the step's low end), costs (every metric at the example,
     checked against the reference propagator), smooth (the rounding-free estimate or None),
     budgets. Raises SpecError when no value fits."""
-    net = network_of(source)
+    net = network_of(source).for_values(_mapping(fixed, "fixed"))
     spec = net.spec
     if not isinstance(symbol, str):
         raise TypeError(f"symbol: expected a str, got {type(symbol).__name__}")
     budgets = _mapping(budgets, "budgets", "metric to maximum")
+    if symbol in spec.options:
+        raise SpecError(f"solve: {symbol} is an option (it selects the network's structure), not a symbol: solve for "
+                        f"a symbol, with --set {symbol}=V or a preset fixing the option", file=spec.file)
     if symbol not in spec.symbols:
         raise SpecError(f"unknown symbol {symbol!r} (declared symbols: {', '.join(spec.symbols) or 'none'})",
                         file=spec.file)

@@ -393,6 +393,7 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
         raise TypeError(f"device: expected a metrics.Device (see load_device), got {type(device).__name__}")
     if exits is not None and (isinstance(exits, str) or not all(isinstance(e, str) for e in exits)):
         raise TypeError(f"exits: expected a list of layer names, got {type(exits).__name__}")
+    network = network.for_values(values)  # the tree of the options `values` choose
     resolved = network.values(values)
     network = network.at(resolved)  # repeat counts over symbols: the metrics of this configuration's network
     if fractions is not None and not exits:

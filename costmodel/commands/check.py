@@ -97,7 +97,7 @@ def _invalid(result: dict, error) -> dict:
 def _unknown_symbols(results, values: dict) -> list[str]:
     """`--set` names that no loaded spec declares (none loaded: nothing to tell)."""
     loaded = [r["network"].spec for r in results if "network" in r]
-    return [n for n in values if loaded and not any(n in spec.symbols for spec in loaded)]
+    return [n for n in values if loaded and not any(n in spec.symbols or n in spec.options for spec in loaded)]
 
 
 def _measure(result: dict, values: dict, preset: str | None, limits: dict, convention: str | None,
@@ -106,13 +106,13 @@ def _measure(result: dict, values: dict, preset: str | None, limits: dict, conve
     from ..errors import SpecError
 
     network = result["network"]
-    own = {n: v for n, v in values.items() if n in network.spec.symbols}
+    own = {n: v for n, v in values.items() if n in network.spec.symbols or n in network.spec.options}
     try:
         if preset is not None and preset not in network.spec.presets:
             raise SpecError(f"unknown preset {preset!r} (presets: {', '.join(network.spec.presets) or 'none'})",
                             file=network.spec.file)
         evaluation = network.evaluate(own, preset=preset)  # shapes, checked against the reference propagator
-        measured = _costs(network, evaluation, set(limits), convention, dtype)
+        measured = _costs(evaluation.network, evaluation, set(limits), convention, dtype)  # the options' tree
     except SpecError as e:
         _invalid(result, e.located(file=result["file"]))
         return

@@ -31,11 +31,11 @@ def run(args) -> int:
     specs = [load(path) for path in args.specs]
     values = dict(args.values)
     for name in values:
-        if not any(name in spec.symbols for spec in specs):
+        if not any(name in spec.symbols or name in spec.options for spec in specs):
             raise SpecError(f"unknown symbol {name!r}: no spec declares it", file="--set")
     if args.preset is not None and not any(args.preset in spec.presets for spec in specs):
         raise SpecError(f"unknown preset {args.preset!r}: no spec declares it", file="--preset")
-    evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols},
+    evaluations = [analyze(spec, {n: v for n, v in values.items() if n in spec.symbols or n in spec.options},
                            preset=args.preset if args.preset in spec.presets else None) for spec in specs]
     sys.stdout.write(render(build(evaluations, args.threshold), args.format))
     if args.plot:

@@ -25,7 +25,7 @@ def run(args) -> int:
     from ..outputs.jsprint import Unprintable
     from ..outputs.page import page
 
-    network = load_network(args.spec)
+    network = load_network(args.spec).for_values(preset=args.preset)  # a preset's options: its tree
     try:
         text = page(network, preset=args.preset)
     except Unprintable as e:

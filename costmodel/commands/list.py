@@ -13,8 +13,9 @@ from ..cli import examples
 def add_parser(sub):
     p = sub.add_parser("list", help="the shipped specs by name: description, params and MACs at the defaults, presets",
                        epilog=examples("costmodel list", "costmodel list --format json",
+                                                "costmodel list --format markdown   # README's table of shipped specs",
                                        "costmodel report mobilenet_cifar    # any command takes a listed name"))
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "markdown", "json"), default="table")
     return p
 
 
@@ -22,7 +23,8 @@ def run(args) -> int:
     from ..shipped import catalogue
 
     entries = catalogue()
-    sys.stdout.write(render_json(entries) if args.format == "json" else render_table(entries))
+    render = {"json": render_json, "markdown": render_markdown}.get(args.format, render_table)
+    sys.stdout.write(render(entries))
     return 0
 
 
@@ -31,6 +33,15 @@ def render_json(entries) -> str:
             "presets": [{"name": p.name, "description": p.description, "params": p.params, "macs": p.macs}
                         for p in e.presets]} for e in entries]
     return json.dumps(doc, indent=2) + "\n"
+
+
+def render_markdown(entries) -> str:
+    """A GitHub table: one row per spec at its defaults, then one per preset at its values."""
+    lines = ["| spec | preset | params | MACs |", "|---|---|---:|---:|"]
+    for e in entries:
+        lines.append(f"| `{e.name}` | | {e.params:,} | {e.macs:,} |")
+        lines += [f"| | `{p.name}` | {p.params:,} | {p.macs:,} |" for p in e.presets]
+    return "\n".join(lines) + "\n"
 
 
 def render_table(entries) -> str:

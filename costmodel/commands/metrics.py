@@ -67,6 +67,7 @@ def compute(network, args) -> dict:
     if args.fractions is not None and not exits:
         raise SpecError("--fractions needs --exits", file="--fractions")
     device = load_device(args.device) if args.device else None
+    network = network.for_values(chosen_values(args, network.spec))  # the tree of the options chosen
     result = evaluate(network, chosen_values(args, network.spec), dtype=args.dtype or "fp32", device=device, exits=exits,
                       fractions=args.fractions)
     result["spec"] = network.spec.name

@@ -35,6 +35,7 @@ def run(args) -> int:
     if args.symbol in dict(args.values):
         raise SpecError(f"--set gives {args.symbol}, the symbol to solve for", file="--set")
     fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n != args.symbol}  # a preset's value is solved for
+    net = net.for_values(fixed)  # the tree of the options fixed (the header names them)
     result = explore.solve(net, args.symbol, budgets, fixed=fixed)
     sys.stdout.write(render(net, result, args.format))
     return 0
@@ -62,8 +63,12 @@ def render(net, result: dict, fmt: str) -> str:
                "values": {n: _json_number(v) for n, v in result["values"].items()},
                "costs": result["costs"], "budgets": {m: _json_number(b) for m, b in result["budgets"].items()},
                "smooth": result["smooth"]}
+        if net.spec.options:
+            doc["options"] = {n: _json_number(v) for n, v in net.spec.option_values.items()}
         return json.dumps(doc, indent=2) + "\n"
-    others = ", ".join(f"{n}={value_text(v)}" for n, v in result["values"].items() if n != x)
+    from ..network import options_text
+    others = ", ".join([options_text(net.spec)] * bool(net.spec.options)
+                       + [f"{n}={value_text(v)}" for n, v in result["values"].items() if n != x])
     limits = ", ".join(f"{explore_text(m)} <= {_n(b)}" for m, b in result["budgets"].items())
     lines = [f"{net.spec.name}: largest {x}" + (f" with {others}" if others else "") + f" under {limits}", ""]
     value = _exact_and_float(result["value"])

@@ -52,6 +52,7 @@ def run(args) -> int:
     if set(dict(args.values)) & set(axes):
         raise SpecError(f"--set and --range/--grid both give {', '.join(sorted(set(dict(args.values)) & set(axes)))}")
     fixed = {n: v for n, v in chosen_values(args, net.spec).items() if n not in axes}  # the axes win over a preset
+    net = net.for_values(fixed)  # the tree of the options fixed (an option among the axes is refused)
     pareto = tuple(m.strip() for m in args.pareto.split(",")) if args.pareto else None
     if args.plot and not pareto:
         pareto = ("macs", "params")
@@ -59,7 +60,9 @@ def run(args) -> int:
     rows, values, total, divide_by_zero = explore._sweep(net, axes, fixed, pareto, verify=VERIFY)
     elapsed = time.perf_counter() - started
     skipped = total - len(rows)
-    summary = (f"{net.spec.name}: {total:,} configurations in {elapsed:.3f} s "
+    from ..network import options_text
+    built = options_text(net.spec)
+    summary = (f"{net.spec.name}{f' ({built})' if built else ''}: {total:,} configurations in {elapsed:.3f} s "
                f"({min(VERIFY, len(rows))} rows checked as report does)"
                + (f"; {skipped:,} left out (the network does not fit: a size below 1 or above 2**40, groups that do not divide, "
                   f"or a count that is not whole{_zero_divisions(divide_by_zero)})" if skipped else ""))

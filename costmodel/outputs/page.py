@@ -29,7 +29,11 @@ FRACTION_STEPS = 16  # a fractional symbol's slider: default * k / 8, k = 1 .. 1
 
 
 def page(network: Network, preset: str | None = None) -> str:
-    """The whole HTML page for `network` (the preset's values shown first when given)."""
+    """The whole HTML page for `network` (the preset's values shown first when given). A spec with
+    options gets the page of one tree, the preset's (or the network's own): its picker lists the
+    presets of that tree, and the description names the others, each of which needs its own page."""
+    if preset is not None:
+        network = network.for_values(preset=preset)
     model = Model(network).as_dict()
     if preset is not None:
         model["start"] = {k: _text(v) for k, v in network.values(preset=preset).items()}
@@ -56,15 +60,32 @@ class Model:
         tree = [self.node(n) for n in self.network.nodes]
         inputs = g.input_guards(spec, self.network.symbols)
         return {
-            "name": spec.name, "description": spec.description or "", "file": spec.file or "<spec>",
+            "name": spec.name, "description": self.description(), "file": spec.file or "<spec>",
             "maxRepeat": MAX_REPEAT,
             "symbols": [self.symbol(s) for s in spec.symbols.values()],
             "presets": [{"name": p.name, "description": p.description,
-                         "values": {k: _text(v) for k, v in p.values.items()}} for p in spec.presets.values()],
+                         "values": {k: _text(v) for k, v in p.values.items()}} for p in self.presets()],
             "input": {"line": spec.input_line, "column": getattr(spec, "input_column", None),
                       "guards": [self.guard(x) for x in inputs]},
             "costs": self.costs, "tree": tree, "functions": self.table.javascript(),
         }
+
+    def presets(self) -> list:
+        """The presets of this tree: with options, those whose option values are this tree's."""
+        chosen = self.spec.option_values
+        return [p for p in self.spec.presets.values() if {**chosen, **p.options} == chosen]
+
+    def description(self) -> str:
+        spec, text = self.spec, self.spec.description or ""
+        if not spec.options:
+            return text
+        built = ", ".join(f"{n}={_text(v)}" for n, v in spec.option_values.items())
+        others = [p.name for p in spec.presets.values() if p not in self.presets()]
+        note = f"This page is the tree of the options {built} (an option selects the structure)"
+        if others:
+            note += f"; the presets {', '.join(others)} choose other options: each has its own page " \
+                    f"(costmodel explore SPEC --preset NAME)"
+        return f"{text}. {note}" if text else note
 
     def symbol(self, s) -> dict:
         default = Fraction(s.default)

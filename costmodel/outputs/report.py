@@ -70,7 +70,9 @@ def value_text(value: Fraction) -> str:
 def values_header(evaluation: Evaluation) -> str:
     values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
     preset = getattr(evaluation, "preset", None)
-    name = evaluation.network.spec.name + (f", preset {preset}" if preset else "")
+    spec = evaluation.network.spec
+    options = ", ".join(f"{name}={value_text(v)}" for name, v in spec.option_values.items())  # the tree's
+    name = spec.name + (f", preset {preset}" if preset else "") + (f", {options}" if options else "")
     return name + (f" ({values})" if values else "")
 
 
@@ -360,6 +362,8 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
         "spec": evaluation.network.spec.file,
         "convention": conventions.get(convention).name,
         "symbols": {name: _json_number(v) for name, v in evaluation.values.items()},
+        **({"options": {name: _json_number(v) for name, v in evaluation.network.spec.option_values.items()}}
+           if evaluation.network.spec.options else {}),
         "layers": layers,
         "totals": {"params": t.params, "params_non_trainable": t.params_non_trainable,
                    "params_with_statistics": t.params_with_statistics, "macs": t.macs, "flops": t.flops,

@@ -129,12 +129,21 @@ def schema() -> dict:
                 "description": {"type": ["string", "number"]},
                 "integer": {"type": "boolean", "description": "only whole values"}},
              "required": ["default"], "additionalProperties": False}]},
+        "option": {
+            "type": "object", "description": "a structural option: a constant with a finite set of choices, read "
+                                             "by when:, block arguments and expressions; each value builds its own tree",
+            "properties": {
+                "default": {"type": "integer", "description": "one of the choices (a whole number >= 0)"},
+                "choices": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 64,
+                            "description": "distinct whole numbers >= 0"},
+                "description": {"type": ["string", "number"]}},
+            "required": ["default", "choices"], "additionalProperties": False},
         "preset": {
             "type": "object",
             "properties": {
                 "description": {"type": ["string", "number"], "description": "one line"},
                 "values": {"type": "object", "additionalProperties": _REF("expression"),
-                           "description": "symbol -> number or expression (a --set overrides it)"}},
+                           "description": "symbol or option -> number or expression (a --set overrides it)"}},
             "required": ["values"], "additionalProperties": False},
         "block_call": {
             "type": "object", "description": "a call of a block defined under 'blocks:'; other keys are its arguments",
@@ -190,6 +199,9 @@ def schema() -> dict:
                                  "required": ["height", "width", "channels"], "additionalProperties": False}]},
             "symbols": {"type": "object", "additionalProperties": _REF("symbol"),
                         "description": "the knobs: name -> default, or {default, description, integer}"},
+            "options": {"type": "object", "additionalProperties": _REF("option"),
+                        "description": "structural options: name -> {default, choices, description} (--set NAME=V, "
+                                       "presets)"},
             "presets": {"type": "object", "additionalProperties": _REF("preset"),
                         "description": "named configurations: name -> {description, values} (--preset NAME)"},
             "rounding": _REF("rounding"),

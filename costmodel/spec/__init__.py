@@ -8,16 +8,16 @@ presets (build.py) -> the tree a network is (model.py). Expressions are read by 
 
 from __future__ import annotations
 
-from .build import (BLOCK_KEYS, CALL_KEYS, LAYER_KEYS, MAX_SYMBOL_VALUE, PRESET_KEYS, SYMBOL_KEYS, TOP_KEYS,
-                    from_dict, parse_value)
-from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, Instance, LayerSpec, NetworkSpec, Preset,
-                    Repeat, Stage, SymbolSpec, flatten)
+from .build import (BLOCK_KEYS, CALL_KEYS, LAYER_KEYS, MAX_SYMBOL_VALUE, OPTION_KEYS, PRESET_KEYS, SYMBOL_KEYS,
+                    TOP_KEYS, check_choice, from_dict, parse_value)
+from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, Instance, LayerSpec, NetworkSpec, OptionSpec,
+                    Preset, Repeat, Stage, SymbolSpec, flatten)
 from .source import MAX_FILE_BYTES, parse_text, read_text, read_yaml
 
 __all__ = ["load", "loads", "from_dict", "read_yaml", "read_text", "parse_value", "NetworkSpec", "LayerSpec",
-           "BlockCall", "Repeat", "Stage", "Preset", "SymbolSpec", "Instance", "flatten", "NETWORK_INPUT",
+           "BlockCall", "Repeat", "Stage", "Preset", "SymbolSpec", "OptionSpec", "check_choice", "Instance", "flatten", "NETWORK_INPUT",
            "MAX_FILE_BYTES", "MAX_LAYERS", "MAX_REPEAT", "MAX_SYMBOL_VALUE", "TOP_KEYS", "LAYER_KEYS",
-           "CALL_KEYS", "BLOCK_KEYS", "SYMBOL_KEYS", "PRESET_KEYS"]
+           "CALL_KEYS", "BLOCK_KEYS", "SYMBOL_KEYS", "OPTION_KEYS", "PRESET_KEYS"]
 
 
 def load(path) -> NetworkSpec:

@@ -47,13 +47,15 @@ from pathlib import Path
 from .. import expr as ex
 from ..errors import SpecError, SpecWarning
 from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, lookup
-from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Preset, Repeat,
-                    Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
+from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, OptionSpec, Preset,
+                    Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
 from .source import Map, Seq
 
 MAX_BLOCK_DEPTH = 20
 MAX_SYMBOLS = 32  # RegNet's presets carry per-stage depths and widths; the size limits bound each expression
 MAX_PRESETS = 200
+MAX_OPTIONS = 8  # each assignment of the options builds a tree of its own
+MAX_CHOICES = 64
 STRUCTURAL_LIMITS = (1, 2)  # degree and terms of a kernel, stride, padding, groups... (`2*k + 1`: 1, 2)
 MAX_SYMBOL_VALUE = 10**6  # a symbol's value (default or --set) is in (0, MAX_SYMBOL_VALUE]
 MAX_SYMBOL_DENOMINATOR = 10**9
@@ -64,20 +66,23 @@ TYPE_NAMES = frozenset({*REGISTRY, *ALIASES})  # a block argument holding a laye
 RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS, *TYPE_NAMES}
 _NOT_NAMES = (f"not a layer type, nor {', '.join(sorted({NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS}))}")
 
-TOP_KEYS = {"name", "description", "input", "symbols", "presets", "rounding", "defaults", "blocks", "layers", "exits"}
+TOP_KEYS = {"name", "description", "input", "symbols", "options", "presets", "rounding", "defaults", "blocks", "layers",
+            "exits"}
 LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "first", "rounding", "stage", "when"}
 CALL_KEYS = {"block", "name", "input", "repeat", "first", "rounding", "stage", "when"}
 BLOCK_KEYS = {"args", "layers", "output", "description"}
 SYMBOL_KEYS = {"default", "description", "integer"}
+OPTION_KEYS = {"default", "choices", "description"}
 PRESET_KEYS = {"description", "values"}
 
 
 # --- loading -------------------------------------------------------------------------------
 
-def from_dict(data, file: str = "<spec>") -> NetworkSpec:
-    """Validate a spec given as Python data (the same structure as the YAML). Raises one
+def from_dict(data, file: str = "<spec>", options: dict | None = None) -> NetworkSpec:
+    """Validate a spec given as Python data (the same structure as the YAML), its tree built for
+    the option values `options` (name -> value; the others at their defaults). Raises one
     SpecError carrying every independent problem found (`.errors`)."""
-    builder = _Builder(file)
+    builder = _Builder(file, options)
     try:
         spec = builder.build(data)
     except SpecError as e:
@@ -161,8 +166,12 @@ class _Builder:
     which records a step's SpecError and lets the next step go on; a layer that fails still
     reserves its name, so that later layers naming it do not report errors of their own."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, options: dict | None = None):
         self.file = file
+        self.requested = dict(options or {})  # option name -> value asked for
+        self.options: dict[str, OptionSpec] = {}
+        self.option_values: dict = {}  # option name -> the Fraction this tree is built for
+        self.option_bindings: dict = {}  # option name -> its value as an expression node, seen everywhere
         self.hidden: dict[str, str] = {}  # names inside a symbolic repeat's template -> the repeat's name
         self.count = 0  # layers attempted, failed ones included: the index in messages
         self.full_names: set[str] = set()
@@ -230,7 +239,7 @@ class _Builder:
             if column is not None and e.column is not None and isinstance(value, str) and "\n" not in value:
                 column += e.column - 1
             raise SpecError(f"{key}: {e}", line=line, column=column, layer=layer) from None
-        bindings = scope.bindings if scope is not None else {}
+        bindings = scope.bindings if scope is not None else self.option_bindings
         held = sorted(n for n in ex.names(node) if isinstance(bindings.get(n), HELD))
         if held:
             raise self.fail(f"{key}: block argument {held[0]!r} holds {_held(bindings[held[0]])}, not a number: "
@@ -290,9 +299,11 @@ class _Builder:
         if not isinstance(value, str):
             raise self.fail(f"when: must be a condition such as stride == 1, got {_kind(value)}", entry, "when", layer)
         node = self.expression(value, entry, "when", scope, layer, in_channels=True, parse=ex.parse_condition)
+        if ex.names(node) and ex.names(node) <= self.bad_symbols - set(self.symbols):
+            raise _Silent()  # a bad option's, reported at its declaration
         if ex.names(node):
             raise self.fail(f"when: must not depend on symbols (it names {sorted(ex.names(node))[0]!r}); it may use "
-                            f"block arguments bound to constants", entry, "when", layer)
+                            f"options and block arguments bound to constants", entry, "when", layer)
         result = ex.condition_value(node)
         if result is None:
             raise self.fail("when: cannot be evaluated (a division by zero)", entry, "when", layer)
@@ -326,6 +337,9 @@ class _Builder:
             if key in data and (not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool)):
                 self.record(self.fail(f"{key} must be text, got {_kind(data[key])}", data, key))
         self.attempt(self.read_symbols, data.get("symbols") or Map(), data)
+        self.attempt(self.read_options, data.get("options") or Map(), data)
+        if self.attempt(self.choose_options) is BAD:
+            return None  # a tree for options that do not exist means nothing
         presets = self.attempt(self.read_presets, data.get("presets") or Map(), data)
         self.rounding = self.attempt(self.rounding_rule, data.get("rounding", "none"), data, "rounding")
         if self.rounding is BAD:
@@ -339,7 +353,7 @@ class _Builder:
         shape = self.read_input(data["input"], data) if "input" in data else BAD
         exits, tree = (), []
         if "layers" in data:
-            top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings={})
+            top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings=dict(self.option_bindings))
             self.attempt(self.sequence, data["layers"], data, "layers", top, self.rounding, None, 0, tree)
             if "exits" in data:
                 exits = self.attempt(self.read_exits, data, top)
@@ -349,7 +363,8 @@ class _Builder:
         line, column = _where(data, "input").get("line"), _where(data, "input").get("column")
         spec = NetworkSpec(name=str(name), description=str(data.get("description", "")), input=shape,
                            symbols=dict(self.symbols), tree=tuple(tree), file=self.file,
-                           input_line=line, input_column=column, exits=exits, presets=presets)
+                           input_line=line, input_column=column, exits=exits, presets=presets,
+                           options=dict(self.options), option_values=dict(self.option_values), source=data)
         self.check_every_output_is_used(spec)
         return None if self.problems else spec
 
@@ -426,6 +441,64 @@ class _Builder:
             raise self.fail(f"symbol {name!r} is an integer but its default is {default}", decl, "default")
         self.symbols[name] = SymbolSpec(name, default, str(description), integer)
 
+    def read_options(self, options, parent):
+        """`options: {NAME: {default, choices: [...], description}}`: structural constants."""
+        self.mapping(options, "'options'", parent, "options")
+        if len(options) > MAX_OPTIONS:
+            raise self.fail(f"more than {MAX_OPTIONS} options", parent, "options")
+        for name, decl in options.items():
+            if self.attempt(self.read_option, options, name, decl) is BAD and isinstance(name, str):
+                self.bad_symbols.add(name)  # its uses are not errors of their own
+
+    def read_option(self, options, name, decl):
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name) or name in RESERVED \
+                or name.startswith("__"):
+            raise self.fail_key(f"{_short(name)} cannot be an option name (letters, digits and '_'; {_NOT_NAMES})",
+                                options, name)
+        if name in self.symbols or name in self.bad_symbols:
+            raise self.fail_key(f"{name!r} is a symbol and an option: an option is a constant that selects the "
+                                f"structure, a symbol a value of the closed forms; give them different names",
+                                options, name)
+        self.mapping(decl, f"option {name!r} (a mapping with default and choices)", options, name)
+        if not self.check_keys(decl, OPTION_KEYS, f"option {name!r}"):
+            raise _Silent()
+        for key in ("default", "choices"):
+            if key not in decl:
+                raise self.fail(f"option {name!r} needs {key!r} (e.g. {{default: 0, choices: [0, 1]}})", decl)
+        raw = decl["choices"]
+        if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_CHOICES:
+            raise self.fail(f"option {name!r}: choices must be a list of 1 to {MAX_CHOICES} whole numbers, got "
+                            f"{_kind(raw)}", decl, "choices")
+        choices = tuple(self.option_number(v, f"option {name!r}: a choice", decl, "choices") for v in raw)
+        if len(set(choices)) != len(choices):
+            raise self.fail(f"option {name!r}: a choice is listed twice", decl, "choices")
+        default = self.option_number(decl["default"], f"option {name!r}: default", decl, "default")
+        if default not in choices:
+            raise self.fail(f"option {name!r}: the default {default} is not one of its choices "
+                            f"({_choices_text(choices)})", decl, "default")
+        description = decl.get("description", "")
+        if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+            raise self.fail(f"option {name!r}: 'description' must be text, got {_kind(description)}", decl,
+                            "description")
+        line, column = options.where(name, of_key=True) if isinstance(options, Map) else (None, None)
+        self.options[name] = OptionSpec(name, default, choices, str(description), line, column)
+
+    def option_number(self, value, what, m, key) -> Fraction:
+        """An option's value as written in the spec: a whole number from 0 to MAX_SYMBOL_VALUE."""
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SYMBOL_VALUE:
+            raise self.fail(f"{what} must be a whole number from 0 to {MAX_SYMBOL_VALUE:,}, got {_kind(value)}", m, key)
+        return Fraction(value)
+
+    def choose_options(self):
+        """The option values this tree is built for: the requested ones, the others' defaults."""
+        for name in self.requested:
+            if name not in self.options:
+                raise SpecError(f"unknown option {name!r} (options: {', '.join(self.options) or 'none'})")
+        for name, option in self.options.items():
+            value = check_choice(option, self.requested.get(name, option.default))
+            self.option_values[name] = value
+            self.option_bindings[name] = ex.Num(value)
+
     def read_presets(self, presets, parent) -> dict:
         """`presets: {NAME: {description: ..., values: {SYMBOL: VALUE}}}`: named symbol values."""
         self.mapping(presets, "'presets'", parent, "presets")
@@ -450,13 +523,23 @@ class _Builder:
             raise self.fail(f"preset {name!r}: 'description' must be text, got {_kind(description)}", decl,
                             "description")
         values = self.mapping(decl.get("values") or Map(), f"values of preset {name!r}", decl, "values")
-        parsed = {}
+        parsed, options = {}, {}
         for symbol, value in values.items():
+            if symbol in self.options:
+                option = self.options[symbol]
+                choice = self.attempt(self.option_number, value, f"preset {name!r}: option {symbol}", values, symbol)
+                if choice is not BAD and choice not in option.choices:
+                    self.record(self.fail(f"preset {name!r}: option {symbol} = {choice} is not one of its choices "
+                                          f"({_choices_text(option.choices)})", values, symbol))
+                elif choice is not BAD:
+                    options[symbol] = choice
+                continue
             if symbol not in self.symbols:
                 if symbol not in self.bad_symbols:
                     declared = ", ".join(self.symbols) or "none"
+                    also = f"; options: {', '.join(self.options)}" if self.options else ""
                     self.record(self.fail_key(f"preset {name!r}: unknown symbol {_short(symbol)} (declared symbols: "
-                                              f"{declared})", values, symbol))
+                                              f"{declared}{also})", values, symbol))
                 continue
             number = self.attempt(parse_value, value, f"preset {name!r}: {symbol}", self.fail, values, symbol)
             if number is BAD:
@@ -467,7 +550,7 @@ class _Builder:
                 self.record(self.fail(f"preset {name!r}: {symbol} is an integer symbol, got {number}", values, symbol))
             else:
                 parsed[symbol] = number
-        return Preset(name, str(description), parsed)
+        return Preset(name, str(description), parsed, options)
 
     def rounding_rule(self, value, m, key) -> str:
         if isinstance(value, str) and (value in ROUNDING_RULES or re.fullmatch(r"multiple_of_[1-9][0-9]{0,3}", value)):
@@ -521,6 +604,9 @@ class _Builder:
             if not isinstance(arg, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", arg) or arg in RESERVED \
                     or arg.startswith("__") or arg in CALL_KEYS:
                 raise self.fail_key(f"{_short(arg)} cannot be an argument name ({_NOT_NAMES})", args, arg)
+            if arg in self.options:
+                raise self.fail_key(f"{arg!r} cannot be an argument name: it is an option, which every block reads "
+                                    f"already", args, arg)
         if not good:
             raise _Silent()
         self.block_args[name] = args
@@ -930,6 +1016,23 @@ class _Builder:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             into.append(BlockCall(scope.prefix + local, block_name, tuple(children), last, line, column, stage))
         return last
+
+
+def check_choice(option: OptionSpec, value) -> Fraction:
+    """`value` (a number or number text, as --set gives it) if it is one of the option's choices,
+    else a SpecError at the option's declaration."""
+    try:
+        number = value if isinstance(value, Fraction) else parse_value(value, f"option {option.name}", program=True)
+    except SpecError as e:
+        raise e.located(line=option.line, column=option.column) from None
+    if number not in option.choices:
+        raise SpecError(f"option {option.name}: {value.strip() if isinstance(value, str) else number} is not one of "
+                        f"its choices ({_choices_text(option.choices)})", line=option.line, column=option.column)
+    return number
+
+
+def _choices_text(choices) -> str:
+    return ", ".join(str(c) for c in choices)
 
 
 def _held(value) -> str:

@@ -34,12 +34,28 @@ class SymbolSpec:
 
 
 @dataclass(frozen=True)
+class OptionSpec:
+    """A structural option (`options:`): a named constant with a finite set of choices, read by
+    `when:`, block arguments and any expression as a constant, never a symbol of a closed form.
+    Each value builds its own tree (VGG's batch norm, SqueezeNet 1.0 / 1.1)."""
+
+    name: str
+    default: Fraction
+    choices: tuple  # Fractions, in the order written
+    description: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
 class Preset:
-    """A named assignment of symbol values (`--preset NAME`), e.g. resnet50's stage depths."""
+    """A named assignment of symbol values (`--preset NAME`), e.g. resnet50's stage depths, and of
+    option values (vgg16_bn's `use_bn: 1`)."""
 
     name: str
     description: str
     values: dict  # symbol name -> Fraction
+    options: dict = field(default_factory=dict)  # option name -> Fraction
 
 
 @dataclass(frozen=True)
@@ -277,9 +293,23 @@ class NetworkSpec:
     input_column: int | None = None
     exits: tuple = ()  # full names of the exit (classifier head) layers of a multi-exit network
     presets: dict = field(default_factory=dict)  # name -> Preset
+    options: dict = field(default_factory=dict)  # name -> OptionSpec, in declaration order
+    option_values: dict = field(default_factory=dict)  # name -> Fraction: the choice this tree is built for
+    source: object = field(default=None, compare=False, repr=False)  # the spec's data, to build other options
 
     def defaults(self) -> dict[str, Fraction]:
         return {name: s.default for name, s in self.symbols.items()}
+
+    def with_options(self, assignment: dict) -> "NetworkSpec":
+        """The spec built again for other option values (name -> Fraction, each one of its choices;
+        options not named keep their defaults)."""
+        if assignment == self.option_values:
+            return self
+        if self.source is None:
+            raise SpecError("this spec was not built from spec data: it cannot be built for other options",
+                            file=self.file)
+        from .build import from_dict
+        return from_dict(self.source, self.file, options=assignment)
 
     @cached_property
     def symbolic_repeats(self) -> bool:
