@@ -97,6 +97,54 @@ def output_file(*extensions: str):
     return check
 
 
+def add_format(p, choices: tuple | None = None, default: str = "table", help: str | None = None) -> None:
+    """`--format`, the same five choices on every command that prints a table (a command that
+    cannot print one of them passes fewer)."""
+    from .outputs.tables import FORMATS
+    choices = FORMATS if choices is None else choices
+    p.add_argument("--format", choices=choices, default=default,
+                   help=help or f"output format: {', '.join(choices)} (default %(default)s)")
+
+
+def add_units(p) -> None:
+    """`--units raw|si`: whole numbers (default) or K/M/G counts and KiB/MiB bytes."""
+    from .outputs.tables import UNITS
+    p.add_argument("--units", choices=UNITS, default="raw",
+                   help="raw: whole numbers (default); si: counts in K/M/G (x1000), bytes in KiB/MiB (x1024), "
+                        "table, markdown and latex only")
+
+
+def add_display(p) -> None:
+    """`--color` and `--width`, for the table format on a terminal."""
+    from .outputs.tables import COLOURS
+    p.add_argument("--color", dest="colour", choices=COLOURS, default="auto",
+                   help="colour the table: auto (a terminal, and NO_COLOR unset), always, never")
+    p.add_argument("--width", type=_width, default=None, metavar="N",
+                   help="fit the table in N characters by dropping columns (0: never drop; default: the "
+                        "terminal's width when stdout is a terminal, else no limit)")
+
+
+def _width(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a width 0, 1, 2, ..., got {text!r}")
+    return int(text)
+
+
+def require_plotting(args) -> None:
+    """`--plot FILE` without matplotlib: fail before any work, with the install hint."""
+    if getattr(args, "plot", None) is None:
+        return
+    import importlib.util
+    try:
+        found = importlib.util.find_spec("matplotlib") is not None
+    except ValueError:  # sys.modules['matplotlib'] is None: imports of it fail
+        found = False
+    if not found or sys.modules.get("matplotlib", True) is None:
+        from .errors import install_hint
+        raise SpecError(f"--plot needs matplotlib: {install_hint('plot')} (or pip install matplotlib)",
+                        file="--plot")
+
+
 def examples(*commands: str) -> str:
     """A command's --help epilog: its example command lines, one per line."""
     return "examples:\n" + "\n".join(f"  {line}" for line in commands)
@@ -142,6 +190,7 @@ def main(argv=None) -> int:
         sys.stderr.write(f"costmodel: --set {repeated[0]} is given more than once\n")
         return EXIT_BAD_INPUT
     try:
+        require_plotting(args)
         return args.run(args)
     except SpecError as e:  # one line per error (a spec may have several independent ones)
         sys.stderr.write("".join(f"costmodel: {line}\n" for line in e.lines()))

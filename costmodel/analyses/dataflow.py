@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
-from tabulate import tabulate
 
 from ..errors import SpecError
 from ..expr import IN_CHANNELS
@@ -206,7 +205,6 @@ def short_name(row: LayerRow, values: _Values) -> str | None:
 
 # --- output ---------------------------------------------------------------------------------
 
-_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
 LEGEND = ("each entry: a layer with multiply-accumulates and the cost-free layers after it (batch norm, "
           "activations, pooling ...), with the floats out of its last layer")
 
@@ -235,9 +233,11 @@ def render_text(flow: DataFlow, fmt: str) -> str:
                 cells += [lines[i].label, _floats_cell(flow, lines[i])] if i < len(lines) else ["", ""]
             body.append(cells)
     align = ["left"] + ["left", "right"] * len(flow.evaluations)
-    table = tabulate(body, headers=headers, tablefmt=_TABLEFMT[fmt], colalign=align, disable_numparse=True)
-    comment = "%" if fmt == "latex" else ""
-    lines = [f"{comment}data flow: " + "; ".join(values_header(e) for e in flow.evaluations),
+    from ..outputs import tables
+
+    table = tables.text_table(body, headers, align, fmt)  # LaTeX: a longtable
+    comment = tables.comment(fmt)
+    lines = ([tables.latex_header()] if fmt == "latex" else []) + [f"{comment}data flow: " + "; ".join(values_header(e) for e in flow.evaluations),
              f"{comment}{CONVENTION}", "", table, ""]
     notes = [LEGEND, f"compression = floats in / floats out of a row; * marks >= {flow.threshold:g}"]
     for e in flow.evaluations:

@@ -176,18 +176,65 @@ def _shape(shape) -> str:
     return "x".join(str(v) for v in shape)
 
 
-def render(result: Verification) -> str:
+def _plain(value):
+    """A whole Fraction as an int (PyTorch's FLOPs / 2 may be a half); shapes as lists."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else str(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_dict(result: Verification) -> dict:
+    from ..outputs.report import _json_number
+
+    def numbers(d: dict) -> dict:
+        return {k: _plain(v) for k, v in d.items()}
+
+    return {"network": result.network, "values": {k: _json_number(v) for k, v in result.values.items()},
+            "convention": result.convention, "unit": result.unit, "ok": result.ok,
+            "layers": [{"index": layer.index, "name": layer.name, "type": layer.type, "ok": layer.ok,
+                        "ours": numbers(layer.ours), "torch": numbers(layer.torch),
+                        "mismatches": list(layer.mismatches)} for layer in result.layers],
+            "totals": {"ours": numbers(result.totals_ours), "torch": numbers(result.totals_torch),
+                       "mismatches": list(result.total_mismatches)},
+            "peer": result.peer}
+
+
+CSV_FIELDS = ("params", "params_non_trainable", "ops")
+
+
+def render_csv(result: Verification) -> str:
+    """One row per layer, ours beside PyTorch's; no total row."""
+    from ..outputs import tables
+
+    header = ["index", "name", "type", "height", "width", "channels", *CSV_FIELDS,
+              "torch_height", "torch_width", "torch_channels", *(f"torch_{f}" for f in CSV_FIELDS), "ok", "mismatches"]
+    rows = [[layer.index, layer.name, layer.type, *layer.ours["shape"], *(_plain(layer.ours[f]) for f in CSV_FIELDS),
+             *layer.torch["shape"], *(_plain(layer.torch.get(f, "")) for f in CSV_FIELDS), int(layer.ok),
+             " ".join(layer.mismatches)] for layer in result.layers]
+    return tables.csv_text(header, rows)
+
+
+def render(result: Verification, fmt: str = "table") -> str:
     """The per-layer table of agreements and mismatches, then the totals and a verdict."""
+    if fmt == "json":
+        import json
+        return json.dumps(to_dict(result), indent=2) + "\n"
+    if fmt == "csv":
+        return render_csv(result)
     import torch
-    from tabulate import tabulate
 
     from ..analyses import conventions
+    from ..outputs import tables
     from ..outputs.report import value_text
 
+    c = tables.comment(fmt)
     values = ", ".join(f"{k}={value_text(v)}" for k, v in result.values.items())
-    lines = [f"verify {result.network}" + (f" ({values})" if values else "")
-             + f" against PyTorch {torch.__version__.split('+')[0]} (torch.utils.flop_counter, meta device)",
-             conventions.get(result.convention).header(), ""]
+    lines = ([tables.latex_header()] if fmt == "latex" else []) + [
+        c + f"verify {result.network}" + (f" ({values})" if values else "")
+        + f" against PyTorch {torch.__version__.split('+')[0]} (torch.utils.flop_counter, meta device)",
+        c + conventions.get(result.convention).header(), ""]
     unit = "MACs" if result.convention == "macs" else result.unit
     rows = []
     for layer in result.layers:
@@ -198,19 +245,19 @@ def render(result: Verification) -> str:
     t = result.totals_ours
     rows.append(["", "total", "", "", _n(t["params"]), _n(t["params_non_trainable"]), _n(t["ops"]),
                  "ok" if not result.total_mismatches else "MISMATCH " + "; ".join(result.total_mismatches)])
-    lines.append(tabulate(rows, headers=["#", "layer", "type", "output HxWxC", "params", "BN stats", unit, "vs PyTorch"],
-                          tablefmt="simple", colalign=["right", "left", "left", "left", "right", "right", "right", "left"],
-                          disable_numparse=True))
+    lines.append(tables.text_table(rows, ["#", "layer", "type", "output HxWxC", "params", "BN stats", unit, "vs PyTorch"],
+                                   ["right", "left", "left", "left", "right", "right", "right", "left"], fmt))
     tt = result.totals_torch
-    lines += ["", f"PyTorch: params {_n(tt['params'])}, BN statistics {_n(tt['params_non_trainable'])}, "
+    lines += ["", f"{c}PyTorch: params {_n(tt['params'])}, BN statistics {_n(tt['params_non_trainable'])}, "
                   f"MACs (FLOPs / 2) {_n(tt['macs'])}"]
     if result.peer:
         p = result.peer
-        lines.append(f"{p['tool']}: {p['ops']:,} {result.unit}, {p['params']:,} params "
+        lines.append(f"{c}{p['tool']}: {p['ops']:,} {result.unit}, {p['params']:,} params "
                      f"(profile: {p['expected_ops']:,}, {p['expected_params']:,})")
     bad = result.mismatched_layers
-    lines.append("all {} layers agree".format(len(result.layers)) if result.ok else
-                 f"{len(bad)} of {len(result.layers)} layers differ" + (", and the totals" if result.total_mismatches else ""))
+    lines.append(c + ("all {} layers agree".format(len(result.layers)) if result.ok else
+                      f"{len(bad)} of {len(result.layers)} layers differ"
+                      + (", and the totals" if result.total_mismatches else "")))
     return "\n".join(lines) + "\n"
 
 

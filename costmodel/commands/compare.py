@@ -8,23 +8,25 @@ import io
 import json
 import sys
 
-from ..cli import add_values, assignment, chosen_values, examples, output_file
+from ..cli import add_format, add_units, add_values, assignment, chosen_values, examples, output_file
 from ..errors import SpecError
-
-FORMATS = ("table", "markdown", "csv", "json")
 
 
 def add_parser(sub):
     p = sub.add_parser("compare", help="configurations side by side, with factors against a baseline",
                        epilog=examples("costmodel compare mobilenet_cifar --grid alpha=0.5,1 --grid delta=1,2",
-                                       "costmodel compare mobilenet_cifar --grid alpha=0.5,1 --baseline alpha=1"))
+                                       "costmodel compare mobilenet_cifar --grid alpha=0.5,1 --baseline alpha=1",
+                                       "costmodel compare mobilenet_cifar --grid alpha=0.25,0.5,1 --convention ptflops "
+                                       "--units si",
+                                       "costmodel compare mobilenet_cifar --grid alpha=0.5,1 --format csv > compare.csv"))
     p.add_argument("spec", help="network spec (YAML)")
     p.add_argument("--grid", metavar="NAME=V1,V2,...", type=assignment, action="append", default=[],
                    help="values of one symbol (repeatable; every combination is a row)")
     add_values(p, help="fixed symbol value (repeatable); others keep their defaults")
     p.add_argument("--baseline", metavar="NAME=V,NAME=V", default=None,
                    help="the configuration factors are taken against (default: the first row)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p)
+    add_units(p)
     p.add_argument("--convention", choices=_convention_names(), default="macs",
                    help="add the totals as this counter reports them (default %(default)s: the MACs columns only)")
     p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"), help="grouped bar chart of MACs and params (needs matplotlib)")
@@ -52,6 +54,8 @@ def run(args) -> int:
     from ..analyses import explore
     from .. import load_network
 
+    from .metrics import check_units
+    check_units(args.format, args.units)
     net = load_network(args.spec)
     grid = {name: explore.parse_list(text, f"--grid {name}") for name, text in args.grid}
     if len(grid) != len(args.grid):
@@ -62,7 +66,7 @@ def run(args) -> int:
     convention = None if args.convention == "macs" else args.convention
     rows = explore.compare(net, grid, fixed=fixed, baseline=parse_baseline(args.baseline), convention=convention)
     shown = list(grid) or list(net.spec.symbols)
-    sys.stdout.write(render(net, rows, shown, args.format))
+    sys.stdout.write(render(net, rows, shown, args.format, args.units))
     if args.plot:
         from ..outputs import plot
         plot.compare_bars(rows, args.plot, shown, title=net.spec.name)
@@ -73,7 +77,7 @@ def _factor(value) -> str:
     return "" if value is None else f"{float(value):.3f}"
 
 
-def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
+def render(net, rows: list[dict], shown: list[str], fmt: str, units: str = "raw") -> str:
     from ..outputs.report import CONVENTION, _json_number, value_text
 
     if fmt == "json":
@@ -96,26 +100,29 @@ def render(net, rows: list[dict], shown: list[str], fmt: str) -> str:
                              *(f"{float(row[f]):.6g}" if row[f] is not None else "" for f in factors),
                              int(row["baseline"])])
         return out.getvalue()
-    from tabulate import tabulate
+    from ..outputs import tables
 
+    n = (lambda value: tables.count(value, units))
     headers = [*shown, "", "MACs", "params", "params + BN stats", "peak floats out", "MACs x", "params x"]
-    table = [[*(value_text(row["values"][n]) for n in shown), "baseline" if row["baseline"] else "",
-              f"{row['macs']:,}", f"{row['params']:,}", f"{row['params_with_statistics']:,}",
-              f"{row['peak_floats_out']:,}", _factor(row["macs_factor"]), _factor(row["params_factor"])]
+    table = [[*(value_text(row["values"][name]) for name in shown), "baseline" if row["baseline"] else "",
+              n(row['macs']), n(row['params']), n(row['params_with_statistics']),
+              n(row['peak_floats_out']), _factor(row["macs_factor"]), _factor(row["params_factor"])]
              for row in rows]
     if "convention" in rows[0]:  # the same totals as another counter reports them
         c = rows[0]["convention"]
-        headers += [f"{c['unit']} ({c['convention']})", f"params ({c['convention']})", f"{c['unit']} x"]
+        headers += [f"{c['unit']} ({c['convention']})", f"params ({c['convention']})",
+                    f"{c['unit']} x ({c['convention']})"]  # ptflops' unit is MACs too: name the counter
         for line, row in zip(table, rows):
-            line += [f"{row['convention']['ops']:,}", f"{row['convention']['params']:,}",
+            line += [n(row['convention']['ops']), n(row['convention']['params']),
                      _factor(row["convention_ops_factor"])]
     base = rows[0]["values"]
-    others = [n for n in base if n not in shown]
-    fixed = ", ".join(f"{n}={value_text(base[n])}" for n in others)
+    others = [name for name in base if name not in shown]
+    fixed = ", ".join(f"{name}={value_text(base[name])}" for name in others)
     title = (f"{net.spec.name}: {len(rows)} configurations" + (f" ({fixed})" if fixed else "")
-             + "; factors x = row / baseline (" + ", ".join(f"{n}={value_text(base[n])}" for n in shown) + ")")
-    text = tabulate(table, headers=headers, tablefmt="github" if fmt == "markdown" else "simple",
-                    colalign=["right"] * len(shown) + ["left"] + ["right"] * (len(headers) - len(shown) - 1),
-                    disable_numparse=True)
+             + "; factors x = row / baseline (" + ", ".join(f"{name}={value_text(base[name])}" for name in shown) + ")")
+    text = tables.text_table(table, headers,
+                             ["right"] * len(shown) + ["left"] + ["right"] * (len(headers) - len(shown) - 1), fmt)
     note = "params: trainable; params + BN stats: with batch-norm running statistics (as Keras counts)"
-    return "\n".join([title, CONVENTION, "", text, "", note]) + "\n"
+    c = tables.comment(fmt)
+    head = [tables.latex_header()] if fmt == "latex" else []
+    return "\n".join([*head, c + title, c + CONVENTION, "", text, "", c + note]) + "\n"

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from ..cli import add_values, examples, output_file, positive
+from ..cli import add_format, add_values, examples, output_file, positive
 
 
 def add_parser(sub):
-    from ..outputs.report import DEFAULT_THRESHOLD, FORMATS  # dataflow speaks the same formats as report
+    from ..outputs.report import DEFAULT_THRESHOLD
 
     p = sub.add_parser("dataflow", help="data-flow table (EffNet's Table 1): floats out per row, side by side",
                        epilog=examples("costmodel dataflow effnet/baseline effnet/mobilenet effnet/effnet",
                                        "costmodel dataflow effnet/effnet --format markdown --threshold 2"))
     p.add_argument("specs", nargs="+", metavar="SPEC", help="network specs (YAML), one column pair each")
     add_values(p, help="symbol value (repeatable), for every spec that declares NAME")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p)
     p.add_argument("--threshold", type=positive, default=DEFAULT_THRESHOLD,
                    help="flag compression factors at or above this (default %(default)s)")
     p.add_argument("--plot", metavar="FILE.png|svg", type=output_file(".png", ".svg", ".pdf"),

@@ -9,10 +9,7 @@ import json
 import sys
 from fractions import Fraction
 
-from ..cli import add_values, chosen_values, examples
-
-FORMATS = ("table", "markdown", "csv", "json")
-_TABLEFMT = {"table": "simple", "markdown": "github"}
+from ..cli import add_format, add_units, add_values, chosen_values, examples
 
 
 def _names(text: str) -> list[str]:
@@ -30,11 +27,13 @@ def _fractions(text: str) -> list[Fraction]:
 def add_parser(sub):
     p = sub.add_parser("metrics", help="memory access, receptive field, peak memory, storage, roofline, exits",
                        epilog=examples("costmodel metrics mobilenet_cifar --dtype int8 --device example_device",
-                                       "costmodel metrics multi_exit_cifar --exits --fractions 0.5,0.3,0.2"))
+                                       "costmodel metrics multi_exit_cifar --exits --fractions 0.5,0.3,0.2",
+                                       "costmodel metrics imagenet/resnet50 --units si --format markdown"))
     p.add_argument("spec", help="network spec (YAML)")
     add_values(p, help="symbol value (repeatable); others keep their defaults")
     add_metric_options(p)
-    p.add_argument("--format", choices=FORMATS, default="table")
+    add_format(p)
+    add_units(p)
     return p
 
 
@@ -76,14 +75,26 @@ def compute(network, args) -> dict:
     return result
 
 
-def render(result, fmt) -> str:
-    return {"json": render_json, "csv": render_csv}.get(fmt, render_text)(result, fmt)
+def check_units(fmt: str, units: str) -> None:
+    """--units si is for people: csv and json keep whole numbers."""
+    if fmt in ("json", "csv") and units != "raw":
+        from ..errors import SpecError
+        raise SpecError(f"--units si shapes the table, markdown and latex formats; {fmt} is data (whole numbers)",
+                        file="--units")
+
+
+def render(result, fmt, units: str = "raw") -> str:
+    check_units(fmt, units)
+    if fmt in ("json", "csv"):
+        return {"json": render_json, "csv": render_csv}[fmt](result, fmt)
+    return render_text(result, fmt, units)
 
 
 def run(args) -> int:
     from .. import load_network
 
-    sys.stdout.write(render(compute(load_network(args.spec), args), args.format))
+    check_units(args.format, args.units)  # before any work
+    sys.stdout.write(render(compute(load_network(args.spec), args), args.format, args.units))
     return 0
 
 
@@ -97,26 +108,28 @@ def _micro(seconds: Fraction) -> str:
     return f"{float(seconds) * 1e6:,.3f}"
 
 
-def _columns(result) -> list[tuple]:
+def _columns(result, units: str = "raw") -> list[tuple]:
     """(header, align, cell function) per column."""
+    from ..outputs.tables import count, size
+    n, b = (lambda v: count(v, units)), (lambda v: size(v, units))
     cols = [("#", "right", lambda i, r: str(i)), ("layer", "left", lambda i, r: r["name"]),
             ("type", "left", lambda i, r: r["type"]),
-            ("reads", "right", lambda i, r: f"{r['reads']:,}"), ("writes", "right", lambda i, r: f"{r['writes']:,}"),
-            ("memory access", "right", lambda i, r: f"{r['memory_access']:,}"),
+            ("reads", "right", lambda i, r: n(r['reads'])), ("writes", "right", lambda i, r: n(r['writes'])),
+            ("memory access", "right", lambda i, r: n(r['memory_access'])),
             ("RF HxW", "left", lambda i, r: _pair(r["rf"]) + (" (all)" if r["whole_input"] else "")),
             ("jump", "left", lambda i, r: _pair(r["jump"])),
-            ("live floats", "right", lambda i, r: f"{r['live']:,}"),
-            (f"param bytes {result['dtype']}", "right", lambda i, r: f"{r['param_bytes']:,}"),
-            (f"act bytes {result['dtype']}", "right", lambda i, r: f"{r['activation_bytes']:,}"),
+            ("live floats", "right", lambda i, r: n(r['live'])),
+            (f"param bytes {result['dtype']}", "right", lambda i, r: b(r['param_bytes'])),
+            (f"act bytes {result['dtype']}", "right", lambda i, r: b(r['activation_bytes'])),
             ("MACs/byte", "right", lambda i, r: f"{float(r['intensity']):.2f}")]
     if result["totals"].get("latency") is not None:
         cols += [("latency us", "right", lambda i, r: _micro(r["latency"])), ("bound", "left", lambda i, r: r["bound"])]
     return cols
 
 
-def _exit_rows(result) -> list[list]:
-    return [[e["name"], e["layers"], f"{e['macs']:,}", f"{e['cumulative_macs']:,}", f"{e['incremental_macs']:,}",
-             f"{e['params']:,}", f"{e['cumulative_params']:,}", f"{e['incremental_params']:,}"]
+def _exit_rows(result, n) -> list[list]:
+    return [[e["name"], e["layers"], n(e['macs']), n(e['cumulative_macs']), n(e['incremental_macs']),
+             n(e['params']), n(e['cumulative_params']), n(e['incremental_params'])]
             for e in result["exits"]]
 
 
@@ -124,44 +137,45 @@ EXIT_HEADERS = ["exit", "layers", "MACs", "cumulative MACs", "incremental MACs",
                 "incremental params"]
 
 
-def render_text(result, fmt) -> str:
-    from tabulate import tabulate
-
+def render_text(result, fmt, units: str = "raw") -> str:
+    from ..outputs import tables
     from ..outputs.report import value_text
 
-    cols = _columns(result)
+    n, b = (lambda v: tables.count(v, units)), (lambda v: tables.size(v, units))
+    bytes_ = "" if units == "si" else " bytes"
+    cols = _columns(result, units)
     rows = [[cell(i, r) for _, _, cell in cols] for i, r in enumerate(result["layers"], 1)]
     t = result["totals"]
-    total = {"layer": "total", "memory access": f"{t['memory_access']:,}",
-             "live floats": f"{t['peak_live']:,} peak",
-             f"param bytes {result['dtype']}": f"{t['param_bytes']:,}",
-             f"act bytes {result['dtype']}": f"{t['activation_bytes']:,}"}
+    total = {"layer": "total", "memory access": n(t['memory_access']),
+             "live floats": f"{n(t['peak_live'])} peak",
+             f"param bytes {result['dtype']}": b(t['param_bytes']),
+             f"act bytes {result['dtype']}": b(t['activation_bytes'])}
     if "latency" in t:
         total["latency us"] = _micro(t["latency"])
     rows.append([total.get(h, "") for h, _, _ in cols])
-    values = ", ".join(f"{n}={value_text(v)}" for n, v in result["values"].items())
-    lines = [result["spec"] + (f" ({values})" if values else ""),
-             "memory access = floats read (inputs + weights + batch-norm statistics) + floats written (output); "
+    values = ", ".join(f"{name}={value_text(v)}" for name, v in result["values"].items())
+    c = tables.comment(fmt)
+    lines = ([tables.latex_header()] if fmt == "latex" else []) + [
+             c + result["spec"] + (f" ({values})" if values else ""),
+             c + "memory access = floats read (inputs + weights + batch-norm statistics) + floats written (output); "
              "RF and jump in input pixels; live floats = activations held while the layer runs"
              + ("; repeat counts depend on symbols, so these metrics are computed per configuration (no closed form)"
                 if result.get("per_configuration") else ""), "",
-             tabulate(rows, headers=[h for h, _, _ in cols], tablefmt=_TABLEFMT[fmt],
-                      colalign=[a for _, a, _ in cols], disable_numparse=True), "",
-             f"memory access: {t['memory_access']:,} floats",
-             f"peak activation memory: {t['peak_live']:,} floats = {t['peak_activation_bytes']:,} bytes "
+             tables.text_table(rows, [h for h, _, _ in cols], [a for _, a, _ in cols], fmt), "",
+             f"{c}memory access: {n(t['memory_access'])} floats",
+             f"{c}peak activation memory: {n(t['peak_live'])} floats = {b(t['peak_activation_bytes'])}{bytes_} "
              f"({result['dtype']}), while running {t['peak_layer']}",
-             f"storage ({result['dtype']}, {result['bytes_per_element']} bytes/value): parameters "
-             f"{t['param_bytes']:,} bytes, all activations {t['activation_bytes']:,} bytes"]
+             f"{c}storage ({result['dtype']}, {result['bytes_per_element']} bytes/value): parameters "
+             f"{b(t['param_bytes'])}{bytes_}, all activations {b(t['activation_bytes'])}{bytes_}"]
     if "latency" in t:
-        lines.append(f"roofline on {result['device']} ({result['bytes_moved_per_element']} bytes/element moved): "
+        lines.append(f"{c}roofline on {result['device']} ({result['bytes_moved_per_element']} bytes/element moved): "
                      f"{_micro(t['latency'])} us (sum of per-layer max(compute, memory)); compute "
                      f"{_micro(t['compute_time'])} us, memory {_micro(t['memory_time'])} us; "
                      f"{t['compute_bound_layers']} layers compute-bound, {t['memory_bound_layers']} memory-bound")
     if "exits" in result:
-        lines += ["", tabulate(_exit_rows(result), headers=EXIT_HEADERS, tablefmt=_TABLEFMT[fmt],
-                               colalign=["left"] + ["right"] * 7, disable_numparse=True)]
+        lines += ["", tables.text_table(_exit_rows(result, n), EXIT_HEADERS, ["left"] + ["right"] * 7, fmt)]
         if "expected_macs" in result:
-            lines.append(f"expected MACs per input: {float(result['expected_macs']):,.1f}")
+            lines.append(f"{c}expected MACs per input: {float(result['expected_macs']):,.1f}")
     return "\n".join(lines) + "\n"
 
 

@@ -9,45 +9,75 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
 from tabulate import tabulate
 
+from . import tables
 from ..analyses import conventions
 from ..analyses.conventions import MACS_HEADER as CONVENTION  # noqa: F401  (dataflow and compare print it)
 from ..errors import SpecError
 from ..network import Evaluation, LayerRow
 
-FORMATS = ("table", "markdown", "csv", "json", "latex")
+FORMATS = tables.FORMATS
 DEFAULT_THRESHOLD = 4
 
 
 class Column(Enum):
-    INDEX = ("#", "right")
-    NAME = ("layer", "left")
-    TYPE = ("type", "left")
-    SHAPE = ("output HxWxC", "left")
-    PARAMS = ("params", "right")
-    MACS = ("MACs", "right")
-    FLOATS_OUT = ("floats out", "right")
-    COMPRESSION = ("compression", "right")
-    PARAMS_FORMULA = ("params formula", "left")
-    MACS_FORMULA = ("MACs formula", "left")
+    """(key for --columns, header, alignment)."""
+    INDEX = ("index", "#", "right")
+    NAME = ("name", "layer", "left")
+    TYPE = ("type", "type", "left")
+    INPUTS = ("inputs", "input HxWxC", "left")
+    SHAPE = ("shape", "output HxWxC", "left")
+    PARAMS = ("params", "params", "right")
+    BN_STATS = ("params_non_trainable", "BN stats", "right")
+    MACS = ("macs", "MACs", "right")
+    FLOATS_OUT = ("floats_out", "floats out", "right")
+    COMPRESSION = ("compression", "compression", "right")
+    PARAMS_FORMULA = ("params_formula", "params formula", "left")
+    MACS_FORMULA = ("macs_formula", "MACs formula", "left")
 
     @property
-    def header(self) -> str:
+    def key(self) -> str:
         return self.value[0]
 
     @property
-    def align(self) -> str:
+    def header(self) -> str:
         return self.value[1]
+
+    @property
+    def align(self) -> str:
+        return self.value[2]
+
+
+FORMULA_COLUMNS = (Column.PARAMS_FORMULA, Column.MACS_FORMULA)
+# A table wider than the terminal loses columns in this order (never layer, output, params, MACs,
+# nor a column named with --columns): the formulas (the closed-form totals stay below), then
+# compression, floats out, BN stats, inputs, type, #.
+DROP_ORDER = (Column.MACS_FORMULA, Column.PARAMS_FORMULA, Column.COMPRESSION, Column.FLOATS_OUT, Column.BN_STATS,
+              Column.INPUTS, Column.TYPE, Column.INDEX)
 
 
 def columns(symbolic: bool) -> list[Column]:
+    """The default columns (--columns chooses others)."""
     base = [Column.INDEX, Column.NAME, Column.TYPE, Column.SHAPE, Column.PARAMS, Column.MACS,
             Column.FLOATS_OUT, Column.COMPRESSION]
-    return base + ([Column.PARAMS_FORMULA, Column.MACS_FORMULA] if symbolic else [])
+    return base + (list(FORMULA_COLUMNS) if symbolic else [])
+
+
+def parse_columns(text: str) -> list[Column]:
+    """`--columns name,inputs,shape,macs`: the columns, in this order."""
+    by_key = {c.key: c for c in Column}
+    keys = [k.strip() for k in text.split(",")]
+    unknown = [k for k in keys if k not in by_key]
+    if unknown:
+        raise SpecError(f"unknown column {unknown[0]!r} (columns: {', '.join(by_key)})", file="--columns")
+    if len(set(keys)) != len(keys):
+        raise SpecError(f"a column is named twice in {text!r}", file="--columns")
+    return [by_key[k] for k in keys]
 
 
 def shape_text(shape) -> str:
@@ -76,18 +106,30 @@ def values_header(evaluation: Evaluation) -> str:
     return name + (f" ({values})" if values else "")
 
 
-def _cells(row: LayerRow, cols, threshold, formulas, thousands: bool, count=None) -> list:
-    number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
+def input_shapes(evaluation: Evaluation) -> dict:
+    """Every tensor's shape by name: the network input's and each layer's output."""
+    from ..network import value_of
+    from ..spec import NETWORK_INPUT
+
+    shapes = {NETWORK_INPUT: tuple(int(value_of(node, evaluation.values)) for node in evaluation.network.spec.input)}
+    shapes.update({row.name: row.shape for row in evaluation.rows})
+    return shapes
+
+
+def _cells(row: LayerRow, cols, threshold, formulas, number, shapes, count=None) -> list:
     cell = {
-        Column.INDEX: row.index, Column.NAME: row.name, Column.TYPE: row.type,
-        Column.SHAPE: shape_text(row.shape), Column.PARAMS: number(row.params if count is None else count.params),
-        Column.MACS: number(row.macs if count is None else count.ops), Column.FLOATS_OUT: number(row.floats_out),
-        Column.COMPRESSION: compression_text(row.compression, threshold),
+        Column.INDEX: lambda: row.index, Column.NAME: lambda: row.name, Column.TYPE: lambda: row.type,
+        Column.INPUTS: lambda: " ".join(shape_text(shapes[name]) for name in row.inputs),
+        Column.SHAPE: lambda: shape_text(row.shape),
+        Column.PARAMS: lambda: number(row.params if count is None else count.params),
+        Column.BN_STATS: lambda: number(row.params_non_trainable),
+        Column.MACS: lambda: number(row.macs if count is None else count.ops),
+        Column.FLOATS_OUT: lambda: number(row.floats_out),
+        Column.COMPRESSION: lambda: compression_text(row.compression, threshold),
+        Column.PARAMS_FORMULA: lambda: formulas[row.index - 1]["params"],
+        Column.MACS_FORMULA: lambda: formulas[row.index - 1]["macs"],
     }
-    if formulas is not None:
-        cell[Column.PARAMS_FORMULA] = formulas[row.index - 1]["params"]
-        cell[Column.MACS_FORMULA] = formulas[row.index - 1]["macs"]
-    return [cell[c] for c in cols]
+    return [cell[c]() for c in cols]
 
 
 def layer_formulas(evaluation: Evaluation) -> list[dict]:
@@ -171,12 +213,11 @@ def _symbolic_repeat_names(evaluation: Evaluation) -> set:
     return names
 
 
-def _tree_cells(node: dict, thousands: bool) -> list:
-    number = (lambda n: f"{n:,}") if thousands else (lambda n: n)
+def _tree_cells(node: dict, number, latex: bool = False) -> list:
     kind = node["type"] if node["kind"] in ("layer", "stage") else \
         f"{node['kind']} {node['type']} x{node['count']}" if node["kind"] == "repeat" else f"{node['kind']} {node['type']}"
     times = f" (x{node['times']})" if node.get("times") else ""
-    indent = node["indent"]
+    indent = LATEX_INDENT_MARK * (len(node["indent"]) // 2) if latex else node["indent"]
     return [indent + node["name"] + times, kind, shape_text(node["output_shape"]),
             number(node["params"]), number(node["macs"]), number(node["floats_out"])]
 
@@ -193,25 +234,49 @@ def total_formulas(evaluation: Evaluation) -> dict:
         for metric in ("params", "params_non_trainable", "macs", "flops")})
 
 
+@dataclass(frozen=True)
+class Display:
+    """How a table is shown: units, chosen columns, the width to fit, colour (see outputs/tables.py)."""
+    units: str = "raw"
+    columns: tuple | None = None  # None: the default columns
+    width: int | None = None  # None: no limit
+    colour: bool = False
+
+    def __post_init__(self):
+        if self.units not in tables.UNITS:
+            raise ValueError(f"units must be one of {tables.UNITS}, got {self.units!r}")
+
+
+PLAIN = Display()
+
+
 def render(evaluation: Evaluation, fmt: str = "table", *, symbolic: bool = False,
            threshold: float = DEFAULT_THRESHOLD, convention: str = conventions.DEFAULT, depth: int | None = None,
-           collapse_repeats: bool = False) -> str:
+           collapse_repeats: bool = False, display: Display = PLAIN) -> str:
     """`convention` (conventions.py) sets the header and, unless it is the default `macs`, replaces
     the MACs and params columns and totals by that profile's counts. `depth` (torchinfo's: 0 totals
-    only, 1 the top-level layers, blocks, repeats and stages, ...) shows the hierarchy with subtotals."""
+    only, 1 the top-level layers, blocks, repeats and stages, ...) shows the hierarchy with subtotals.
+    `display` (table, markdown and latex only) chooses units, columns, width and colour."""
     profile = conventions.get(convention)
     if symbolic and profile.name != conventions.DEFAULT:
         raise SpecError("--symbolic shows the macs convention's closed forms; drop it or use --convention macs")
+    if fmt in ("csv", "json") and (display.units != "raw" or display.columns is not None):
+        raise SpecError(f"--units si and --columns shape the table, markdown and latex formats; {fmt} is data "
+                        f"(whole numbers, every column)", file="--format")
     if depth is not None and fmt != "json":
         if profile.name != conventions.DEFAULT or symbolic:
             raise SpecError("--depth shows the macs convention's numbers without formulas; drop --convention or "
                             "--symbolic", file="--depth")
-        return render_tree(evaluation, fmt, depth=depth, collapse_repeats=collapse_repeats, threshold=threshold)
+        if display.columns is not None:
+            raise SpecError("--columns chooses the columns of the flat report; drop it or --depth", file="--columns")
+        return render_tree(evaluation, fmt, depth=depth, collapse_repeats=collapse_repeats, threshold=threshold,
+                           display=display)
     if fmt == "json":
         return render_json(evaluation, symbolic=symbolic, threshold=threshold, convention=profile.name)
     if fmt == "csv":
         return render_csv(evaluation, symbolic=symbolic, threshold=threshold, convention=profile.name)
-    return render_text(evaluation, fmt, symbolic=symbolic, threshold=threshold, convention=profile.name)
+    return render_text(evaluation, fmt, symbolic=symbolic, threshold=threshold, convention=profile.name,
+                       display=display)
 
 
 def _profile_counts(evaluation: Evaluation, convention: str):
@@ -221,36 +286,47 @@ def _profile_counts(evaluation: Evaluation, convention: str):
     return conventions.layer_counts(evaluation, convention)
 
 
-_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
-
-
 def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: float,
-                convention: str = conventions.DEFAULT) -> str:
-    cols = columns(symbolic)
-    formulas = layer_formulas(evaluation) if symbolic else None
+                convention: str = conventions.DEFAULT, display: Display = PLAIN) -> str:
+    cols = list(display.columns) if display.columns is not None else columns(symbolic)
+    formulas = layer_formulas(evaluation) if set(cols) & set(FORMULA_COLUMNS) else None
     counts = _profile_counts(evaluation, convention)
-    rows = [_cells(r, cols, threshold, formulas, thousands=True, count=None if counts is None else counts[i])
+    units, on = display.units, display.colour and fmt == "table"
+    number = (lambda n: tables.count(n, units))
+    shapes = input_shapes(evaluation) if Column.INPUTS in cols else {}
+    rows = [_cells(r, cols, threshold, formulas, number, shapes, count=None if counts is None else counts[i])
             for i, r in enumerate(evaluation.rows)]
+    if on:  # flagged compression factors in red (EffNet's Table 1 marks them so)
+        at = cols.index(Column.COMPRESSION) if Column.COMPRESSION in cols else None
+        for row, r in zip(rows, evaluation.rows):
+            if at is not None and r.compression >= threshold:
+                row[at] = tables.red(row[at], on)
     t = evaluation.totals
     profile = conventions.get(convention)
     params, ops = (t.params, t.macs) if counts is None else (sum(c.params for c in counts), sum(c.ops for c in counts))
-    total = {Column.NAME: "total", Column.PARAMS: f"{params:,}", Column.MACS: f"{ops:,}",
-             Column.FLOATS_OUT: f"{t.floats_out:,}"}
-    rows.append([total.get(c, "") for c in cols])
+    total = {Column.NAME: "total", Column.PARAMS: number(params), Column.MACS: number(ops),
+             Column.BN_STATS: number(t.params_non_trainable), Column.FLOATS_OUT: number(t.floats_out)}
+    rows.append([tables.bold(str(total.get(c, "")), on) for c in cols])
     headers = {Column.MACS: f"{profile.unit} ({profile.name})"} if counts is not None else {}
-    table = tabulate(rows, headers=[headers.get(c, c.header) for c in cols], tablefmt=_TABLEFMT[fmt],
-                     colalign=[c.align for c in cols], disable_numparse=True)
-    comment = "%" if fmt == "latex" else ""
-    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
+    header_texts = [tables.bold(headers.get(c, c.header), on) for c in cols]
+    droppable = [cols.index(c) for c in DROP_ORDER if c in cols] if display.columns is None else []
+    table, dropped = tables.fitted(rows, header_texts, [c.align for c in cols], fmt, display.width, droppable)
+    comment = tables.comment(fmt)
+    lines = ([tables.latex_header()] if fmt == "latex" else []) + [
+        f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
+    if dropped:
+        left_out = ", ".join(cols[i].header for i in sorted(dropped))
+        lines.append(f"(to fit {display.width} characters, left out: {left_out}; --width 0 shows every column)")
     if counts is not None:
-        acts = "" if profile.acts is None else f", {sum(c.acts for c in counts):,} acts ({profile.acts_rule})"
-        lines.append(f"{comment}{profile.name}: {ops:,} {profile.unit}, {params:,} params{acts}")
-    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)]
-    breakdown = [[g["category"], g["layers"], f"{g['macs']:,}", f"{float(g['macs_percent']):.2f}%",
-                  f"{g['params']:,}", f"{float(g['params_percent']):.2f}%"] for g in evaluation.breakdown()]
-    lines += ["", f"{comment}resource per layer type", tabulate(
-        breakdown, headers=["type", "layers", "MACs", "MACs %", "params", "params %"], tablefmt=_TABLEFMT[fmt],
-        colalign=["left", "right", "right", "right", "right", "right"], disable_numparse=True)]
+        acts = "" if profile.acts is None else f", {number(sum(c.acts for c in counts))} acts ({profile.acts_rule})"
+        lines.append(f"{comment}{profile.name}: {number(ops)} {profile.unit}, {number(params)} params{acts}")
+    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold, units)]
+    lines.append(f"{comment}{params_size_line(evaluation, units)}")
+    breakdown = [[g["category"], g["layers"], number(g["macs"]), f"{float(g['macs_percent']):.2f}%",
+                  number(g["params"]), f"{float(g['params_percent']):.2f}%"] for g in evaluation.breakdown()]
+    lines += ["", f"{comment}resource per layer type", tables.text_table(
+        breakdown, ["type", "layers", "MACs", "MACs %", "params", "params %"],
+        ["left", "right", "right", "right", "right", "right"], fmt)]
     if symbolic:
         lines += ["", f"{comment}closed forms (exact: with channel rounding; smooth: rounding dropped)"]
         for metric, forms in total_formulas(evaluation).items():
@@ -259,30 +335,54 @@ def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: 
     return "\n".join(lines) + "\n"
 
 
-def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeats: bool, threshold: float) -> str:
+def params_bytes(evaluation: Evaluation) -> dict:
+    """Bytes to store the parameters (trainable + batch-norm statistics, as `metrics` counts
+    storage) at each precision."""
+    from ..dtypes import DTYPE_BYTES
+    stored = evaluation.totals.params_with_statistics
+    return {dtype: stored * size for dtype, size in DTYPE_BYTES.items()}
+
+
+def params_size_line(evaluation: Evaluation, units: str = "raw") -> str:
+    """torchinfo's "Params size (MB)", per precision: 1 MiB = 1024 x 1024 bytes."""
+    def one(dtype, n):
+        exact = "" if units == "si" else f"{n:,} bytes = "
+        return f"{dtype} {exact}{tables.size(n, 'si')}"
+    sizes = "; ".join(one(dtype, n) for dtype, n in params_bytes(evaluation).items())
+    return f"params size (params + batch-norm statistics): {sizes}"
+
+
+def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeats: bool, threshold: float,
+                display: Display = PLAIN) -> str:
     """The report at a depth: block, repeat and stage rows carry their subtotals; names are indented."""
     nodes = tree_rows(evaluation, depth, collapse_repeats)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["level", "name", "kind", "type", "count", "times", "height", "width", "channels",
-                         *TREE_METRICS])
-        for n in nodes:
-            writer.writerow([n["level"], n["name"], n["kind"], n["type"], n["count"], n["times"] or "",
-                             *n["output_shape"], *(n[m] for m in TREE_METRICS)])
-        return out.getvalue()
+        return tables.csv_text(
+            ["level", "name", "kind", "type", "count", "times", "height", "width", "channels", *TREE_METRICS],
+            [[n["level"], n["name"], n["kind"], n["type"], n["count"], n["times"] or "", *n["output_shape"],
+              *(n[m] for m in TREE_METRICS)] for n in nodes])
     t = evaluation.totals
-    rows = [_tree_cells(n, thousands=True) for n in nodes]
-    rows.append(["total", "", "", f"{t.params:,}", f"{t.macs:,}", f"{t.floats_out:,}"])
-    comment = "%" if fmt == "latex" else ""
-    table = _keeping_whitespace(rows, headers=TREE_HEADERS, tablefmt=_TABLEFMT[fmt],
+    on = display.colour and fmt == "table"
+    number = (lambda n: tables.count(n, display.units))
+    rows = [_tree_cells(n, number, latex=fmt == "latex") for n in nodes]
+    rows.append([tables.bold(cell, on) for cell in ["total", "", "", number(t.params), number(t.macs),
+                                                     number(t.floats_out)]])
+    comment = tables.comment(fmt)
+    table = _keeping_whitespace(rows, headers=[tables.bold(h, on) for h in TREE_HEADERS], tablefmt=_TABLEFMT[fmt],
                                 colalign=["left", "left", "left", "right", "right", "right"], disable_numparse=True)
-    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
-             f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
-             + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
-             "", table, ""]
-    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)[:3]]
+    if fmt == "latex":
+        table = tables.longtable(table.replace(LATEX_INDENT_MARK, r"\quad "))
+    lines = ([tables.latex_header()] if fmt == "latex" else []) + [
+        f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
+        f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
+        + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
+        "", table, ""]
+    lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold, display.units)[:3]]
     return "\n".join(lines) + "\n"
+
+
+_TABLEFMT = {"table": "simple", "markdown": "github", "latex": "latex_booktabs"}
+LATEX_INDENT_MARK = "@INDENT@"  # a tree level in LaTeX (the rails are not in pdflatex's fonts)
 
 
 def _keeping_whitespace(rows, **options) -> str:
@@ -300,13 +400,14 @@ def _keeping_whitespace(rows, **options) -> str:
         tabulate_module.PRESERVE_WHITESPACE = keep
 
 
-def summary_lines(evaluation: Evaluation, threshold: float) -> list[str]:
+def summary_lines(evaluation: Evaluation, threshold: float, units: str = "raw") -> list[str]:
     t = evaluation.totals
+    n = (lambda value: tables.count(value, units))
     return [
-        f"params: {t.params:,} trainable + {t.params_non_trainable:,} batch-norm statistics "
-        f"= {t.params_with_statistics:,} (as Keras counts)",
-        f"MACs: {t.macs:,}   FLOPs (2 x MACs): {t.flops:,}",
-        f"floats out: {t.floats_out:,} in all, largest layer {t.peak_floats_out:,}",
+        f"params: {n(t.params)} trainable + {n(t.params_non_trainable)} batch-norm statistics "
+        f"= {n(t.params_with_statistics)} (as Keras counts)",
+        f"MACs: {n(t.macs)}   FLOPs (2 x MACs): {n(t.flops)}",
+        f"floats out: {n(t.floats_out)} in all, largest layer {n(t.peak_floats_out)}",
         f"compression = floats in / floats out; * marks >= {threshold:g}",
     ]
 
@@ -329,11 +430,22 @@ def render_csv(evaluation: Evaluation, *, symbolic: bool, threshold: float,
         if counts is not None:
             cells += [convention, counts[i].ops, counts[i].params]
         writer.writerow(cells)
-    t = evaluation.totals
-    totals = [] if counts is None else [convention, sum(c.ops for c in counts), sum(c.params for c in counts)]
-    writer.writerow(["", "total", "", "", "", "", "", t.params, t.params_non_trainable, t.macs, t.floats_out, "", ""]
-                    + (["", ""] if symbolic else []) + totals)
     return out.getvalue()
+
+
+def totals_csv(evaluation: Evaluation, convention: str = conventions.DEFAULT) -> str:
+    """`--totals FILE`: the totals as a CSV of one row (the per-layer CSV has no total row, so its
+    columns sum to these)."""
+    t = evaluation.totals
+    header = ["network", "params", "params_non_trainable", "params_with_statistics", "macs", "flops", "floats_out",
+              "peak_floats_out", *(f"params_bytes_{dtype}" for dtype in params_bytes(evaluation))]
+    row = [evaluation.network.spec.name, t.params, t.params_non_trainable, t.params_with_statistics, t.macs,
+           t.flops, t.floats_out, t.peak_floats_out, *params_bytes(evaluation).values()]
+    if convention != conventions.DEFAULT:
+        counted = conventions.totals(evaluation, convention)
+        header += ["convention", "ops", "convention_params"]
+        row += [convention, counted["ops"], counted["params"]]
+    return tables.csv_text(header, [row])
 
 
 def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float = DEFAULT_THRESHOLD,
@@ -367,7 +479,8 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
         "layers": layers,
         "totals": {"params": t.params, "params_non_trainable": t.params_non_trainable,
                    "params_with_statistics": t.params_with_statistics, "macs": t.macs, "flops": t.flops,
-                   "floats_out": t.floats_out, "peak_floats_out": t.peak_floats_out},
+                   "floats_out": t.floats_out, "peak_floats_out": t.peak_floats_out,
+                   "params_bytes": params_bytes(evaluation)},
         "formulas": total_formulas(evaluation),
         "breakdown": [{**g, "macs_percent": round(float(g["macs_percent"]), 4),
                        "params_percent": round(float(g["params_percent"]), 4)} for g in evaluation.breakdown()],
