@@ -59,7 +59,7 @@ def explain(evaluation, a, b) -> list[dict]:
 
 def _counting_acts(a, b) -> list:
     """The profiles that count activations too (pycls): a column each."""
-    return [p for p in dict.fromkeys((a, b)) if p.acts is not None]
+    return [p for p in ((a,) if a.name == b.name else (a, b)) if p.acts is not None]
 
 
 KEYS = ("type", "layers", "ops", "vs_ops", "difference", "params", "vs_params", "why")
