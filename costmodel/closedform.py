@@ -18,7 +18,7 @@ from .errors import SpecError
 from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .spec import NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Repeat, Stage
-from .symbolic import make_symbol, round_channels, to_sympy
+from .symbolic import make_symbol, plain_symbol, round_channels, to_plain, to_sympy
 
 
 @dataclass(frozen=True)
@@ -193,12 +193,50 @@ def _same_shape(a: tuple, b: tuple) -> bool:
 
 def derive(spec: NetworkSpec) -> "_Deriver":
     """Closed-form costs of a spec's tree, derived once per distinct layer and input shape: the
-    deriver holds them (`nodes`, `costs`, `modes`, `shapes`, `symbols`, `input_shape`)."""
+    deriver holds them (`nodes`, `costs`, `modes`, `shapes`, `symbols`, `input_shape`).
+
+    The forms are derived with symbols that carry assumptions (positive, integer: sympy simplifies
+    `floor(resolution)` to `resolution`), then given in plain symbols, `sympy.Symbol("alpha")` as a
+    user writes it (symbolic.plain_symbol)."""
     deriver = _Deriver(spec, {name: make_symbol(name, s.integer) for name, s in spec.symbols.items()})
     deriver.input_shape = tuple(to_sympy(node, deriver.symbols) for node in spec.input)
     deriver.shapes = {NETWORK_INPUT: deriver.input_shape}
     deriver.nodes = [deriver.node(node, node, deriver.shapes, ()) for node in spec.tree]
+    _to_plain(deriver)
     return deriver
+
+
+def _to_plain(deriver: _Deriver) -> None:
+    """Every closed form of the deriver in plain symbols; each distinct form replaced once."""
+    plain = {symbol: plain_symbol(name) for name, symbol in deriver.symbols.items()}
+    memo: dict = {}
+    costs: dict = {}  # id of a LayerCost -> the same in plain symbols
+
+    def cost(c: LayerCost) -> LayerCost:
+        if id(c) not in costs:
+            costs[id(c)] = (c, replace(c, **{f: to_plain(getattr(c, f), plain, memo) for f in _COST_FIELDS},
+                                       args={k: to_plain(v, plain, memo) for k, v in c.args.items()}))
+        return costs[id(c)][1]
+
+    def node(n) -> None:
+        if isinstance(n, LayerNode):
+            n.cost = cost(n.cost)
+            return
+        if isinstance(n, RepeatNode):
+            n.count = to_plain(n.count, plain, memo)
+        for child in n.children():  # a repeat's iterations begin with its first and rest
+            node(child)
+
+    for top in deriver.nodes:
+        node(top)
+    deriver.costs = {k: cost(c) for k, c in deriver.costs.items()}
+    deriver.memo = {k: cost(c) for k, c in deriver.memo.items()}
+    deriver.shapes = {k: to_plain(v, plain, memo) for k, v in deriver.shapes.items()}
+    deriver.input_shape = to_plain(deriver.input_shape, plain, memo)
+    deriver.symbols = dict(zip(deriver.symbols, plain.values()))
+
+
+_COST_FIELDS = ("shape", "params", "params_non_trainable", "macs", "floats_out", "floats_in")
 
 
 def _substitute(value, subs: dict):

@@ -123,7 +123,7 @@ def test_receptive_field_per_layer_and_symbolic_input():
         """, input_shape="[size, size, 3]", symbols="{size: {default: 32, integer: true}}")
     assert [r["rf"] for r in numbers["layers"]] == [(5, 5), (13, 13), (32, 32)]
     assert [r["whole_input"] for r in numbers["layers"]] == [False, False, True]
-    size = sympy.Symbol("size", positive=True, integer=True)
+    size = sympy.Symbol("size")  # closed forms are given in plain symbols, as a user writes them
     assert closed.layers[-1].rf == (size, size)
 
 
