@@ -136,7 +136,7 @@ class _FloatCode:
 
     def whole_div(self, a: str, b: str) -> str:
         """`a // b` of whole numbers (mpmath's mpf has no `//`)."""
-        return f"{self.floor}(({a})/({b}))" if self.mpmath else f"({a})//({b})"
+        return f"{self.floor}(({a})/({b}))" if self.mpmath else f"(({a})//({b}))"
 
     def _choose(self, condition: str, yes: str, no: str) -> str:
         return f"{self.where}({condition}, {yes}, {no})" if self.where else f"({yes} if {condition} else {no})"
@@ -159,8 +159,23 @@ class _FloatCode:
         return f"(lambda v, d, m: (lambda new: {self._choose(below, 'new + d', 'new')})({new}))({v}, {d}, {m})"
 
 
+def _exact(x) -> Fraction | None:
+    """A sympy number as an exact Fraction for the rounding rules, else None. A Rational is itself;
+    a Float (`expr.subs("alpha", 0.29)`) its exact binary value, taken to be the whole number it is
+    within SNAP of (1024*0.29 is 296.96000000000004 in floats, 100*0.29 28.999999999999996: as
+    lambdify does, see _FloatCode)."""
+    if x.is_Rational:
+        return Fraction(int(x.p), int(x.q))
+    if x.is_Float:
+        value = Fraction(float(x))
+        whole = round(value)
+        return Fraction(whole) if abs(value - whole) <= SNAP * max(1, abs(value)) else value
+    return None
+
+
 class _ChannelRounding(Function):
-    """Base of the channel-rounding functions: integer-valued, evaluated on numbers."""
+    """Base of the channel-rounding functions: integer-valued, evaluated on numbers (a Float too:
+    `_exact`)."""
 
     label = ""
 
@@ -198,8 +213,9 @@ class RoundFloor(_ChannelRounding):
 
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.floor(Fraction(int(x.p), int(x.q))))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.floor(v))
         if x.is_integer:
             return x
 
@@ -215,8 +231,9 @@ class RoundCeil(_ChannelRounding):
 
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.ceil(Fraction(int(x.p), int(x.q))))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.ceil(v))
         if x.is_integer:
             return x
 
@@ -231,8 +248,9 @@ class RoundNearest(_ChannelRounding):
 
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.floor(Fraction(int(x.p), int(x.q)) + Fraction(1, 2)))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.floor(v + Fraction(1, 2)))
         if x.is_integer:
             return x
 
@@ -251,8 +269,9 @@ class RoundDivisible(_ChannelRounding):
 
     @classmethod
     def eval(cls, x, d):
-        if x.is_Rational and d.is_Integer:
-            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d)))
+        v = _exact(x)
+        if v is not None and d.is_Integer:
+            return Integer(ex.make_divisible(v, int(d)))
 
 
 class MakeDivisible(_ChannelRounding):
@@ -280,8 +299,9 @@ class MakeDivisible(_ChannelRounding):
 
     @classmethod
     def eval(cls, x, d, m):
-        if x.is_Rational and d.is_Integer and m.is_Integer:
-            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d), int(m)))
+        v = _exact(x)
+        if v is not None and d.is_Integer and m.is_Integer:
+            return Integer(ex.make_divisible(v, int(d), int(m)))
 
 
 def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:
