@@ -10,6 +10,7 @@ numbers); formulas, `--symbolic`, sweeps, solve and the metrics' closed forms do
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import sympy
 
@@ -55,7 +56,7 @@ class LayerNode:
 class GroupNode:
     """A block call or a stage: the sum of its children."""
 
-    spec: object
+    spec: Any
     parts: list
 
     def children(self):
@@ -71,10 +72,10 @@ class RepeatNode:
     iteration after the first costs the same: first + (count - 1) * rest. Otherwise (a constant count
     whose iterations change the shape) each iteration is derived: `iterations`."""
 
-    spec: object
+    spec: Any
     count: sympy.Expr
-    first: object
-    rest: object
+    first: Any
+    rest: Any
     iterations: list | None = None
 
     def children(self):
@@ -101,6 +102,9 @@ class _Deriver:
         self.modes: dict = {}
         self.memo: dict = {}
         self.closed: dict = {}  # a closed repeat's copy-name stem -> (the repeat, its count): copy k >= 3 is copy 2
+        self.input_shape: tuple = ()  # set by derive()
+        self.shapes: dict = {}
+        self.nodes: list = []
 
     def shape(self, shapes: dict, name: str):
         """A layer's output shape; a name inside copy k >= 3 of a closed repeat is copy 2's."""
@@ -171,7 +175,7 @@ class _Deriver:
             symbols = {**symbols, IN_CHANNELS: inputs[0][2]}
         args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols)
                 for name, value in layer.args.items()}
-        where = dict(file=self.spec.file, line=layer.line, column=layer.column,
+        where: dict[str, Any] = dict(file=self.spec.file, line=layer.line, column=layer.column,
                      layer=f"{layer.index} '{layer.name}' ({layer.type})")
         try:
             cost = op.formula(inputs if op.many_inputs else inputs[0], args)

@@ -150,7 +150,7 @@ class Network:
         for top in self.nodes:
             yield from walk(top, sympy.Integer(1))
 
-    def at(self, values: dict | None = None) -> "Network":
+    def at(self, values: Mapping[str, Any] | None = None) -> "Network":
         """This network with every symbolic repeat count fixed at `values` (self when there is none)."""
         if not self.spec.symbolic_repeats:
             return self
@@ -215,7 +215,7 @@ class Network:
 
     # --- numbers ---
 
-    def values(self, overrides: dict | None = None, preset: str | None = None) -> dict[str, Fraction]:
+    def values(self, overrides: Mapping[str, Any] | None = None, preset: str | None = None) -> dict[str, Fraction]:
         return resolve_values(self.spec, overrides or {}, preset)
 
     def count_of(self, repeat, resolved: dict) -> int:
@@ -226,7 +226,7 @@ class Network:
             value = None
         return checked_count(repeat, value, self.spec)
 
-    def evaluate(self, values: dict | None = None, *, verify: bool = True, preset: str | None = None,
+    def evaluate(self, values: Mapping[str, Any] | None = None, *, verify: bool = True, preset: str | None = None,
                  closed_forms: bool = False) -> "Evaluation":
         """Numbers for the given symbol values (a preset's, then defaults, for the rest), checked against
         the reference propagator unless `verify=False`. The numbers come from the layer formulas on plain
@@ -481,7 +481,7 @@ def preset_values(spec: NetworkSpec, preset: str) -> dict[str, Fraction]:
     return dict(spec.presets[preset].values)
 
 
-def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None) -> dict[str, Fraction]:
+def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str | None = None) -> dict[str, Fraction]:
     """Symbol values: the spec's defaults, then a preset's values, overridden by `overrides`
     (symbol name -> a Python number or number text; a float is the exact decimal of its shortest
     repr, see `expr.exact_number`). A bad value raises SpecError, a value or mapping of the wrong

@@ -169,7 +169,7 @@ def _exact(x) -> Fraction | None:
     if x.is_Float:
         value = Fraction(float(x))
         whole = round(value)
-        return Fraction(whole) if abs(value - whole) <= SNAP * max(1, abs(value)) else value
+        return Fraction(whole) if abs(value - whole) <= SNAP * max(1.0, float(abs(value))) else value
     return None
 
 

@@ -616,8 +616,8 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
     # the last breakpoint that fits (costs grow with the symbol); pieces between are constant
     a, b = 0, len(points) - 1  # points[0] (lo or the step below it) fits, points[-1] = hi does not
     while b - a > 1:
-        mid = (a + b) // 2
-        a, b = (mid, b) if exact.fits(points[mid]) else (a, mid)
+        m = (a + b) // 2
+        a, b = (m, b) if exact.fits(points[m]) else (a, m)
     left, right = points[a], points[b]
     middle = (left + right) / 2
     constant = all(not _local_form(e, exact.x, middle).has(exact.x) for e in exact.exprs.values())
