@@ -84,8 +84,8 @@ def render(net, result: dict, fmt: str) -> str:
     else:
         low, high = result["step"]
         bracket = "[" if result["step_closed"][0] else "("
-        lines.append(f"  {x} = {value}  (within every budget, as every {x} in {bracket}{low}, {high}), "
-                     f"which gives the same costs)")
+        lines.append(f"  {x} = {value}  (within every budget; every {x} in {bracket}{low}, {high}) "
+                     f"gives the same costs)")
         lines.append(f"  supremum {_exact_and_float(high)}, not attained: there a rounded channel count steps up "
                      f"and a budget breaks")
     lines.append(f"  at {x} = {value_text(result['value'])} (checked as `report` does):")
