@@ -98,7 +98,9 @@ class Network:
 
     @property
     def symbols(self) -> dict:
-        """The spec's symbols as sympy symbols, by name (integer ones declared so)."""
+        """The spec's symbols by name: the plain `sympy.Symbol(name)` the closed forms are given in
+        (derived with positive and integer assumptions, then rebuilt in plain symbols), so
+        `sympy.Symbol("alpha")`, `net.symbols["alpha"]` and the name "alpha" all substitute."""
         return self._deriver.symbols
 
     @property
