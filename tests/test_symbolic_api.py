@@ -40,6 +40,15 @@ def test_symbols_are_plain_and_found_by_symbol_or_name():
     assert macs.subs({"alpha": 0.5, "delta": 2, "classes": 10}) == expected
 
 
+@pytest.mark.parametrize("name", ["imagenet/efficientnet", "imagenet/mobilenet_v2", "imagenet/mnasnet"])
+def test_subs_with_floats_gives_report_numbers(name):
+    # make_divisible, multiple_of_8 and floor of a float argument: evaluated (not left as a function)
+    net = costmodel.load_network(name).at({})
+    for alpha in (0.35, 0.75, 1.1, 1.4):
+        values = {**{n: sympy.Rational(v.numerator, v.denominator) for n, v in net.values().items()}, "alpha": alpha}
+        assert net.total("params").subs(values) == net.evaluate({"alpha": alpha}).totals.params, alpha
+
+
 def test_closed_forms_print_as_before():
     net = costmodel.load_network(CIFAR)
     assert "floor(1024*alpha)" in str(net.total("macs"))

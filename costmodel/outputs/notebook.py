@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from ..errors import SpecError
-from .report import shape_text, summary_lines, values_header
+from .report import DEFAULT_THRESHOLD, shape_text, summary_lines, values_header
 
 if TYPE_CHECKING:
     from ..network import Evaluation, LayerRow, Network
@@ -78,11 +78,11 @@ def text(evaluation: "Evaluation", fmt: str = "simple") -> str:
     """The header, the layer table and the totals as text (`fmt` a tabulate format)."""
     table = tabulate(_table_rows(evaluation), headers=list(HEADERS), tablefmt=fmt, colalign=ALIGN,
                      disable_numparse=True)
-    return "\n".join([values_header(evaluation), "", table, "", *summary_lines(evaluation, 4)[:3]])
+    return "\n".join([values_header(evaluation), "", table, "", *summary_lines(evaluation, DEFAULT_THRESHOLD)[:3]])
 
 
 def markdown(evaluation: "Evaluation") -> str:
-    lines = summary_lines(evaluation, 4)[:3]
+    lines = summary_lines(evaluation, DEFAULT_THRESHOLD)[:3]
     table = tabulate(_table_rows(evaluation), headers=list(HEADERS), tablefmt="github", colalign=ALIGN,
                      disable_numparse=True)
     return "\n".join([f"**{values_header(evaluation)}**", "", table, "", *(f"- {line}" for line in lines)]) + "\n"
@@ -94,7 +94,7 @@ def html_table(evaluation: "Evaluation") -> str:
     head = "".join(f"<th style=\"text-align: {a}\">{esc(h)}</th>" for h, a in zip(HEADERS, ALIGN))
     body = "".join("<tr>" + "".join(f"<td style=\"text-align: {a}\">{esc(c)}</td>" for c, a in zip(row, ALIGN))
                    + "</tr>" for row in _table_rows(evaluation))
-    lines = "".join(f"<li>{esc(line)}</li>" for line in summary_lines(evaluation, 4)[:3])
+    lines = "".join(f"<li>{esc(line)}</li>" for line in summary_lines(evaluation, DEFAULT_THRESHOLD)[:3])
     return (f"<div><p><b>{esc(values_header(evaluation))}</b></p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table><ul>{lines}</ul></div>")
 
