@@ -156,3 +156,14 @@ def test_cli_bad_input(argv, monkeypatch, capsys):
     assert status == 2
     err = capsys.readouterr().err
     assert err.startswith("costmodel") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("low, high, included, expected", [
+    (Fraction(513, 1024), Fraction(257, 512), True, Fraction(501, 1000)),  # 0.50097... to 0.50195...
+    (Fraction(1, 2), Fraction(5, 8), True, Fraction(1, 2)),               # the low end itself, 0.5
+    (Fraction(1, 2), Fraction(5, 8), False, Fraction(6, 10)),             # open at 0.5: 0.6
+    (Fraction(3), Fraction(7), True, Fraction(3)),                        # a whole number
+    (Fraction(1, 3), Fraction(1, 3) + Fraction(1, 10**6), True, Fraction(333334, 10**6)),
+])
+def test_shortest_decimal_of_a_step(low, high, included, expected):
+    assert explore.shortest_decimal(low, high, included) == expected
