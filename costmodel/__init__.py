@@ -7,6 +7,7 @@
     net = costmodel.load_network("specs/mobilenet_cifar.yaml")
     net.total("macs")                           # sympy expression in alpha, delta, classes
     net.total("macs", smooth_form=True)         # the same without channel rounding
+    net.total("macs", alpha=0.5)                # the number, checked (symbols: net.symbols, plain)
     costmodel.analyze("imagenet/resnet50")      # a shipped spec by name (costmodel.shipped.names())
 
 Pipeline: spec (YAML -> NetworkSpec) -> ops (one formula per layer type) -> network (symbolic
@@ -17,23 +18,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Union
 
 from .errors import CheckError, SpecError
 from .spec import LayerSpec, NetworkSpec, from_dict, load, loads
 
+if TYPE_CHECKING:
+    from .bridges.crosscheck import Verification
+    from .network import Evaluation, Network
+
 __version__ = "0.1.0"
+
+# What `analyze`, `load_network` and `verify` read: a path, a shipped spec's name, a spec or a network
+Source = Union[str, "os.PathLike[str]", NetworkSpec, "Network"]
 
 __all__ = ["analyze", "verify", "build", "load", "loads", "from_dict", "load_network", "LayerSpec", "NetworkSpec",
            "SpecError", "CheckError", "__version__"]
 
 
-def build(spec: NetworkSpec):
+def build(spec: NetworkSpec) -> Network:
     """Closed-form costs of a spec: a `network.Network`."""
     from .network import build as _build
     return _build(spec)
 
 
-def load_network(source):
+def load_network(source: Source) -> Network:
     """A spec from a path, a shipped spec's name or an already loaded NetworkSpec, analysed
     symbolically (a Network is returned as it is)."""
     from .network import Network
@@ -47,14 +56,16 @@ def load_network(source):
     return build(load(source))
 
 
-def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values):
+def verify(source: Source, values: Mapping[str, Any] | None = None, *, convention: str = "macs",
+           **symbol_values: Any) -> Verification:
     """Cross-check a spec against PyTorch (needs the `torch` extra): a `verify.Verification` with
     `.ok`, `.layers` (per-layer agreements and mismatches) and the totals of both sides."""
     from .bridges.crosscheck import verify as _verify
     return _verify(source, values, convention=convention, **symbol_values)
 
 
-def analyze(source, values: dict | None = None, *, preset: str | None = None, **symbol_values):
+def analyze(source: Source, values: Mapping[str, Any] | None = None, *, preset: str | None = None,
+            **symbol_values: Any) -> Evaluation:
     """Numbers for one configuration, checked against the reference propagator: an `Evaluation`
     with `.rows`, `.totals`, `.breakdown()` and `.network` (the closed forms). `preset` names one of
     the spec's `presets:`; values given here override its values."""

@@ -10,6 +10,7 @@ numbers); formulas, `--symbolic`, sweeps, solve and the metrics' closed forms do
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import sympy
 
@@ -18,7 +19,7 @@ from .errors import SpecError
 from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .spec import NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Repeat, Stage
-from .symbolic import make_symbol, round_channels, to_sympy
+from .symbolic import make_symbol, plain_symbol, round_channels, to_plain, to_sympy
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class LayerNode:
 class GroupNode:
     """A block call or a stage: the sum of its children."""
 
-    spec: object
+    spec: Any
     parts: list
 
     def children(self):
@@ -71,10 +72,10 @@ class RepeatNode:
     iteration after the first costs the same: first + (count - 1) * rest. Otherwise (a constant count
     whose iterations change the shape) each iteration is derived: `iterations`."""
 
-    spec: object
+    spec: Any
     count: sympy.Expr
-    first: object
-    rest: object
+    first: Any
+    rest: Any
     iterations: list | None = None
 
     def children(self):
@@ -101,6 +102,9 @@ class _Deriver:
         self.modes: dict = {}
         self.memo: dict = {}
         self.closed: dict = {}  # a closed repeat's copy-name stem -> (the repeat, its count): copy k >= 3 is copy 2
+        self.input_shape: tuple = ()  # set by derive()
+        self.shapes: dict = {}
+        self.nodes: list = []
 
     def shape(self, shapes: dict, name: str):
         """A layer's output shape; a name inside copy k >= 3 of a closed repeat is copy 2's."""
@@ -171,7 +175,7 @@ class _Deriver:
             symbols = {**symbols, IN_CHANNELS: inputs[0][2]}
         args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols)
                 for name, value in layer.args.items()}
-        where = dict(file=self.spec.file, line=layer.line, column=layer.column,
+        where: dict[str, Any] = dict(file=self.spec.file, line=layer.line, column=layer.column,
                      layer=f"{layer.index} '{layer.name}' ({layer.type})")
         try:
             cost = op.formula(inputs if op.many_inputs else inputs[0], args)
@@ -193,12 +197,50 @@ def _same_shape(a: tuple, b: tuple) -> bool:
 
 def derive(spec: NetworkSpec) -> "_Deriver":
     """Closed-form costs of a spec's tree, derived once per distinct layer and input shape: the
-    deriver holds them (`nodes`, `costs`, `modes`, `shapes`, `symbols`, `input_shape`)."""
+    deriver holds them (`nodes`, `costs`, `modes`, `shapes`, `symbols`, `input_shape`).
+
+    The forms are derived with symbols that carry assumptions (positive, integer: sympy simplifies
+    `floor(resolution)` to `resolution`), then given in plain symbols, `sympy.Symbol("alpha")` as a
+    user writes it (symbolic.plain_symbol)."""
     deriver = _Deriver(spec, {name: make_symbol(name, s.integer) for name, s in spec.symbols.items()})
     deriver.input_shape = tuple(to_sympy(node, deriver.symbols) for node in spec.input)
     deriver.shapes = {NETWORK_INPUT: deriver.input_shape}
     deriver.nodes = [deriver.node(node, node, deriver.shapes, ()) for node in spec.tree]
+    _to_plain(deriver)
     return deriver
+
+
+def _to_plain(deriver: _Deriver) -> None:
+    """Every closed form of the deriver in plain symbols; each distinct form replaced once."""
+    plain = {symbol: plain_symbol(name) for name, symbol in deriver.symbols.items()}
+    memo: dict = {}
+    costs: dict = {}  # id of a LayerCost -> the same in plain symbols
+
+    def cost(c: LayerCost) -> LayerCost:
+        if id(c) not in costs:
+            costs[id(c)] = (c, replace(c, **{f: to_plain(getattr(c, f), plain, memo) for f in _COST_FIELDS},
+                                       args={k: to_plain(v, plain, memo) for k, v in c.args.items()}))
+        return costs[id(c)][1]
+
+    def node(n) -> None:
+        if isinstance(n, LayerNode):
+            n.cost = cost(n.cost)
+            return
+        if isinstance(n, RepeatNode):
+            n.count = to_plain(n.count, plain, memo)
+        for child in n.children():  # a repeat's iterations begin with its first and rest
+            node(child)
+
+    for top in deriver.nodes:
+        node(top)
+    deriver.costs = {k: cost(c) for k, c in deriver.costs.items()}
+    deriver.memo = {k: cost(c) for k, c in deriver.memo.items()}
+    deriver.shapes = {k: to_plain(v, plain, memo) for k, v in deriver.shapes.items()}
+    deriver.input_shape = to_plain(deriver.input_shape, plain, memo)
+    deriver.symbols = dict(zip(deriver.symbols, plain.values()))
+
+
+_COST_FIELDS = ("shape", "params", "params_non_trainable", "macs", "floats_out", "floats_in")
 
 
 def _substitute(value, subs: dict):

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
+from typing import Any, SupportsFloat, cast
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -115,8 +117,9 @@ _TOKEN = re.compile(r"\s*(?:([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE]([+-]?[0-9]+)
                     re.ASCII)
 
 
-def _tokenize(text: str) -> list[tuple[str, object, int]]:
-    tokens, pos = [], 0
+def _tokenize(text: str) -> list[tuple[str, Any, int]]:
+    tokens: list[tuple[str, Any, int]] = []
+    pos = 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
@@ -303,7 +306,7 @@ def _arithmetic(node, column, op: str):
     return node
 
 
-def make_divisible(v: Fraction, divisor: int, min_value: int | None = None) -> int:
+def make_divisible(v: Fraction, divisor: int | Fraction, min_value: int | Fraction | None = None) -> int | Fraction:
     """torchvision's _make_divisible on exact values: the nearest multiple of `divisor` (halves up),
     at least `min_value` (default: the divisor), plus one more divisor if that is below 90 % of v."""
     minimum = divisor if min_value is None else min_value
@@ -326,8 +329,9 @@ def constant_value(node: Node) -> Fraction | None:
         return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b,
                 "//": lambda: Fraction(a // b), "**": lambda: a ** int(b)}[node.op]()
     if isinstance(node, Call):
-        values = [constant_value(a) for a in node.args]
-        if any(v is None for v in values):
+        found = [constant_value(a) for a in node.args]
+        values = [v for v in found if v is not None]
+        if len(values) != len(found):
             return None
         if node.func == "make_divisible":
             if any(v.denominator != 1 or v < 1 for v in values[1:]):
@@ -420,6 +424,7 @@ def exact_number(value) -> Fraction:
     elif isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
         raise TypeError(f"expected a real number, got {type(value).__name__}")
     else:  # float, numpy floating, Decimal
+        value = cast(SupportsFloat, value)
         if not math.isfinite(value):
             raise ExprError(f"number {value} is not finite")
         magnitude = abs(float(value))  # a Decimal may hold 1e999999999, whose Fraction never ends
@@ -567,7 +572,7 @@ def calls(node, func: str) -> list:
     return found
 
 
-def substitute(node: Node, bindings: dict[str, Node]) -> Node:
+def substitute(node: Any, bindings: Mapping[str, Node]) -> Any:
     """Replace names by nodes (a block's arguments by the caller's expressions)."""
     if isinstance(node, Name):
         return bindings.get(node.name, node)

@@ -9,8 +9,10 @@ substitutes them instead, which is how the tests hold every closed form to the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 from . import check, reference
 from .errors import CheckError, SpecError
@@ -110,7 +112,9 @@ class Network:
 
     @property
     def symbols(self) -> dict:
-        """The spec's symbols as sympy symbols, by name (integer ones declared so)."""
+        """The spec's symbols by name: the plain `sympy.Symbol(name)` the closed forms are given in
+        (derived with positive and integer assumptions, then rebuilt in plain symbols), so
+        `sympy.Symbol("alpha")`, `net.symbols["alpha"]` and the name "alpha" all substitute."""
         return self._deriver.symbols
 
     @property
@@ -162,7 +166,7 @@ class Network:
         for top in self.nodes:
             yield from walk(top, sympy.Integer(1))
 
-    def at(self, values: dict | None = None) -> "Network":
+    def at(self, values: Mapping[str, Any] | None = None) -> "Network":
         """This network with every symbolic repeat count fixed at `values` (self when there is none)."""
         if not self.spec.symbolic_repeats:
             return self
@@ -174,11 +178,22 @@ class Network:
             self._static[key] = Network(fixed)
         return self._static[key]
 
-    def total(self, metric: str, *, smooth_form: bool = False):
-        """Closed-form total of `params`, `params_non_trainable`, `macs`, `flops` or `floats_out`.
-        The exact form carries channel rounding; `smooth_form=True` drops it."""
+    def total(self, metric: str, values: Mapping[str, Any] | None = None, *, smooth_form: bool = False,
+              preset: str | None = None, **symbol_values: Any):
+        """Closed-form total of `params`, `params_non_trainable`, `macs`, `flops` or `floats_out`, a
+        sympy expression in plain symbols (`sympy.Symbol("alpha")`; `.subs("alpha", 0.5)` works). The
+        exact form carries channel rounding; `smooth_form=True` drops it.
+
+        Given values (`total("macs", alpha=0.5)`, a mapping, or a preset), the number instead: the
+        closed form at those values, the other symbols at their defaults, as an int checked against
+        `evaluate` (the reference propagator) at the same values; with `smooth_form=True` the smooth
+        form's exact value (an int or a Fraction: nothing to check it against)."""
         if not isinstance(metric, str):
             raise TypeError(f"metric: expected a str, got {type(metric).__name__}")
+        if values is not None or symbol_values or preset is not None:
+            if values is not None and not isinstance(values, Mapping):
+                raise TypeError(f"values: expected a mapping of symbol name to number, got {type(values).__name__}")
+            return self._total_at({**(values or {}), **symbol_values}, metric, smooth_form, preset)
         if metric == "flops":
             return 2 * self.total("macs", smooth_form=smooth_form)
         if metric not in METRICS:
@@ -189,6 +204,21 @@ class Network:
             self._totals[metric] = sympy.Add(*(node.total(metric) for node in self.nodes))
         value = self._totals[metric]
         return readable(smooth(value)) if smooth_form else value
+
+    def _total_at(self, values: dict, metric: str, smooth_form: bool, preset: str | None):
+        """A total's closed form at these values (others at a preset's or the defaults), checked."""
+        form = self.total(metric, smooth_form=smooth_form)  # an unknown metric fails first
+        resolved = self.values(values, preset)
+        subs = self.substitutions(resolved)  # symbolic repeat counts too: first + (count - 1) * rest
+        if smooth_form:
+            number = form.xreplace(subs)
+            return int(number) if number.is_Integer else Fraction(int(number.p), int(number.q))
+        closed = check.as_int(form, subs)
+        totals = self.evaluate(resolved).totals
+        checked = 2 * totals.macs if metric == "flops" else getattr(totals, metric)
+        if closed != checked:
+            raise CheckError(f"total {metric}: closed form {closed} != {checked}, the reference's")
+        return closed
 
     def formula(self, metric: str, *, smooth_form: bool = False) -> str:
         """A total as readable text (expanded)."""
@@ -201,7 +231,7 @@ class Network:
 
     # --- numbers ---
 
-    def values(self, overrides: dict | None = None, preset: str | None = None) -> dict[str, Fraction]:
+    def values(self, overrides: Mapping[str, Any] | None = None, preset: str | None = None) -> dict[str, Fraction]:
         return resolve_values(self.spec, overrides or {}, preset)
 
     def count_of(self, repeat, resolved: dict) -> int:
@@ -212,7 +242,7 @@ class Network:
             value = None
         return checked_count(repeat, value, self.spec)
 
-    def evaluate(self, values: dict | None = None, *, verify: bool = True, preset: str | None = None,
+    def evaluate(self, values: Mapping[str, Any] | None = None, *, verify: bool = True, preset: str | None = None,
                  closed_forms: bool = False) -> "Evaluation":
         """Numbers for the given symbol values (a preset's, then defaults, for the rest), checked against
         the reference propagator unless `verify=False`. The numbers come from the layer formulas on plain
@@ -263,6 +293,34 @@ class Network:
             summed = getattr(evaluation.totals, metric)
             if closed != summed:
                 raise CheckError(f"total {metric}: closed form {closed} != sum of the layers {summed}")
+
+    # --- in a notebook or a REPL (outputs/notebook.py): numbers only, no closed form derived ---
+
+    def defaults_evaluation(self) -> "Evaluation":
+        """The evaluation at the symbols' defaults, kept (what a notebook shows for the network)."""
+        if "defaults" not in self._static:
+            self._static["defaults"] = self.evaluate()
+        return self._static["defaults"]
+
+    def __repr__(self) -> str:
+        from .outputs.notebook import network_summary
+        return f"<{network_summary(self)}>"
+
+    def _repr_markdown_(self) -> str:
+        from .outputs.notebook import network_markdown
+        return network_markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .outputs.notebook import network_html
+        return network_html(self)
+
+    def to_records(self, values: Mapping[str, Any] | None = None, *, preset: str | None = None) -> list[dict[str, Any]]:
+        """`evaluate(values, preset=...).to_records()`: one dict per layer."""
+        return self.evaluate(values, preset=preset).to_records()
+
+    def to_pandas(self, values: Mapping[str, Any] | None = None, *, preset: str | None = None):
+        """`evaluate(values, preset=...).to_pandas()`: a DataFrame (needs the `pandas` extra)."""
+        return self.evaluate(values, preset=preset).to_pandas()
 
 
 class _Numbers:
@@ -398,6 +456,32 @@ class Evaluation:
                            "params_percent": 100 * Fraction(params, self.totals.params or 1)})
         return sorted(result, key=lambda g: (-g["macs"], -g["params"], g["category"]))
 
+    # --- in a notebook or a REPL (outputs/notebook.py) ---
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per layer: index, name, type, inputs, stage, category, height, width, channels,
+        params, params_non_trainable, macs, floats_out, floats_in (ints). No total row."""
+        from .outputs.notebook import records
+        return records(self)
+
+    def to_pandas(self):
+        """The records as a pandas DataFrame indexed by layer name (the `pandas` extra:
+        pip install 'cnn-costmodel[pandas]'); its column sums are the totals."""
+        from .outputs.notebook import to_pandas
+        return to_pandas(self)
+
+    def __repr__(self) -> str:
+        from .outputs.notebook import text
+        return text(self)
+
+    def _repr_markdown_(self) -> str:
+        from .outputs.notebook import markdown
+        return markdown(self)
+
+    def _repr_html_(self) -> str:
+        from .outputs.notebook import html_table
+        return html_table(self)
+
 
 def checked_count(repeat, value: Fraction | None, spec) -> int:
     """A repeat count as an int: a whole number from 1 to MAX_REPEAT, else a located SpecError."""
@@ -442,7 +526,7 @@ def _key(assignment: dict) -> tuple:
     return tuple(sorted(assignment.items()))
 
 
-def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None) -> dict[str, Fraction]:
+def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str | None = None) -> dict[str, Fraction]:
     """Symbol values: the spec's defaults, then a preset's values, overridden by `overrides`
     (symbol name -> a Python number or number text; a float is the exact decimal of its shortest
     repr, see `expr.exact_number`). A bad value raises SpecError, a value or mapping of the wrong

@@ -28,9 +28,46 @@ def as_sympy(value) -> sympy.Basic:
 
 
 def make_symbol(name: str, integer: bool) -> sympy.Symbol:
-    """Every knob is positive; integer ones (delta, classes, resolution) say so, which lets
-    sympy drop a floor around an integer expression."""
+    """The symbol a closed form is derived with: every knob is positive, integer ones (delta,
+    classes, resolution) say so, which lets sympy drop a floor around an integer expression."""
     return sympy.Symbol(name, positive=True, integer=integer or None)
+
+
+def plain_symbol(name: str) -> sympy.Symbol:
+    """The symbol a derived closed form is given in: `sympy.Symbol(name)` as a user writes it, so
+    `expr.subs(sympy.Symbol("alpha"), 1/2)`, `expr.subs("alpha", 1/2)` and `sympy.lambdify`
+    with `sympy.symbols("alpha delta")` find it (a symbol with assumptions is another symbol)."""
+    return sympy.Symbol(name)
+
+
+def to_plain(value, plain: dict, memo: dict):
+    """`value` (sympy, a number, a tuple of them, or anything else, returned as it is) with the
+    derivation's symbols replaced by `plain` (derived symbol -> plain symbol). Each node is rebuilt
+    as it is (`evaluate=False`: already simplified; evaluating again with plain symbols can take
+    seconds and simplifies nothing), once: `memo` (id -> result) is shared by every closed form
+    of a network, which share most of their nodes."""
+    if isinstance(value, tuple):
+        return tuple(to_plain(v, plain, memo) for v in value)
+    if not isinstance(value, sympy.Basic):
+        return value
+    key = id(value)
+    if key not in memo:
+        memo[key] = (value, _rebuilt(value, plain, memo))  # the original kept alive: its id stays unique
+    return memo[key][1]
+
+
+def _rebuilt(value: sympy.Basic, plain: dict, memo: dict) -> sympy.Basic:
+    if value in plain:
+        return plain[value]
+    if not value.args:
+        return value
+    args = tuple(to_plain(a, plain, memo) for a in value.args)
+    if all(new is old for new, old in zip(args, value.args)):
+        return value
+    try:
+        return value.func(*args, evaluate=False)
+    except TypeError:  # a class without `evaluate`
+        return value.func(*args)
 
 
 def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
@@ -60,8 +97,85 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
     return {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func](*args)
 
 
+SNAP = 1e-12  # lambdify on floats: a rounding's argument this close (relatively) to a step is on it
+
+
+class _FloatCode:
+    """The channel-rounding rules as code for sympy's code printers, which `sympy.lambdify` uses:
+    "math" (PythonCodePrinter), "mpmath", and "numpy", "scipy", "cupy", "jax" (NumPyPrinter and its
+    subclasses).
+
+    Floats cannot round exactly: 100 * 0.29 is 28.999999999999996, whose floor is 28, where the
+    exact decimal 29/100 gives 29. So on floats an argument within SNAP (relative) of a whole number
+    is taken to be that number, which gives report's numbers for any value written with a few
+    decimals; with "math" and ints or Fractions as the arguments nothing is snapped: the numbers are
+    exact for every value."""
+
+    def __init__(self, printer):
+        from sympy.printing.numpy import NumPyPrinter
+        from sympy.printing.pycode import MpmathPrinter
+
+        self.array = isinstance(printer, NumPyPrinter)
+        self.mpmath = isinstance(printer, MpmathPrinter)
+        if self.array:
+            module = getattr(printer, "_module", "numpy")
+            name = lambda f: printer._module_format(f"{module}.{f}")  # noqa: E731
+            self.floor, self.ceil, self.near = name("floor"), name("ceil"), name("rint")
+            self.abs, self.max, self.where = name("abs"), name("maximum"), name("where")
+            self.snaps = "True"
+        elif self.mpmath:
+            name = lambda f: printer._module_format(f"mpmath.{f}")  # noqa: E731
+            self.floor, self.ceil, self.near = name("floor"), name("ceil"), name("nint")
+            self.abs, self.max, self.where = "abs", "max", None
+            self.snaps = "True"
+        else:
+            name = lambda f: printer._module_format(f"math.{f}")  # noqa: E731
+            self.floor, self.ceil, self.near = name("floor"), name("ceil"), "round"
+            self.abs, self.max, self.where = "abs", "max", None
+            self.snaps = "isinstance(v, float)"  # ints and Fractions round exactly
+
+    def whole_div(self, a: str, b: str) -> str:
+        """`a // b` of whole numbers (mpmath's mpf has no `//`)."""
+        return f"{self.floor}(({a})/({b}))" if self.mpmath else f"(({a})//({b}))"
+
+    def _choose(self, condition: str, yes: str, no: str) -> str:
+        return f"{self.where}({condition}, {yes}, {no})" if self.where else f"({yes} if {condition} else {no})"
+
+    def _near(self, v: str) -> str:
+        """`v` is within SNAP of the whole number nearest it (and is a float)."""
+        close = f"{self.abs}({v} - {self.near}({v})) <= {SNAP!r}*{self.max}(1, {self.abs}({v}))"
+        return close if self.snaps == "True" else f"({self.snaps} and {close})"
+
+    def rounded(self, how: str, x: str) -> str:
+        """floor or ceil of the code `x`, snapped."""
+        whole = self.floor if how == "floor" else self.ceil
+        return f"(lambda v: {self._choose(self._near('v'), f'{self.near}(v)', f'{whole}(v)')})({x})"
+
+    def divisible(self, v: str, d: str, m: str) -> str:
+        """torchvision's _make_divisible(v, d, m): max(m, floor(v + d/2) // d * d), plus d when that is
+        below 90 % of v; floor(v + d/2) is floor(2v + d) // 2, in whole numbers for exact v."""
+        new = f"{self.max}(m, {self.whole_div(self.whole_div(self.rounded('floor', '2*v + d'), '2'), 'd')}*d)"
+        below = f"10*new < 9*v - ({SNAP!r}*{self.max}(1, {self.abs}(9*v)) if {self.snaps} else 0)"
+        return f"(lambda v, d, m: (lambda new: {self._choose(below, 'new + d', 'new')})({new}))({v}, {d}, {m})"
+
+
+def _exact(x) -> Fraction | None:
+    """A sympy number as an exact Fraction for the rounding rules, else None. A Rational is itself;
+    a Float (`expr.subs("alpha", 0.29)`) its exact binary value, taken to be the whole number it is
+    within SNAP of (1024*0.29 is 296.96000000000004 in floats, 100*0.29 28.999999999999996: as
+    lambdify does, see _FloatCode)."""
+    if x.is_Rational:
+        return Fraction(int(x.p), int(x.q))
+    if x.is_Float:
+        value = Fraction(float(x))
+        whole = round(value)
+        return Fraction(whole) if abs(value - whole) <= SNAP * max(1.0, float(abs(value))) else value
+    return None
+
+
 class _ChannelRounding(Function):
-    """Base of the channel-rounding functions: integer-valued, evaluated on numbers."""
+    """Base of the channel-rounding functions: integer-valued, evaluated on numbers (a Float too:
+    `_exact`)."""
 
     label = ""
 
@@ -76,6 +190,15 @@ class _ChannelRounding(Function):
     def _sympystr(self, printer):
         return f"{self.label}({', '.join(printer._print(a) for a in self.args)})"
 
+    def _pythoncode(self, printer):
+        """Code for lambdify (see _FloatCode); MakeDivisible and RoundDivisible override `_code`."""
+        return self._code(_FloatCode(printer), [printer._print(a) for a in self.args])
+
+    _mpmathcode = _numpycode = _cupycode = _jaxcode = _pythoncode  # each printer's print method
+
+    def _code(self, code: _FloatCode, args: list) -> str:
+        raise NotImplementedError
+
     def _latex(self, printer):
         inner = printer._print(self.args[0])
         return {"floor": rf"\lfloor {inner} \rfloor", "ceil": rf"\lceil {inner} \rceil"}.get(
@@ -85,10 +208,14 @@ class _ChannelRounding(Function):
 class RoundFloor(_ChannelRounding):
     label = "floor"
 
+    def _code(self, code, args):
+        return code.rounded("floor", args[0])
+
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.floor(Fraction(int(x.p), int(x.q))))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.floor(v))
         if x.is_integer:
             return x
 
@@ -96,13 +223,17 @@ class RoundFloor(_ChannelRounding):
 class RoundCeil(_ChannelRounding):
     label = "ceil"
 
+    def _code(self, code, args):
+        return code.rounded("ceil", args[0])
+
     def _eval_is_positive(self):
         return self.args[0].is_positive
 
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.ceil(Fraction(int(x.p), int(x.q))))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.ceil(v))
         if x.is_integer:
             return x
 
@@ -112,10 +243,14 @@ class RoundNearest(_ChannelRounding):
 
     label = "round"
 
+    def _code(self, code, args):
+        return code.whole_div(code.rounded("floor", f"2*({args[0]}) + 1"), "2")  # floor(x + 1/2) = floor(2x + 1) // 2
+
     @classmethod
     def eval(cls, x):
-        if x.is_Rational:
-            return Integer(math.floor(Fraction(int(x.p), int(x.q)) + Fraction(1, 2)))
+        v = _exact(x)
+        if v is not None:
+            return Integer(math.floor(v + Fraction(1, 2)))
         if x.is_integer:
             return x
 
@@ -126,13 +261,17 @@ class RoundDivisible(_ChannelRounding):
 
     label = "divisible"
 
+    def _code(self, code, args):
+        return code.divisible(args[0], args[1], args[1])
+
     def _eval_is_positive(self):
         return True  # at least the divisor
 
     @classmethod
     def eval(cls, x, d):
-        if x.is_Rational and d.is_Integer:
-            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d)))
+        v = _exact(x)
+        if v is not None and d.is_Integer:
+            return Integer(ex.make_divisible(v, int(d)))
 
 
 class MakeDivisible(_ChannelRounding):
@@ -155,26 +294,14 @@ class MakeDivisible(_ChannelRounding):
         shown = (v, d) if m == d else (v, d, m)
         return rf"\operatorname{{make\_divisible}}\left({', '.join(printer._print(a) for a in shown)}\right)"
 
-    def _code(self, printer, floor: str, maximum: str, where: str) -> str:
-        """Float code for sympy's code printers (lambdify with "math" or "numpy"): the same rule in
-        floats, so a value within float error of a step may round the wrong way (fast.Compiled
-        evaluates it exactly instead)."""
-        f = {name: printer._module_format(full) if "." in full else full
-             for name, full in (("floor", floor), ("max", maximum), ("where", where))}
-        choose = f"{f['where']}(new < 0.9*v, new + d, new)" if where else "new + d if new < 0.9*v else new"
-        args = ", ".join(printer._print(a) for a in self.args)
-        return f"(lambda v, d, m: (lambda new: {choose})({f['max']}(m, {f['floor']}(v + d/2)//d*d)))({args})"
-
-    def _pythoncode(self, printer):
-        return self._code(printer, "math.floor", "max", "")
-
-    def _numpycode(self, printer):
-        return self._code(printer, "numpy.floor", "numpy.maximum", "numpy.where")
+    def _code(self, code, args):
+        return code.divisible(*args)
 
     @classmethod
     def eval(cls, x, d, m):
-        if x.is_Rational and d.is_Integer and m.is_Integer:
-            return Integer(ex.make_divisible(Fraction(int(x.p), int(x.q)), int(d), int(m)))
+        v = _exact(x)
+        if v is not None and d.is_Integer and m.is_Integer:
+            return Integer(ex.make_divisible(v, int(d), int(m)))
 
 
 def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:

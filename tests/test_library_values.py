@@ -154,15 +154,16 @@ def test_any_symbol_name_works_in_sweep_and_solve(name):
     # solve compiles the closed forms of one symbol with the others fixed: linear roundings here
     net = spec(f"[{{type: conv, filters: '16*{name}', kernel: 3}}]", f"{name}: 1")
     answer = explore.solve(net, name, {"params": 3 * 3 * 3 * 8 + 8})
-    assert answer["value"] == Fraction(9, 16) and answer["kind"] == "supremum"  # floor(16*x) = 8 up to 9/16
+    assert answer["supremum"] == Fraction(9, 16) and answer["kind"] == "supremum"  # floor(16*x) = 8 up to 9/16
 
 
 def test_solve_narrows_a_steep_rounding_before_listing_its_steps():
     # floor(2**20 * a) steps 2**20 times per unit of a: the bracket is narrowed to a few steps first
     net = spec("[{type: conv, filters: '1048576*a', kernel: 1}]", "a: 1", size=8)
-    budget = 8 * 8 * 3 * 1048576 * 10**6  # MACs = 8*8 positions * 3 inputs * floor(2**20 a) filters
-    answer = explore.solve(net, "a", {"macs": budget})
-    assert answer["value"] == Fraction(1048576 * 10**6 + 1, 1048576) and answer["kind"] == "supremum"
+    budget = 8 * 8 * 3 * 1048576 * 10**5  # MACs = 8*8 positions * 3 inputs * floor(2**20 a) filters
+    answer = explore.solve(net, "a", {"macs": budget})  # (10**5 is within the values' bound, 10**6)
+    assert answer["supremum"] == Fraction(1048576 * 10**5 + 1, 1048576) and answer["kind"] == "supremum"
+    assert answer["value"] == 10**5 and answer["costs"]["macs"] == budget  # the step [10**5, supremum)
 
 
 def test_sweep_gives_exact_totals_beyond_float64():

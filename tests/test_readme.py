@@ -60,6 +60,10 @@ def test_python_api_blocks_run():
         exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our README's own examples
     assert namespace["result"].totals.macs == 5975552
     assert len(namespace["rows"]) == 31 * 2
+    # closed forms by hand and the notebook block: what their comments say
+    assert namespace["macs"].subs({"alpha": Fraction(1, 2), "delta": 2, "classes": 10}) == 5975552
+    assert namespace["f"](0.5, 2, 10) == namespace["exact"](Fraction(1, 2), 2, 10) == 5975552
+    assert (namespace["layers"][0]["name"], namespace["layers"][0]["channels"]) == ("conv1", 16)
 
 
 def test_pictures_are_there():

@@ -43,6 +43,8 @@ tool on the translated torch graph: tests/test_conventions.py):
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -66,8 +68,8 @@ FAMILY_OF = {type_: op.family for type_, op in REGISTRY.items()}
 class Layer:
     """What a profile sees of one layer: costmodel's row, the spec's arguments, the input shapes."""
 
-    row: object  # network.LayerRow
-    spec: object  # spec.LayerSpec
+    row: Any  # network.LayerRow
+    spec: Any  # spec.LayerSpec
     inputs: tuple  # (H, W, C) of each input
     values: dict  # symbol values
 

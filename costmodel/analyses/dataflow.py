@@ -94,7 +94,9 @@ def network_groups(evaluation: Evaluation) -> list[tuple]:
     """(key, stage, lines) per stage of one network, in order; an unstaged line is its own group,
     keyed by the stage before it and its position after that stage."""
     values = _Values(evaluation)
-    groups, seen, previous = [], set(), None
+    groups: list[tuple] = []
+    seen: set[str] = set()
+    previous: str | None = None
     for stage, rows in _runs(evaluation.rows):
         if stage is None:  # the k-th unstaged line after the same stage lines up across networks
             for k, line in enumerate(lines_of(rows, values)):

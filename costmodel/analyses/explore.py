@@ -26,7 +26,7 @@ from mpmath.libmp.libhyper import NoConvergence
 from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
 from ..network import Network, resolve_values
-from ..spec import NetworkSpec, check_choice, parse_value
+from ..spec import MAX_SYMBOL_VALUE, NetworkSpec, check_choice, parse_value
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
@@ -477,14 +477,19 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
     {"macs": 6e6}), other symbols at `fixed` or their defaults.
 
     Costs are taken to grow with the symbol (true of width, depth, resolution and classes).
-    Channel rounding makes them a step function of a real symbol, so the answer is either a
-    maximum (attained) or a supremum (every smaller value down to `step[0]` fits, the supremum
-    itself does not). Integer symbols are searched exactly. Returns a dict: symbol, value
-    (Fraction), kind ("maximum" | "supremum"), attained, step (the values giving the same costs
-    as the answer, (low, high) with `step_closed` saying which ends are included), example (a
-    value that fits: the answer or the step's low end), costs (every metric at the example,
-    checked against the reference propagator), smooth (the rounding-free estimate or None),
-    budgets. Raises SpecError when no value fits."""
+    Channel rounding makes them a step function of a real symbol, so the largest value is either
+    a maximum (attained) or does not exist: every value of the last step that fits does, its upper
+    end (the supremum) does not. Integer symbols are searched exactly. The answer is at most the
+    largest value a symbol may take (spec.MAX_SYMBOL_VALUE, README "Limits"): when every budget
+    still holds there, that is the answer (`capped`).
+
+    Returns a dict: symbol; value (Fraction), the answer to use, within every budget: the maximum,
+    or the shortest decimal of the last step when there is none; attained (value is the maximum);
+    kind ("maximum" | "supremum"); supremum (the step's upper end, which breaks a budget, or None
+    when attained); step (the values giving the same costs as value, (low, high), `step_closed`
+    saying which ends are included); capped; example (= value, the configuration checked); costs
+    (every metric at value, checked against the reference propagator); values (every symbol's);
+    smooth (the rounding-free estimate or None); budgets. Raises SpecError when no value fits."""
     net = network_of(source).for_values(_mapping(fixed, "fixed"))
     spec = net.spec
     if not isinstance(symbol, str):
@@ -507,18 +512,26 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
         raise SpecError(f"{symbol} is the symbol solved for: it cannot also be set")
     exact = _Exact(net, symbol, others, budgets)
     smooth = _smooth_estimate(net, exact, others, budgets)
+    bound = Fraction(MAX_SYMBOL_VALUE)
     try:
-        answer = _solve_integer(exact, symbol) if spec.symbols[symbol].integer else _solve_real(exact, symbol, smooth)
+        if exact.fits(bound):  # costs grow with the symbol: nothing larger may be set
+            answer = {"value": bound, "kind": "maximum", "attained": True, "supremum": None, "step": (bound, bound),
+                      "step_closed": (True, True), "capped": True}
+        elif spec.symbols[symbol].integer:
+            answer = _solve_integer(exact, symbol)
+        else:
+            answer = _solve_real(exact, symbol, smooth)
     except _DivisionByZero as e:
         raise SpecError(f"solve: at {symbol} = {_text(e.at)} the network divides by zero (report refuses it: "
                         f"division by zero); solve needs costs defined on the whole search range",
                         file=spec.file) from None
-    example = answer["example"]
+    example = answer["example"] = answer["value"]
     try:
         evaluation = net.evaluate({**others, symbol: example})
     except SpecError as e:
-        raise SpecError(f"no value of {symbol} fits the budget: at {symbol} = {_text(example)}, the largest "
-                        f"within it, the network does not fit ({e.message})", file=spec.file) from None
+        largest = f"the largest {symbol} may take (README \"Limits\")" if answer["capped"] else "the largest within it"
+        raise SpecError(f"no value of {symbol} fits the budget: at {symbol} = {_text(example)}, {largest}, "
+                        f"the network does not fit ({e.message})", file=spec.file) from None
     costs = totals_of(evaluation)
     if not all(costs[m] <= b for m, b in budgets.items()):  # the closed form and the check disagree
         raise CheckError(f"solve: {symbol}={example} breaks a budget: {costs}")
@@ -586,8 +599,8 @@ def _solve_integer(exact: _Exact, symbol: str) -> dict:
     while hi - lo > 1:  # lo fits, hi does not
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if exact.fits(mid) else (lo, mid)
-    return {"value": Fraction(lo), "kind": "maximum", "attained": True, "step": (Fraction(lo), Fraction(lo)),
-            "step_closed": (True, True), "example": Fraction(lo)}
+    return {"value": Fraction(lo), "kind": "maximum", "attained": True, "supremum": None,
+            "step": (Fraction(lo), Fraction(lo)), "step_closed": (True, True), "capped": False}
 
 
 def _over(exact: _Exact, x) -> str:
@@ -623,8 +636,8 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
     # the last breakpoint that fits (costs grow with the symbol); pieces between are constant
     a, b = 0, len(points) - 1  # points[0] (lo or the step below it) fits, points[-1] = hi does not
     while b - a > 1:
-        mid = (a + b) // 2
-        a, b = (mid, b) if exact.fits(points[mid]) else (a, mid)
+        m = (a + b) // 2
+        a, b = (m, b) if exact.fits(points[m]) else (a, m)
     left, right = points[a], points[b]
     middle = (left + right) / 2
     constant = all(not _local_form(e, exact.x, middle).has(exact.x) for e in exact.exprs.values())
@@ -633,10 +646,23 @@ def _solve_real(exact: _Exact, symbol: str, smooth: float | None) -> dict:
                         f"solve handles costs that step with channel rounding; use sweep instead")
     if exact.fits(middle):  # the whole open piece fits, its right end does not: a supremum
         same_left = exact.metrics(left) == exact.metrics(middle)
-        return {"value": right, "kind": "supremum", "attained": False, "step": (left, right),
-                "step_closed": (same_left, False), "example": left if same_left else middle}
-    return {"value": left, "kind": "maximum", "attained": True, "step": (left, left), "step_closed": (True, True),
-            "example": left}
+        return {"value": shortest_decimal(left, right, same_left), "kind": "supremum", "attained": False,
+                "supremum": right, "step": (left, right), "step_closed": (same_left, False), "capped": False}
+    return {"value": left, "kind": "maximum", "attained": True, "supremum": None, "step": (left, left),
+            "step_closed": (True, True), "capped": False}
+
+
+def shortest_decimal(low: Fraction, high: Fraction, low_included: bool) -> Fraction:
+    """The value of [low, high) (or (low, high)) with the fewest decimals, the smallest of those:
+    what a user types (`--set alpha=0.501` for [513/1024, 257/512))."""
+    scale = 1
+    while True:
+        k = math.ceil(low * scale)
+        if k == low * scale and not low_included:
+            k += 1
+        if Fraction(k, scale) < high:
+            return Fraction(k, scale)
+        scale *= 10
 
 
 _ROUNDING_KINDS = ("RoundFloor", "RoundCeil", "RoundNearest", "RoundDivisible", "MakeDivisible", "floor", "ceiling")

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import sympy
@@ -308,7 +310,7 @@ class Compiled:
         self.exact_always = [has_divisor(e) for e in self.outer]
         args, body = renamed([*self.symbols, *self.placeholders], self.outer)
         self.function = sympy.lambdify(args, body, modules="numpy", cse=True, dummify=True)
-        self._exact_outer: dict[int, object] = {}
+        self._exact_outer: dict[int, Callable[..., Any]] = {}
 
     def _table(self, k: int, values: dict, scaled: dict) -> np.ndarray:
         """Node k evaluated exactly at every combination of the values of its own symbols (an

@@ -319,7 +319,7 @@ def numbers(metrics: Metrics, values: dict, *, dtype: str = "fp32", device: Devi
     net = metrics.network
     subs = {net.symbols[n]: sympy.Rational(v.numerator, v.denominator) for n, v in values.items()}
     num = lambda e: _int_or_fraction(_number(e, subs))  # noqa: E731
-    roof = metrics.roofline(device) if device else [None] * len(metrics.layers)
+    roof: list = metrics.roofline(device) if device else [None] * len(metrics.layers)
     layers = []
     for layer, m, r in zip(net.layers, metrics.layers, roof):
         row = {"name": m.name, "type": m.type, "reads": num(m.reads), "writes": num(m.writes),
@@ -405,7 +405,7 @@ def evaluate(network: Network, values: dict | None = None, *, dtype: str = "fp32
     theirs = reference_metrics.compute(network.spec, resolved, dtype=dtype, device=device, exits=exits,
                                        fractions=fractions) if verify else None
     ours = numbers(Metrics(network), resolved, dtype=dtype, device=device, exits=exits, fractions=fractions)
-    if verify:
+    if theirs is not None:
         compare(ours, theirs)
     ours["values"] = resolved
     return ours

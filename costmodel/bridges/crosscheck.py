@@ -22,9 +22,11 @@ total with the profile's; `keras` has no runnable counterpart here and is refuse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import PurePath
+from typing import Any
 
 from ..errors import SpecError, install_hint
 
@@ -102,7 +104,8 @@ def measure(model, x) -> tuple[dict, int]:
     return result, outside
 
 
-def verify(source, values: dict | None = None, *, convention: str = "macs", **symbol_values) -> Verification:
+def verify(source, values: Mapping[str, Any] | None = None, *, convention: str = "macs",
+           **symbol_values: Any) -> Verification:
     """Compare costmodel with PyTorch for one configuration (defaults for unset symbols)."""
     from ..analyses import conventions
     from .. import load_network

@@ -122,7 +122,7 @@ def _measure(result: dict, values: dict, preset: str | None, limits: dict, conve
 
 def _costs(network, evaluation, wanted: set, convention: str | None, dtype: str) -> dict:
     """{budget key: (measured, unit)} for the budgets asked."""
-    costs = {}
+    costs: dict[str, tuple] = {}
     if wanted & {"macs", "params"}:
         if convention:
             from ..analyses.conventions import totals

@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from ..cli import add_values, budget, chosen_values, examples
 from ..errors import SpecError
+from ..spec import MAX_SYMBOL_VALUE
 
 BUDGETS = ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out")
 
@@ -50,16 +51,24 @@ def _exact_and_float(value: Fraction) -> str:
     return str(value) if value.denominator == 1 else f"{value} = {float(value):.10g}"
 
 
+def _exact(value: Fraction | None) -> str | None:
+    """An exact number as text: "501/1000", "2"."""
+    return None if value is None else str(value)
+
+
 def render(net, result: dict, fmt: str) -> str:
     from ..outputs.report import _json_number, value_text
 
     x = result["symbol"]
     if fmt == "json":
         low, high = result["step"]
+        sup = result["supremum"]
         doc = {"network": net.spec.name, "symbol": x, "value": _json_number(result["value"]),
-               "kind": result["kind"], "attained": result["attained"],
-               "step": [_json_number(low), _json_number(high)], "step_closed": list(result["step_closed"]),
-               "example": _json_number(result["example"]),
+               "value_exact": _exact(result["value"]), "kind": result["kind"], "attained": result["attained"],
+               "supremum": None if sup is None else _json_number(sup), "supremum_exact": _exact(sup),
+               "capped": result["capped"], "bound": MAX_SYMBOL_VALUE,
+               "step": [_json_number(low), _json_number(high)], "step_exact": [_exact(low), _exact(high)],
+               "step_closed": list(result["step_closed"]), "example": _json_number(result["example"]),
                "values": {n: _json_number(v) for n, v in result["values"].items()},
                "costs": result["costs"], "budgets": {m: _json_number(b) for m, b in result["budgets"].items()},
                "smooth": result["smooth"]}
@@ -72,15 +81,19 @@ def render(net, result: dict, fmt: str) -> str:
     limits = ", ".join(f"{explore_text(m)} <= {_n(b)}" for m, b in result["budgets"].items())
     lines = [f"{net.spec.name}: largest {x}" + (f" with {others}" if others else "") + f" under {limits}", ""]
     value = _exact_and_float(result["value"])
-    if result["attained"]:
+    if result["capped"]:
+        lines.append(f"  {x} = {value}  (the largest value a symbol may take, README \"Limits\": "
+                     f"every budget still holds there)")
+    elif result["attained"]:
         lines.append(f"  {x} = {value}  (maximum: it fits, the next value up does not)")
     else:
         low, high = result["step"]
         bracket = "[" if result["step_closed"][0] else "("
-        lines.append(f"  {x} < {value}  (supremum, not attained: at {high} a rounded channel count "
-                     f"steps up and a budget breaks)")
-        lines.append(f"  every {x} in {bracket}{low}, {high}) gives the same costs")
-    lines.append(f"  at {x} = {_exact_and_float(result['example'])} (checked as `report` does):")
+        lines.append(f"  {x} = {value}  (within every budget; every {x} in {bracket}{low}, {high}) "
+                     f"gives the same costs)")
+        lines.append(f"  supremum {_exact_and_float(high)}, not attained: there a rounded channel count steps up "
+                     f"and a budget breaks")
+    lines.append(f"  at {x} = {value_text(result['value'])} (checked as `report` does):")
     costs = result["costs"]
     for metric in ("macs", "flops", "params", "params_with_statistics", "floats_out", "peak_floats_out"):
         limit = result["budgets"].get(metric)

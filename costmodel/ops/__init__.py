@@ -119,8 +119,14 @@ def register(type_: str, *, params: dict | None = None, many_inputs: bool = Fals
     return add
 
 
-def lookup(type_: str) -> OpDef | None:
+def find(type_: str) -> OpDef | None:
+    """The op of a layer type or alias, or None (the spec builder says which types exist)."""
     return REGISTRY.get(ALIASES.get(type_, type_))
+
+
+def lookup(type_: str) -> OpDef:
+    """The op of a layer type that validation has accepted (KeyError for another: a bug of ours)."""
+    return REGISTRY[ALIASES.get(type_, type_)]
 
 
 def category_of(op: OpDef, args: dict) -> str:

@@ -104,7 +104,7 @@ def maximum(a, b):
     return sympy.Max(a, b)
 
 
-_GCD = []  # the sympy function below, made on first use (no sympy import for the numeric path)
+_GCD: list = []  # the sympy function below, made on first use (no sympy import for the numeric path)
 
 
 def gcd(a, b):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import SpecError
 from ..reference.conv import conv_numbers
 from ..reference.numbers import _channels, _integer, _pair
@@ -126,7 +128,7 @@ def _dwconv_label(arg, x, y) -> str:
     return text + _dilated(arg) + stride_suffix(arg("stride"))
 
 
-CONV = {"family": "conv"}
+CONV: dict[str, Any] = {"family": "conv"}
 
 
 @register("conv", category=_conv_category, aliases=("conv2d",), **CONV, receptive=_window_field,

@@ -3,6 +3,8 @@ plus the reshaping ones (flatten, channel split / shuffle / zero-padding)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from ..errors import SpecError
 from ..reference.numbers import _channels, _integer, evaluate
@@ -72,7 +74,7 @@ for _name, _reason, _family, _torch, _params in [
     register(_name, params=_params, zero_cost=_reason, category="other", family=_family, receptive=same_grid,
              torch=_torch, aliases=ALIASES.get(_name, ()))(_same_shape)
 
-RESHAPE = {"category": "other", "family": "other"}
+RESHAPE: dict[str, Any] = {"category": "other", "family": "other"}
 
 
 def _torch_flatten(args, shapes, values, rounding, device):

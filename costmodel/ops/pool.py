@@ -8,6 +8,8 @@ integers."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 
 from ..errors import SpecError
@@ -24,7 +26,7 @@ POOL = {
     "padding": Param(Kind.PADDING, "valid", "same | valid | p | [ph, pw] | [[top, bottom], [left, right]]"),
     "ceil_mode": Param(Kind.BOOL, False, "PyTorch's ceil_mode: keep a last partial window (explicit padding only)"),
 }
-POOLING = {"zero_cost": NO_MACS, "category": "pool", "family": "pooling"}
+POOLING: dict[str, Any] = {"zero_cost": NO_MACS, "category": "pool", "family": "pooling"}
 
 
 def _stride(a):

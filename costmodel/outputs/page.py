@@ -89,6 +89,9 @@ class Model:
 
     def symbol(self, s) -> dict:
         default = Fraction(s.default)
+        low: int | Fraction
+        high: int | Fraction
+        step: Fraction | None
         if s.integer:
             low, high, step = 1, max(2 * int(default), int(default) + 8), None
         else:

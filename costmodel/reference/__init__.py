@@ -57,7 +57,8 @@ ELEMENTWISE = elementwise.ELEMENTWISE
 def _input_shape(spec, values) -> tuple[int, int, int]:
     try:
         axes = zip(spec.input, ("height", "width", "channels"))
-        shape = tuple(_integer(node, values, f"input {what}") for node, what in axes)
+        height, width, channels = (_integer(node, values, f"input {what}") for node, what in axes)
+        shape = (height, width, channels)
         _bounded(shape, "input")
         return shape
     except SpecError as e:

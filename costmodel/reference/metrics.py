@@ -44,7 +44,7 @@ def receptive_fields(spec, rows, values) -> list[tuple]:
         everything = everything or whole
         if everything:
             rf = [net[0], net[1]]
-        state[layer.name] = (tuple(rf), tuple(jump), everything)
+        state[layer.name] = ((rf[0], rf[1]), (jump[0], jump[1]), everything)
         result.append(((_whole(Fraction(rf[0])), _whole(Fraction(rf[1]))),
                        (_whole(Fraction(jump[0])), _whole(Fraction(jump[1]))), everything))
     return result

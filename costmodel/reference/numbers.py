@@ -83,7 +83,8 @@ def _integer(node, values, what: str, minimum: int = 1) -> int:
 
 
 def _pair(pair, values, what: str, minimum: int = 1) -> tuple[int, int]:
-    return tuple(_integer(node, values, what, minimum) for node in pair)
+    first, second = pair
+    return _integer(first, values, what, minimum), _integer(second, values, what, minimum)
 
 
 def _channels(node, values, rule: str, what: str) -> int:

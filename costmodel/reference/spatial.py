@@ -13,7 +13,8 @@ def _spatial(n_hw, kernel, stride, padding, dilation, values) -> tuple[int, int]
     if padding == "valid":
         pads = (0, 0, 0, 0)
     else:
-        pads = tuple(_integer(p, values, "padding", minimum=0) for p in padding)
+        top, bottom, left, right = (_integer(p, values, "padding", minimum=0) for p in padding)
+        pads = (top, bottom, left, right)
     padded = (n_hw[0] + pads[0] + pads[1], n_hw[1] + pads[2] + pads[3])
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))  # dilated kernel extent
     if span[0] > padded[0] or span[1] > padded[1]:

@@ -43,10 +43,11 @@ import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from .. import expr as ex
 from ..errors import SpecError, SpecWarning
-from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, lookup
+from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, find, lookup
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, OptionSpec, Preset,
                     Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
 from .source import Map, Seq
@@ -83,6 +84,7 @@ def from_dict(data, file: str = "<spec>", options: dict | None = None) -> Networ
     the option values `options` (name -> value; the others at their defaults). Raises one
     SpecError carrying every independent problem found (`.errors`)."""
     builder = _Builder(file, options)
+    spec: NetworkSpec | None
     try:
         spec = builder.build(data)
     except SpecError as e:
@@ -93,6 +95,8 @@ def from_dict(data, file: str = "<spec>", options: dict | None = None) -> Networ
         error = SpecError.collect(ordered).located(file=file)
         error.stopped = builder.stopped
         raise error
+    if spec is None:  # build returns None only with problems recorded
+        raise SpecError("invalid spec", file=file)
     return spec
 
 
@@ -350,8 +354,9 @@ class _Builder:
         self.blocks = self.attempt(self.read_blocks, data.get("blocks") or Map(), data)
         if self.blocks is BAD:
             self.blocks = {}
-        shape = self.read_input(data["input"], data) if "input" in data else BAD
-        exits, tree = (), []
+        shape: Any = self.read_input(data["input"], data) if "input" in data else BAD
+        exits: Any = ()
+        tree: list = []
         if "layers" in data:
             top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings=dict(self.option_bindings))
             self.attempt(self.sequence, data["layers"], data, "layers", top, self.rounding, None, 0, tree)
@@ -560,9 +565,9 @@ class _Builder:
 
     def read_defaults(self, defaults, parent) -> dict:
         self.mapping(defaults, "'defaults'", parent, "defaults")
-        result = {}
+        result: dict[str, Any] = {}
         for type_, args in defaults.items():
-            op = lookup(type_) if isinstance(type_, str) else None
+            op = find(type_) if isinstance(type_, str) else None
             if op is None:
                 self.record(self.fail_key(f"defaults: unknown layer type {_short(type_)} "
                                           f"(known types: {', '.join(sorted(REGISTRY))})", defaults, type_))
@@ -611,7 +616,7 @@ class _Builder:
             raise _Silent()
         self.block_args[name] = args
 
-    def read_input(self, value, parent) -> tuple:
+    def read_input(self, value, parent) -> Any:  # a tuple of three expressions, or BAD
         if isinstance(value, dict):
             good = self.check_keys(value, {"height", "width", "channels"}, "'input'")
             missing = {"height", "width", "channels"} - set(value)
@@ -739,15 +744,16 @@ class _Builder:
     def repeat(self, entry, first, step, what, label, count, scope: _Scope, previous, rounding, stage, depth, into):
         """A repeat, kept as iteration 1 (`first:` applied) and iteration 2 (the template of the rest)."""
         constant = count if isinstance(count, int) else None
-        base = what if "block" in entry else getattr(lookup(what), "type", what)
+        base = what if "block" in entry else getattr(find(what), "type", what)
         if label is None and constant is not None:  # copies named base1, base2... as unrepeated ones are
             start = scope.reserve_names(base, constant)
-            naming = ("auto", scope.prefix, base, start)
+            naming: tuple = ("auto", scope.prefix, base, start)
         else:
             naming = ("dotted", scope.prefix + (label or scope.auto_name(base)))
         local = (lambda k: f"{base}{start + k - 1}") if naming[0] == "auto" else \
             (lambda k: f"{naming[1][len(scope.prefix):]}.{k}")
-        first_nodes, rest_nodes = [], []
+        first_nodes: list = []
+        rest_nodes: list = []
         problems = len(self.problems)
         out1 = step(first, self.what_of(first, scope), local(1), scope, previous, rounding, stage, depth, first_nodes)
         count_before = self.count
@@ -799,7 +805,7 @@ class _Builder:
         if is_call:
             allowed = set(self.block_args.get(what, {})) if isinstance(what, str) else set()
         else:
-            op = lookup(what) if isinstance(what, str) else None
+            op = find(what) if isinstance(what, str) else None
             allowed = set(op.params) if op else set()
         if not self.check_keys(overrides, allowed | {switch}, "'first' (arguments of the first iteration)"):
             raise _Silent()
@@ -867,7 +873,7 @@ class _Builder:
         return tuple(resolved)
 
     def layer(self, entry, type_, local, scope: _Scope, previous, rounding, stage, depth, into: list) -> str:
-        op = lookup(type_)
+        op = find(type_)
         if op is None:
             display = f"{self.count + 1} '{scope.prefix}{local}'" if local else f"{self.count + 1}"
             close = difflib.get_close_matches(type_, sorted({*REGISTRY, *ALIASES}), n=1, cutoff=0.75)
@@ -1072,9 +1078,10 @@ def parse_value(value, what, fail=None, m=None, key=None, *, program: bool = Fal
             node = ex.check_size(ex.from_value(value))
         except ex.ExprError as e:
             raise error(f"{what}: {e}") from None
-        result = ex.constant_value(node) if not ex.names(node) else None
-        if result is None:
+        found = ex.constant_value(node) if not ex.names(node) else None
+        if found is None:
             raise error(f"{what} must be a number, got {_short(value)}")
+        result = found
         if result.denominator > MAX_SYMBOL_DENOMINATOR:
             raise error(f"{what} is too fine a fraction (denominator above {MAX_SYMBOL_DENOMINATOR:,}): "
                         f"{_short(value)}")

@@ -14,7 +14,9 @@ counts the closed forms use and the counts the reference uses are computed indep
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from fractions import Fraction
 from functools import cached_property
 
@@ -111,9 +113,9 @@ class Repeat:
     """`count` iterations of a layer or block call, chained. Iteration k is named `copy_name(k)`."""
 
     name: str  # the repeat's own name (its label, or the automatic name of its first copy's base)
-    count: object  # expr node; a constant or an integer expression over symbols
-    first: object  # LayerSpec | BlockCall: iteration 1
-    rest: object  # LayerSpec | BlockCall | None: iteration 2, the template of k >= 2 (None: count is 1)
+    count: Any  # expr node; a constant or an integer expression over symbols
+    first: Any  # LayerSpec | BlockCall: iteration 1
+    rest: Any  # LayerSpec | BlockCall | None: iteration 2, the template of k >= 2 (None: count is 1)
     naming: tuple  # ("dotted", prefix) -> prefix.k ; ("auto", prefix, base, start) -> prefix + base + (start+k-1)
     line: int | None = None
     column: int | None = None
@@ -212,6 +214,24 @@ def rename(node, old: str, new: str, chain: dict | None = None):
     return walk(node)
 
 
+class _NoAlias(Mapping[str, str]):
+    """The alias table of an Instance that is not a root: empty, immutable, shared."""
+
+    def __getitem__(self, key: str) -> str:
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    __hash__ = object.__hash__  # a dataclass default must be hashable (immutable)
+
+
+_NO_ALIAS: Mapping[str, str] = _NoAlias()
+
+
 @dataclass
 class Instance:
     """One node of a tree unrolled for given counts: what reports show. A leaf's `layer` is the
@@ -222,8 +242,9 @@ class Instance:
     count: int = 1  # iterations, for a repeat
     children: list = field(default_factory=list)
     layer: LayerSpec | None = None
-    template: object = None
+    template: Any = None
     path: tuple = ()  # (id of the written Repeat, iteration k) for each enclosing repeat, outermost first
+    alias: Mapping[str, str] = _NO_ALIAS  # the root's: a repeat's template output -> its last iteration's
 
     def leaves(self):
         if self.layer is not None:
@@ -278,7 +299,10 @@ def leaves_written(nodes):
 def constant_count(repeat: Repeat) -> int:
     """The count of a repeat whose count names no symbol (checked by the builder)."""
     from .. import expr as ex
-    return int(ex.constant_value(repeat.count))
+    value = ex.constant_value(repeat.count)
+    if value is None:
+        raise ValueError(f"repeat {repeat.name!r}: the count names a symbol")
+    return int(value)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class Entry:
     source: str        # e.g. "004 Table 4" (seed file prefix and table)
     cell: str          # e.g. "CIFAR-10, delta=2, alpha=0.5, Million Mult-Adds"
     published: str     # exactly as printed, e.g. "5.97"
-    ours: Fraction     # our value in the printed unit, e.g. Fraction(5975552, 10**6)
+    ours: Fraction | int  # our value in the printed unit, e.g. Fraction(5975552, 10**6) (kept as a Fraction)
     reason: str | None = None       # why ours differs (required outside print precision)
     inconsistent: bool = False      # the reason is an internal contradiction of the paper
 
