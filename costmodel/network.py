@@ -89,7 +89,7 @@ class Network:
         # the networks of the spec's other option values, shared by all of them: each tree built once
         self._variants = variants if variants is not None else {_key(spec.option_values): self}
 
-    def for_values(self, values: dict | None = None, preset: str | None = None) -> "Network":
+    def for_values(self, values: Mapping[str, Any] | None = None, preset: str | None = None) -> "Network":
         """The network of the spec built for the options that `values` and `preset` choose (the
         preset's, then any option named in `values`; the others as this tree's): self when they
         are this one's, else that tree, built once and kept. Symbol values are not read."""
@@ -500,7 +500,7 @@ def preset_values(spec: NetworkSpec, preset: str) -> dict[str, Fraction]:
     return {**spec.presets[preset].values, **spec.presets[preset].options}
 
 
-def option_values(spec: NetworkSpec, values: dict, preset: str | None = None) -> dict[str, Fraction]:
+def option_values(spec: NetworkSpec, values: Mapping[str, Any], preset: str | None = None) -> dict[str, Fraction]:
     """The option values chosen: the tree's own (the defaults, for a spec as loaded), then the
     preset's, then any option named in `values` (each one of its choices, else a SpecError at the
     option's declaration)."""

@@ -454,7 +454,7 @@ def totals(evaluation, convention) -> dict:
     result = {"convention": profile.name, "unit": profile.unit, "ops": sum(c.ops for c in counts),
               "params": sum(c.params for c in counts)}
     if profile.acts is not None:
-        result["acts"] = sum(c.acts for c in counts)
+        result["acts"] = sum(c.acts or 0 for c in counts)  # each is set: the profile counts acts
     return result
 
 
