@@ -282,13 +282,73 @@ def _cells(array: np.ndarray, shape: tuple, mask: np.ndarray) -> np.ndarray:
     return np.broadcast_to(array[take], shape)[mask]
 
 
+class _Polynomial:
+    """One closed form as a polynomial in the symbols and the rounding placeholders with rational
+    coefficients, evaluated exactly on integers: with every symbol written A/Q over its axis'
+    common denominator, value = N(A, r) / D where N has integer coefficients, so a whole value is
+    N // D with no remainder, and anything else is NOT_WHOLE. N is evaluated in int64 when a bound
+    on it (the sum of |terms| at the largest inputs) is below 2**63, else over Python ints."""
+
+    def __init__(self, expr, gens: list):
+        poly = sympy.Poly(expr, *gens)
+        self.terms = []
+        for monomial, coeff in poly.terms():
+            if not coeff.is_Rational:
+                raise sympy.PolynomialError(f"coefficient {coeff} is not rational")
+            self.terms.append((monomial, Fraction(int(coeff.p), int(coeff.q))))
+
+    def evaluate(self, variables: list, scales: list, maxima: list) -> np.ndarray:
+        """variables: int64 or object arrays broadcasting to the block, one per generator; scales:
+        the integer denominator of each (1 for placeholders); maxima: the largest |value| of each."""
+        den = math.lcm(*(c.denominator * math.prod(q ** e for q, e in zip(scales, m)) for m, c in self.terms))
+        coefficients = [c.numerator * (den // (c.denominator * math.prod(q ** e for q, e in zip(scales, m))))
+                        for m, c in self.terms]
+        bound = sum(abs(k) * math.prod(x ** e for x, e in zip(maxima, m)) for (m, _), k in zip(self.terms, coefficients))
+        exact = bound >= 2 ** 63 or any(v.dtype == object for v in variables)
+        if exact:
+            variables = [v.astype(object) for v in variables]
+        groups: dict = {}  # terms by the generators they use: each group is summed at its own (small) shape
+        for (monomial, _), k in zip(self.terms, coefficients):
+            used = tuple(i for i, e in enumerate(monomial) if e)
+            term = k if exact else np.int64(k)
+            for i in used:
+                term = term * (variables[i] if monomial[i] == 1 else variables[i] ** monomial[i])
+            groups[used] = term if used not in groups else groups[used] + term
+        total = 0 if exact else np.int64(0)
+        for term in groups.values():
+            total = total + term
+        total = np.asarray(total, dtype=object if exact else np.int64)
+        if den == 1:
+            return total
+        if exact:
+            return np.frompyfunc(lambda n: n // den if n % den == 0 else NOT_WHOLE, 1, 1)(total).astype(object)
+        quotient, remainder = np.divmod(total, den)
+        return np.where(remainder == 0, quotient, NOT_WHOLE)
+
+
+def _largest(array: np.ndarray) -> int:
+    """The largest |value| of an int64 or object array of ints (0 when empty)."""
+    if array.size == 0:
+        return 0
+    if array.dtype == object:
+        return max(abs(v) for v in array.flat)
+    return max(abs(int(array.max())), abs(int(array.min())))
+
+
 class Compiled:
     """Closed forms (name -> sympy expression in `symbols`) compiled for exact grid evaluation.
 
     `grid(values)` takes a list of exact values per symbol and returns, per name, an integer
     array over the Cartesian product (axis order = `symbols`): int64, or Python ints (dtype
     object) when a value is beyond int64. NOT_WHOLE marks a cell where the closed form is not an
-    integer, UNDEFINED one where it divides by zero.
+    integer, UNDEFINED one where it divides by zero. `blocks(values, rows)` gives the same in
+    blocks of at most `rows` cells (each a Cartesian product of consecutive values), so that a
+    grid of any size is evaluated in constant memory.
+
+    Every closed form is evaluated exactly: rounding nodes by integer division or in Fractions
+    (`_table`), the rest as integer polynomials (`_Polynomial`) in int64 where a bound shows it
+    cannot overflow, else in Python ints; a closed form that divides by an expression of the
+    symbols cell by cell in Python ints and Fractions. No float is involved.
 
     Symbols are arguments of generated code under generated names: any symbol name works."""
 
@@ -306,8 +366,14 @@ class Compiled:
         replace = dict(zip(self.nodes, self.placeholders))
         self.outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
         self.exact_always = [has_divisor(e) for e in self.outer]
-        args, body = renamed([*self.symbols, *self.placeholders], self.outer)
-        self.function = sympy.lambdify(args, body, modules="numpy", cse=True, dummify=True)
+        gens = [*self.symbols, *self.placeholders]
+        self.polynomials = []
+        for j, e in enumerate(self.outer):
+            try:
+                self.polynomials.append(None if self.exact_always[j] else _Polynomial(e, gens))
+            except sympy.PolynomialError:
+                self.exact_always[j] = True
+                self.polynomials.append(None)
         self._exact_outer: dict[int, object] = {}
 
     def _table(self, k: int, values: dict, scaled: dict) -> np.ndarray:
@@ -327,9 +393,8 @@ class Compiled:
         """Output j evaluated exactly (Python ints and Fractions) at the cells of `mask`."""
         count = int(mask.sum())
         if count > MAX_EXACT_CELLS:
-            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (beyond float64's "
-                            f"exact integers, or a divisor that depends on the symbols), more than "
-                            f"{MAX_EXACT_CELLS:,}: narrow the ranges")
+            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (a divisor "
+                            f"that depends on the symbols), more than {MAX_EXACT_CELLS:,} at once: narrow the ranges")
         if j not in self._exact_outer:
             self._exact_outer[j] = exact_array_function([*self.symbols, *self.placeholders], self.outer[j])
         args = [_cells(a, mask.shape, mask) for a in (*axes, *tables)]
@@ -338,25 +403,23 @@ class Compiled:
         out = np.broadcast_to(np.asarray(out, dtype=object), (int(mask.sum()),))
         return [_exact_cell(v) for v in out]
 
-    def _integers(self, j: int, out, axes: list, tables: list) -> np.ndarray:
-        """Output j as integers: rounded from float64 where that is exact (finite, below 2**53,
-        no divisor), else evaluated exactly, cell by cell."""
-        out = np.asarray(out, dtype=np.float64)
-        out = out.reshape([1] * len(self.symbols)) if out.ndim == 0 else out
-        with np.errstate(all="ignore"):
-            nearest = np.rint(out)
-            safe = np.isfinite(out) & (np.abs(out) < EXACT_LIMIT)
-            if self.exact_always[j]:
-                safe = np.zeros(out.shape, dtype=bool)
-            value = np.where(safe, nearest, 0).astype(np.int64)
-            value[safe & (np.abs(out - nearest) > INTEGER_TOLERANCE)] = NOT_WHOLE
-        if safe.all():
-            return value
-        exact = self._exact(j, ~safe, axes, tables)
-        if any(abs(v) >= 2 ** 63 for v in exact):
-            value = value.astype(object)
-        value[~safe] = exact
-        return value
+    def _integer_tables(self, tables: list, shape: list) -> tuple[list, list, np.ndarray]:
+        """Each node's table as int64 where every entry is an int below 2**63 (else object, with
+        Fractions), NaN (a division by zero) replaced by 0; their largest |values|; and the cells
+        of `shape` where some node divides by zero."""
+        ints, maxima = [], []
+        undefined = np.zeros([1] * len(shape), dtype=bool)
+        for table in tables:
+            nan = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)(table).astype(bool)
+            if nan.any():
+                undefined = undefined | nan
+                table = np.where(nan, 0, table).astype(object)
+            whole = all(type(v) is int and -2 ** 63 < v < 2 ** 63 for v in table.flat)
+            array = table.astype(np.int64) if whole else table
+            ints.append(array)
+            maxima.append(_largest(array) if whole else
+                          max((abs(math.ceil(abs(v))) for v in table.flat), default=0))
+        return ints, maxima, undefined
 
     def grid(self, values: dict, *, broadcast: bool = True) -> dict:
         """values: symbol -> list of exact numbers (Fraction or int). Returns name -> integer
@@ -366,20 +429,82 @@ class Compiled:
         for s in self.symbols:
             if not values.get(s):
                 raise ValueError(f"no values for symbol {s}")
+        result, undefined = self._block(values)
         shape = [len(values[s]) for s in self.symbols]
-        axes, exact_axes = [], []
+        if undefined.any():
+            for name in result:
+                result[name] = np.where(undefined, UNDEFINED, result[name])
+        return {name: np.broadcast_to(v, shape) if broadcast else v for name, v in result.items()}
+
+    def blocks(self, values: dict, rows: int):
+        """The grid of `values` (symbol -> exact values, C order over `symbols`) in consecutive
+        blocks of at most `rows` cells (at least one line of the last axis): yields (ranges, result,
+        undefined), ranges a (start, stop) of value indices per symbol, result name -> integer
+        array broadcasting to the block's shape (as grid(..., broadcast=False)), undefined a bool
+        array of the cells where a closed form divides by zero."""
+        shape = [len(values[s]) for s in self.symbols]
+        if not shape:
+            result, undefined = self._block(values)
+            yield [], result, undefined
+            return
+        tables: dict = {}  # node -> (the index ranges of its symbols' values, its table), within this grid
+        split = next(k for k in range(len(shape)) if math.prod(shape[k + 1:]) <= rows)  # axes after it: whole
+        step = max(1, rows // math.prod(shape[split + 1:]))
+        for prefix in itertools.product(*(range(n) for n in shape[:split])):
+            for start in range(0, shape[split], step):
+                ranges = [(i, i + 1) for i in prefix] + [(start, min(start + step, shape[split]))]
+                ranges += [(0, n) for n in shape[split + 1:]]
+                sub = {s: values[s][a:b] for s, (a, b) in zip(self.symbols, ranges)}
+                result, undefined = self._block(sub, ranges, tables)
+                yield ranges, result, undefined
+
+    def _block(self, values: dict, ranges: list | None = None, cache: dict | None = None) -> tuple[dict, np.ndarray]:
+        """Every closed form on the Cartesian product of `values` (values[s] for s in symbols),
+        exactly; and the cells where one divides by zero. `ranges` (the values' index ranges in
+        the whole grid) and `cache` let a node table be reused from the previous block of the same
+        grid when its own symbols' values are the same."""
+        shape = [len(values[s]) for s in self.symbols]
+        axes, exact_axes, scales, maxima, scaled = [], [], [], [], {}
         for i, s in enumerate(self.symbols):
             axis_shape = [1] * len(shape)
             axis_shape[i] = shape[i]
-            exact_axes.append(objects(values[s]).reshape(axis_shape))
-            axes.append(np.array([float(v) for v in values[s]], dtype=np.float64).reshape(axis_shape))
-        scaled = {s: Scaled(values[s]) for s in self.symbols}
-        tables = [self._table(k, values, scaled) for k in range(len(self.nodes))]
-        float_tables = [np.array([_as_float(v) for v in t.flat], dtype=np.float64).reshape(t.shape) for t in tables]
-        with np.errstate(all="ignore"):  # a division by zero or an overflow is redone exactly
-            outputs = self.function(*axes, *float_tables)
+            scaled[s] = Scaled(values[s])  # value = ints / scale, exactly
+            ints = scaled[s].ints
+            whole = all(-2 ** 63 < v < 2 ** 63 for v in ints)
+            axes.append((ints.astype(np.int64) if whole else ints).reshape(axis_shape))
+            scales.append(scaled[s].scale)
+            maxima.append(max(abs(v) for v in ints))
+            if any(self.exact_always):
+                exact_axes.append(objects(values[s]).reshape(axis_shape))
+        tables = []
+        for k in range(len(self.nodes)):
+            key = None if cache is None else tuple(ranges[self.symbols.index(s)] for s in self.node_symbols[k])
+            cached = cache.get(k) if cache is not None else None
+            if cached is not None and cached[0] == key:
+                tables.append(cached[1])
+                continue
+            table = self._table(k, values, scaled)
+            if cache is not None:
+                cache[k] = (key, table)
+            tables.append(table)
+        int_tables, table_maxima, undefined = self._integer_tables(tables, shape)
+        variables = [*axes, *int_tables]
         result = {}
-        for j, (name, out) in enumerate(zip(self.names, outputs)):
-            value = self._integers(j, out, exact_axes, tables)
-            result[name] = np.broadcast_to(value, shape) if broadcast else value
-        return result
+        for j, name in enumerate(self.names):
+            if self.exact_always[j]:
+                mask = np.ones(shape, dtype=bool)
+                exact = self._exact(j, mask, exact_axes, tables)
+                big = any(abs(v) >= 2 ** 63 for v in exact)
+                value = np.array(exact, dtype=object if big else np.int64).reshape(shape)
+                undefined = undefined | (value == UNDEFINED)
+            else:
+                value = self._polynomials_value(j, variables, scales, maxima + table_maxima)
+            result[name] = value
+        return result, undefined
+
+    def _polynomials_value(self, j, variables, scales, maxima) -> np.ndarray:
+        """Output j (a polynomial) exactly: int64, or Python ints (object) where beyond int64."""
+        value = self.polynomials[j].evaluate(variables, scales + [1] * len(self.nodes), maxima)
+        if value.dtype == object and all(type(v) is int and abs(v) < 2 ** 63 for v in value.flat):
+            value = value.astype(np.int64)
+        return value
