@@ -401,9 +401,9 @@ class Stream:
 
 
 def stream(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list | None = None,
-           verify: int = 0, rows: int = CHUNK_ROWS) -> Stream:
+           verify: int = 0, rows: int | None = None) -> Stream:
     """A sweep (see `sweep`) to be consumed block by block: `stream(...).chunks()` yields a
-    `Chunk` of at most `rows` configurations at a time."""
+    `Chunk` of at most `rows` configurations at a time (CHUNK_ROWS by default)."""
     net = network_of(source)
     values = _axes(net.spec, axes, fixed)
     total = math.prod(len(v) for v in values.values())
@@ -413,7 +413,8 @@ def stream(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | lis
         if isinstance(pareto, str) or not isinstance(pareto, (tuple, list)) or len(pareto) != 2:
             raise SpecError(f"pareto: expected two metrics, got {pareto!r}")
         pareto = tuple(_check_metric(m) for m in pareto)
-    if not isinstance(rows, int) or rows < 1:
+    rows = CHUNK_ROWS if rows is None else rows
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
         raise TypeError(f"rows: expected a positive int, got {rows!r}")
     return Stream(net, values, pareto, verify, rows)
 

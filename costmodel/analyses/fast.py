@@ -362,7 +362,7 @@ class Compiled:
         self.nodes = sorted(nodes, key=sympy.default_sort_key)
         self.placeholders = [sympy.Dummy(f"r{i}") for i in range(len(self.nodes))]
         self.node_symbols = [sorted(node.free_symbols, key=order.__getitem__) for node in self.nodes]
-        self.node_functions = [exact_function(syms, node) for syms, node in zip(self.node_symbols, self.nodes)]
+        self._node_functions: dict[int, object] = {}  # exact code per node, made when first needed
         replace = dict(zip(self.nodes, self.placeholders))
         self.outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
         self.exact_always = [has_divisor(e) for e in self.outer]
@@ -384,7 +384,9 @@ class Compiled:
         lists = [values[s] for s in syms]
         table = scaled_rounding(self.nodes[k], syms, [scaled[s] for s in syms])
         if table is None:
-            cells = [_cell(self.node_functions[k], combo) for combo in itertools.product(*lists)]
+            if k not in self._node_functions:
+                self._node_functions[k] = exact_function(syms, self.nodes[k])
+            cells = [_cell(self._node_functions[k], combo) for combo in itertools.product(*lists)]
             table = objects(cells).reshape([len(v) for v in lists] or [1])
         shape = [len(values[s]) if s in syms else 1 for s in self.symbols]
         return table.reshape(shape)

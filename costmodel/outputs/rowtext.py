@@ -15,21 +15,22 @@ from __future__ import annotations
 import numpy as np
 
 _FOUR_DIGITS = np.frombuffer(b"".join(b"%04d" % i for i in range(10_000)), dtype=np.uint8).reshape(10_000, 4)
+_DIGIT_COLUMNS = [np.ascontiguousarray(_FOUR_DIGITS[:, k]) for k in range(4)]  # k-th digit of 0000 ... 9999
 _POWERS = np.array([10 ** k for k in range(1, 19)], dtype=np.int64)  # 10 ... 10**18
 
 
 class Cells:
-    """One column of a block as text: `matrix` (rows x width bytes), `lengths` (bytes used per
-    row) and where the text sits in its field (right-aligned digits, or left-aligned texts)."""
+    """One column of a block as text, laid out across: `matrix` (width x rows bytes, so that each
+    byte position of the field is one contiguous row for numpy), `lengths` (bytes used per row),
+    right-aligned in the field (the padding on the left is dropped)."""
 
-    def __init__(self, matrix: np.ndarray, lengths: np.ndarray, right: bool):
-        self.matrix, self.lengths, self.right = matrix, lengths, right
+    def __init__(self, matrix: np.ndarray, lengths: np.ndarray):
+        self.matrix, self.lengths = matrix, lengths
 
-    def mask(self) -> np.ndarray:
-        width = self.matrix.shape[1]
-        if self.right:
-            return np.arange(width) >= (width - self.lengths)[:, None]
-        return np.arange(width) < self.lengths[:, None]
+    def mask(self, out: np.ndarray) -> None:
+        """Write into `out` (width x rows) which bytes of each field are text."""
+        width = self.matrix.shape[0]
+        np.greater_equal(np.arange(width)[:, None], (width - self.lengths)[None, :], out=out)
 
 
 def integers(values: np.ndarray) -> Cells:
@@ -40,21 +41,22 @@ def integers(values: np.ndarray) -> Cells:
     values = values.astype(np.int64, copy=False)
     largest = int(values.max()) if values.size else 0
     groups = (len(str(largest)) + 3) // 4
-    matrix = np.empty((len(values), 4 * groups), dtype=np.uint8)
+    matrix = np.empty((4 * groups, len(values)), dtype=np.uint8)
     rest = values
-    for g in range(groups - 1, -1, -1):  # four digits at a time, lowest first
-        rest, digits = np.divmod(rest, 10_000)
-        matrix[:, 4 * g:4 * g + 4] = _FOUR_DIGITS[digits]
+    for g in range(groups - 1, -1, -1):  # four digits at a time, lowest first, by table lookup
+        rest, four = np.divmod(rest, 10_000)
+        for k in range(4):
+            np.take(_DIGIT_COLUMNS[k], four, out=matrix[4 * g + k])
     lengths = 1 + np.searchsorted(_POWERS, values, side="right")  # digits: one more per power of ten <= value
-    return Cells(matrix, lengths, right=True)
+    return Cells(matrix, lengths)
 
 
 def texts(table: list[bytes], index: np.ndarray) -> Cells:
     """Cells taken from a table of texts (a symbol's values, b"false"/b"true") by index."""
     width = max((len(t) for t in table), default=0) or 1
-    lookup = np.frombuffer(b"".join(t.ljust(width, b" ") for t in table), dtype=np.uint8).reshape(len(table), width)
+    lookup = np.frombuffer(b"".join(t.rjust(width, b" ") for t in table), dtype=np.uint8).reshape(len(table), width)
     lengths = np.array([len(t) for t in table], dtype=np.int64)
-    return Cells(lookup[index], lengths[index], right=False)
+    return Cells(np.ascontiguousarray(lookup.T)[:, index], lengths[index])
 
 
 def lines(cells: list[Cells], literals: list[bytes]) -> bytes:
@@ -63,13 +65,19 @@ def lines(cells: list[Cells], literals: list[bytes]) -> bytes:
     if not cells or not len(cells[0].lengths):
         return b""
     rows = len(cells[0].lengths)
-    parts, masks = [], []
+    width = sum(len(t) for t in literals) + sum(c.matrix.shape[0] for c in cells)
+    matrix = np.empty((width, rows), dtype=np.uint8)  # across: byte position x row
+    keep = np.empty((width, rows), dtype=bool)
+    at = 0
     for literal, cell in zip(literals, [*cells, None]):
-        if literal:
-            constant = np.frombuffer(literal, dtype=np.uint8)
-            parts.append(np.broadcast_to(constant, (rows, len(constant))))
-            masks.append(np.ones((rows, len(constant)), dtype=bool))
+        for byte in literal:
+            matrix[at] = byte
+            keep[at] = True
+            at += 1
         if cell is not None:
-            parts.append(cell.matrix)
-            masks.append(cell.mask())
-    return np.concatenate(parts, axis=1)[np.concatenate(masks, axis=1)].tobytes()
+            w = cell.matrix.shape[0]
+            matrix[at:at + w] = cell.matrix
+            cell.mask(keep[at:at + w])
+            at += w
+    # back to one row per line, then each line's text bytes in order
+    return np.ascontiguousarray(matrix.T)[np.ascontiguousarray(keep.T)].tobytes()
