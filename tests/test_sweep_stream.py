@@ -14,7 +14,7 @@ import pytest
 
 import costmodel
 from costmodel import shipped
-from costmodel.analyses import explore, fast
+from costmodel.analyses import explore, fast, grid
 from costmodel.outputs import rowtext
 
 SPEC = shipped.path("mobilenet_cifar")
@@ -72,13 +72,13 @@ def test_block_size_does_not_change_the_rows(mobilenet):
 def test_blocks_bound_the_cells_evaluated_at_once(mobilenet, monkeypatch):
     # the memory a sweep needs is that of one block: no array of the whole grid is ever made
     sizes = []
-    original = fast.Compiled._block
+    original = grid.Evaluator._block
 
     def recording(self, values, *args, **kwargs):
         sizes.append(int(np.prod([len(v) for v in values.values()])))
         return original(self, values, *args, **kwargs)
 
-    monkeypatch.setattr(fast.Compiled, "_block", recording)
+    monkeypatch.setattr(grid.Evaluator, "_block", recording)
     stream = explore.stream(mobilenet, {"alpha": "0.001:1:0.001", "delta": "1:40:1"}, rows=4096)
     kept = sum(len(c) for c in stream.chunks())
     assert sum(sizes) == 1000 * 40 and max(sizes) <= 4096 and len(sizes) >= 1000 * 40 // 4096
