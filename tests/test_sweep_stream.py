@@ -188,3 +188,59 @@ def test_lines_join_cells_and_literals():
     big = rowtext.integers(np.array([2**80, 1, 0], dtype=object))
     text = rowtext.lines([names, numbers, big], [b"{", b",", b";", b"}\n"])
     assert text == b"{0.125,3;" + str(2**80).encode() + b"}\n{0.5,40;1}\n{1,500;0}\n"
+
+
+# --- the compiled closed forms in the cache: a sweep of a spec seen before imports no sympy -------
+
+def run_cold(tmp_path, *argv):
+    """`costmodel ARGV` in a fresh process with its own cache: (imported sympy?, status, stderr)."""
+    import os
+    import subprocess
+    import sys
+    probe = ("import sys\nfrom costmodel.cli import main\nstatus = main(sys.argv[1:])\n"
+             "sys.stdout.write(f'{\"sympy\" in sys.modules} {status}')\n")
+    env = {**{k: v for k, v in os.environ.items() if k != "COSTMODEL_NO_CACHE"},
+           "COSTMODEL_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", probe, *argv], env=env, capture_output=True, text=True, timeout=300)
+    sympy, status = done.stdout.split()[-2:]
+    return sympy == "True", int(status), done.stderr
+
+
+def test_a_sweep_seen_before_needs_no_sympy_and_gives_the_same_rows(tmp_path):
+    argv = ["sweep", str(SPEC), "--range", "alpha=0.05:1:0.05", "--grid", "delta=1,2", "--out"]
+    sympy, status, _ = run_cold(tmp_path, *argv, str(tmp_path / "first.csv"))
+    assert status == 0 and sympy and len(list((tmp_path / "cache").glob("*.json"))) == 1
+    sympy, status, _ = run_cold(tmp_path, *argv, str(tmp_path / "second.csv"))
+    assert status == 0 and not sympy
+    assert (tmp_path / "first.csv").read_text() == (tmp_path / "second.csv").read_text()
+
+
+def test_a_forged_cache_entry_is_caught_by_the_checked_rows(tmp_path):
+    argv = ["sweep", str(SPEC), "--range", "alpha=0.05:1:0.05", "--out", str(tmp_path / "s.csv")]
+    assert run_cold(tmp_path, *argv)[1] == 0
+    (path,) = (tmp_path / "cache").glob("*.json")
+    entry = json.loads(path.read_text())
+    monomial, p, q = entry["value"]["grid"]["outputs"]["macs"][0]
+    entry["value"]["grid"]["outputs"]["macs"][0] = [monomial, p + 1, q]  # one coefficient off by 1/q
+    from costmodel.cache import _checksum
+    entry["checksum"] = _checksum(entry["value"])  # a consistent entry: only the rows checked can tell
+    path.write_text(json.dumps(entry))
+    sympy, status, err = run_cold(tmp_path, *argv)
+    assert status == 3 and "report gives" in err  # a check that fails: exit 3, as `report` exits
+
+
+def test_a_corrupt_cache_entry_is_rebuilt(tmp_path):
+    argv = ["sweep", str(SPEC), "--grid", "alpha=0.5,1", "--out", str(tmp_path / "s.csv")]
+    assert run_cold(tmp_path, *argv)[1] == 0
+    expected = (tmp_path / "s.csv").read_text()
+    (path,) = (tmp_path / "cache").glob("*.json")
+    path.write_text(path.read_text()[:-20])  # truncated
+    sympy, status, _ = run_cold(tmp_path, *argv)
+    assert status == 0 and sympy and (tmp_path / "s.csv").read_text() == expected
+    entry = json.loads(path.read_text())  # rewritten whole; then data with a matching checksum but malformed
+    entry["value"]["grid"]["nodes"][0]["symbols"] = [99]
+    from costmodel.cache import _checksum
+    entry["checksum"] = _checksum(entry["value"])
+    path.write_text(json.dumps(entry))
+    sympy, status, _ = run_cold(tmp_path, *argv)
+    assert status == 0 and sympy and (tmp_path / "s.csv").read_text() == expected

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 import numpy as np
-import sympy
 from mpmath.libmp.libhyper import NoConvergence
 
 from ..errors import CheckError, SpecError
@@ -30,6 +29,16 @@ from ..spec import NetworkSpec, parse_value
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
+class _Sympy:
+    """sympy, imported on first use: a sweep whose compiled closed forms are cached needs none."""
+
+    def __getattr__(self, name):
+        import sympy as module
+        return getattr(module, name)
+
+
+sympy = _Sympy()
+
 MAX_CONFIGURATIONS = 50_000_000  # streamed in constant memory, but about a minute of work at this size
 MAX_RANGE_VALUES = 10_000_000
 MAX_BRACKET_STEPS = 64  # solve locates the steps of a bracket this narrow one by one
@@ -189,23 +198,50 @@ _COMPILED: "weakref.WeakKeyDictionary[Network, object]" = weakref.WeakKeyDiction
 
 
 def compiled(net: Network):
-    """The network's totals, per-layer output sizes and floats out compiled once (fast.Compiled)."""
+    """The network's totals, per-layer output sizes and floats out compiled once (fast.Compiled):
+    (evaluator, size names, floats-out names, the largest constant floats out). Kept per network,
+    and in the cache (cache.stored: keyed on the spec and costmodel's version, checksummed) as
+    plain data when every part is a polynomial or a rounding of one, so that a sweep of a spec
+    seen before needs no sympy; the rows it gives are still checked against `report`."""
     if net not in _COMPILED:
-        from .fast import Compiled
-        exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
-        layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
-        sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
-        sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
-        sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
-        outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
-        constant_peak = max((int(layer.floats_out) for layer, present in layers
-                             if not (layer.floats_out * present).free_symbols), default=0)
-        size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
-        out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
-        symbols = [net.symbols[n] for n in net.spec.symbols]
-        _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
-                          list(out_names), constant_peak)
+        from .. import cache
+        _COMPILED[net] = cache.stored(SWEEP_CACHE_KIND, net.spec, lambda: _compile(net), _compiled_from_data)
     return _COMPILED[net]
+
+
+SWEEP_CACHE_KIND = "sweep-compiled-1"
+
+
+def _compile(net: Network):
+    from .fast import Compiled
+    exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
+    layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
+    sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
+    sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
+    sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
+    outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
+    constant_peak = max((int(layer.floats_out) for layer, present in layers
+                         if not (layer.floats_out * present).free_symbols), default=0)
+    size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
+    out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
+    symbols = [net.symbols[n] for n in net.spec.symbols]
+    evaluator = Compiled(symbols, {**exprs, **size_names, **out_names}).evaluator
+    result = (evaluator, list(size_names), list(out_names), constant_peak)
+    grid_data = evaluator.data()
+    data = None if grid_data is None else {"grid": grid_data, "sizes": list(size_names), "outs": list(out_names),
+                                           "peak": constant_peak}
+    return result, data
+
+
+def _compiled_from_data(data: dict):
+    """`compiled`'s tuple from the cache's data; ValueError if the data is not what _compile writes."""
+    from .grid import Evaluator
+    evaluator = Evaluator.from_data(data["grid"])
+    sizes, outs, peak = [str(n) for n in data["sizes"]], [str(n) for n in data["outs"]], data["peak"]
+    needed = {"macs", "params", "params_non_trainable", "floats_out", *sizes, *outs}
+    if set(evaluator.names) != needed or not isinstance(peak, int) or peak < 0:
+        raise ValueError("sweep cache entry: not the closed forms a sweep needs")
+    return evaluator, sizes, outs, peak
 
 
 def _channel_arguments(net: Network) -> list:
@@ -303,6 +339,7 @@ class Stream:
     def chunks(self):
         front = self._front() if self.pareto else None
         self.kept = self.divide_by_zero = self.verified = 0
+        self._checked: set = set()
         rng = np.random.default_rng(0)
         pending = sorted({0, *rng.integers(0, self.total, max(0, self.verify - 2)).tolist()}) if self.verify else []
         last = None
@@ -361,7 +398,7 @@ class Stream:
         from ..reference import MAX_DIMENSION
         net = self.net
         function, size_names, out_names, constant_peak = compiled(net)
-        values = {net.symbols[n]: self.values[n] for n in self.symbols}
+        values = {n: self.values[n] for n in self.symbols}
         for ranges, grid, undefined in function.blocks(values, self.rows):
             shape = [b - a for a, b in ranges] or [1]  # no symbols: one configuration
             # fits: every output size and channel count in [1, MAX_DIMENSION], every total an integer
@@ -387,6 +424,10 @@ class Stream:
     def _check(self, chunk: Chunk, position: int) -> None:
         """Evaluate one row as `report` does; raise if it is refused or differs."""
         net = self.net
+        flat = int(chunk.flat[position])
+        if flat in self._checked:
+            return
+        self._checked.add(flat)
         config = {n: self.values[n][int(chunk.index[n][position])] for n in self.symbols}
         self.verified += 1
         try:
