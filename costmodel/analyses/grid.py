@@ -37,6 +37,16 @@ class Scaled:
         fractions = [Fraction(v) for v in values]
         self.scale = math.lcm(*(f.denominator for f in fractions))
         self.ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
+        self.int64 = self.ints.astype(np.int64) if all(-2 ** 63 < v < 2 ** 63 for v in self.ints) else None
+        self.largest = max((abs(v) for v in self.ints), default=0)
+
+    def part(self, start: int, stop: int) -> "Scaled":
+        """Values start:stop, over the same denominator."""
+        part = object.__new__(Scaled)
+        part.scale, part.ints = self.scale, self.ints[start:stop]
+        part.int64 = None if self.int64 is None else self.int64[start:stop]
+        part.largest = max((abs(v) for v in part.ints), default=0)
+        return part
 
 
 def objects(items) -> np.ndarray:
@@ -53,6 +63,7 @@ class Polynomial:
 
     def __init__(self, terms):
         self.terms = [(tuple(int(e) for e in monomial), Fraction(c)) for monomial, c in terms]
+        self._numerators: dict = {}  # scales -> numerator(scales): the same for every block of a grid
 
     def data(self) -> list:
         return [[list(m), c.numerator, c.denominator] for m, c in self.terms]
@@ -67,10 +78,13 @@ class Polynomial:
     def numerator(self, scales: list) -> tuple[list, int]:
         """With each variable written x = X / scale: the integer coefficients of N(X) and the
         denominator D such that the polynomial is N(X) / D."""
-        def scale_of(m):
-            return math.prod(q ** e for q, e in zip(scales, m))
-        den = math.lcm(*(c.denominator * scale_of(m) for m, c in self.terms)) if self.terms else 1
-        return [c.numerator * (den // (c.denominator * scale_of(m))) for m, c in self.terms], den
+        key = tuple(scales)
+        if key not in self._numerators:
+            def scale_of(m):
+                return math.prod(q ** e for q, e in zip(scales, m))
+            den = math.lcm(*(c.denominator * scale_of(m) for m, c in self.terms)) if self.terms else 1
+            self._numerators[key] = ([c.numerator * (den // (c.denominator * scale_of(m))) for m, c in self.terms], den)
+        return self._numerators[key]
 
     def evaluate(self, variables: list, scales: list, maxima: list) -> np.ndarray:
         """The exact value at int64 or object arrays broadcasting to the block (one per variable,
@@ -227,6 +241,7 @@ class Evaluator:
             yield [], result, undefined
             return
         tables: dict = {}  # node -> (the index ranges of its symbols' values, its tables), within this grid
+        scaled = [Scaled(values[s]) for s in self.symbols]  # one common denominator per axis: the same in every block
         split = next(k for k in range(len(shape)) if math.prod(shape[k + 1:]) <= rows)  # axes after it: whole
         step = max(1, rows // math.prod(shape[split + 1:]))
         for prefix in itertools.product(*(range(n) for n in shape[:split])):
@@ -234,7 +249,7 @@ class Evaluator:
                 ranges = [(i, i + 1) for i in prefix] + [(start, min(start + step, shape[split]))]
                 ranges += [(0, n) for n in shape[split + 1:]]
                 sub = {s: values[s][a:b] for s, (a, b) in zip(self.symbols, ranges)}
-                result, undefined = self._block(sub, ranges, tables)
+                result, undefined = self._block(sub, ranges, tables, [x.part(a, b) for x, (a, b) in zip(scaled, ranges)])
                 yield ranges, result, undefined
 
     def _node_table(self, k: int, values: dict, shape: list) -> tuple:
@@ -252,7 +267,8 @@ class Evaluator:
         largest = _largest(array) if whole else max((math.ceil(abs(v)) for v in clean.flat), default=0)
         return table, array, largest, nan
 
-    def _block(self, values: dict, ranges: list | None = None, cache: dict | None = None) -> tuple[dict, np.ndarray]:
+    def _block(self, values: dict, ranges: list | None = None, cache: dict | None = None,
+               axes_scaled: list | None = None) -> tuple[dict, np.ndarray]:
         """Every closed form on the Cartesian product of `values`, exactly; and the cells where one
         divides by zero. `ranges` (the values' index ranges in the whole grid) and `cache` let a
         node table be reused from the previous block of the same grid when its own symbols'
@@ -262,11 +278,10 @@ class Evaluator:
         for i, s in enumerate(self.symbols):
             axis_shape = [1] * len(shape)
             axis_shape[i] = shape[i]
-            scaled = Scaled(values[s])  # value = ints / scale, exactly
-            whole = all(-2 ** 63 < v < 2 ** 63 for v in scaled.ints)
-            axes.append((scaled.ints.astype(np.int64) if whole else scaled.ints).reshape(axis_shape))
+            scaled = Scaled(values[s]) if axes_scaled is None else axes_scaled[i]  # value = ints / scale, exactly
+            axes.append((scaled.ints if scaled.int64 is None else scaled.int64).reshape(axis_shape))
             scales.append(scaled.scale)
-            maxima.append(max(abs(v) for v in scaled.ints))
+            maxima.append(scaled.largest)
         undefined = np.zeros([1] * len(shape), dtype=bool)
         tables, arrays = [], []
         for k, node in enumerate(self.nodes):

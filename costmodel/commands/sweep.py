@@ -15,6 +15,7 @@ FORMATS = ("table", "csv", "json", "jsonl")
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
+RENDER_THREADS = 2  # blocks turned into text while the next ones are computed
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
 
@@ -150,6 +151,8 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     """Write every row to the binary stream `out` in `fmt` (csv, jsonl or json: an array written
     incrementally), one block at a time; keep the Pareto front's rows in `front`. With `collect`,
     also return every row (for --plot)."""
+    import collections
+    import concurrent.futures
     import numpy as np
     from ..outputs import rowtext
     names = [*sweep.symbols, *METRIC_NAMES, *(["pareto"] if sweep.pareto else [])]
@@ -163,22 +166,35 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
         literals.append(b"}\n" if fmt == "jsonl" else b"},\n")
     if fmt == "json":
         out.write(b"[\n")
-    held, parts = b"", []
-    for chunk in sweep.chunks():
+
+    def text_of(chunk) -> bytes:  # numpy releases the GIL here: a second thread renders while blocks are computed
         cells = [rowtext.texts(symbol_texts[n], chunk.index[n]) for n in sweep.symbols]
         cells += [rowtext.integers(chunk.columns[m]) for m in METRIC_NAMES]
         if sweep.pareto:
             cells.append(rowtext.texts(flags, chunk.pareto.astype(np.intp)))
-            if chunk.pareto.any():
-                front.append(_subset(chunk, chunk.pareto))
-        text = rowtext.lines(cells, literals)
-        if fmt == "json":  # the last object of the array takes no comma: hold back each block's final ",\n"
-            text, held = held + text[:-2], text[-2:]
+        return rowtext.lines(cells, literals)
+
+    held, parts, pending = [b""], [], collections.deque()
+
+    def flush(future) -> None:
+        text = future.result()
+        if fmt == "json" and text:  # the last object of the array takes no comma: hold back each block's ",\n"
+            text, held[0] = held[0] + text[:-2], text[-2:]
         out.write(text)
-        if collect:
-            parts.append(chunk)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+        for chunk in sweep.chunks():
+            if sweep.pareto and chunk.pareto.any():
+                front.append(_subset(chunk, chunk.pareto))
+            if collect:
+                parts.append(chunk)
+            pending.append(pool.submit(text_of, chunk))
+            while len(pending) > RENDER_THREADS:  # at most a few blocks in memory at once
+                flush(pending.popleft())
+        while pending:
+            flush(pending.popleft())
     if fmt == "json":
-        out.write(b"\n]\n" if held else b"]\n")
+        out.write(b"\n]\n" if held[0] else b"]\n")
     return _joined(parts, sweep) if collect else None
 
 
