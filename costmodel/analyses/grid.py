@@ -86,7 +86,7 @@ class Polynomial:
             self._numerators[key] = ([c.numerator * (den // (c.denominator * scale_of(m))) for m, c in self.terms], den)
         return self._numerators[key]
 
-    def evaluate(self, variables: list, scales: list, maxima: list) -> np.ndarray:
+    def evaluate(self, variables: list, scales: list, maxima: list, supports: list | None = None) -> np.ndarray:
         """The exact value at int64 or object arrays broadcasting to the block (one per variable,
         each x = X / scale): int64 where the bound on |N| (the sum of |terms| at the largest
         inputs `maxima`) is below 2**63, else Python ints; NOT_WHOLE where the value is not whole."""
@@ -95,16 +95,9 @@ class Polynomial:
         exact = bound >= 2 ** 63 or any(v.dtype == object for v in variables)
         if exact:
             variables = [v.astype(object) for v in variables]
-        groups: dict = {}  # terms by the variables they use: each group is summed at its own (small) shape
-        for (monomial, _), k in zip(self.terms, coefficients):
-            used = tuple(i for i, e in enumerate(monomial) if e)
-            term = k if exact else np.int64(k)
-            for i in used:
-                term = term * (variables[i] if monomial[i] == 1 else variables[i] ** monomial[i])
-            groups[used] = term if used not in groups else groups[used] + term
-        total = 0 if exact else np.int64(0)
-        for term in groups.values():
-            total = total + term
+        terms = [(m, k if exact else np.int64(k)) for (m, _), k in zip(self.terms, coefficients)]
+        supports = supports or [frozenset(i for i, n in enumerate(v.shape) if n > 1) for v in variables]
+        total = _factored(terms, variables, supports, 0 if exact else np.int64(0))
         total = np.asarray(total, dtype=object if exact else np.int64)
         if den == 1:
             return total
@@ -112,6 +105,39 @@ class Polynomial:
             return np.frompyfunc(lambda n: n // den if n % den == 0 else NOT_WHOLE, 1, 1)(total).astype(object)
         quotient, remainder = np.divmod(total, den)
         return np.where(remainder == 0, quotient, NOT_WHOLE)
+
+
+def _factored(terms: list, variables: list, supports: list, zero):
+    """The sum of terms (exponents, coefficient) over variables broadcasting to a block, with the
+    variables of one axis factored out (sum over x^e of x^e * (the rest), the rest summed at its
+    own, smaller shape), axis after axis: few operations at the block's full size. Every
+    intermediate is bounded by the sum of |terms|, the bound that chose int64."""
+    used = {i for m, _ in terms for i, e in enumerate(m) if e}
+    single = {next(iter(supports[i])) for i in used if len(supports[i]) == 1}
+    if not single:  # constants, or variables of several axes each: summed term by term
+        total = zero
+        for monomial, k in terms:
+            term = k
+            for i, e in enumerate(monomial):
+                if e:
+                    term = term * (variables[i] if e == 1 else variables[i] ** e)
+            total = total + term
+        return total
+    axis = max(single, key=lambda a: next(variables[i].shape[a] for i in used if supports[i] == {a}))
+    own = [i for i in used if supports[i] == {axis}]
+    groups: dict = {}
+    for monomial, k in terms:
+        key = tuple(monomial[i] for i in own)
+        rest = tuple(0 if i in own else e for i, e in enumerate(monomial))
+        groups.setdefault(key, []).append((rest, k))
+    total = zero
+    for key, group in groups.items():
+        inner = _factored(group, variables, supports, zero)
+        for i, e in zip(own, key):
+            if e:
+                inner = inner * (variables[i] if e == 1 else variables[i] ** e)
+        total = total + inner
+    return total
 
 
 class Rounding:

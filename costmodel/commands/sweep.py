@@ -156,8 +156,8 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     import numpy as np
     from ..outputs import rowtext
     names = [*sweep.symbols, *METRIC_NAMES, *(["pareto"] if sweep.pareto else [])]
-    symbol_texts = {n: [_symbol_text(sweep, n, v, fmt) for v in sweep.values[n]] for n in sweep.symbols}
-    flags = [b"0", b"1"] if fmt == "csv" else [b"false", b"true"]
+    symbol_texts = {n: rowtext.Table([_symbol_text(sweep, n, v, fmt) for v in sweep.values[n]]) for n in sweep.symbols}
+    flags = rowtext.Table([b"0", b"1"] if fmt == "csv" else [b"false", b"true"])
     if fmt == "csv":
         out.write((",".join(names) + "\n").encode())
         literals = [b"", *[b","] * (len(names) - 1), b"\n"]
@@ -168,10 +168,10 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
         out.write(b"[\n")
 
     def text_of(chunk) -> bytes:  # numpy releases the GIL here: a second thread renders while blocks are computed
-        cells = [rowtext.texts(symbol_texts[n], chunk.index[n]) for n in sweep.symbols]
+        cells = [symbol_texts[n].cells(chunk.index[n]) for n in sweep.symbols]
         cells += [rowtext.integers(chunk.columns[m]) for m in METRIC_NAMES]
         if sweep.pareto:
-            cells.append(rowtext.texts(flags, chunk.pareto.astype(np.intp)))
+            cells.append(flags.cells(chunk.pareto.astype(np.intp)))
         return rowtext.lines(cells, literals)
 
     held, parts, pending = [b""], [], collections.deque()

@@ -47,16 +47,29 @@ def integers(values: np.ndarray) -> Cells:
         rest, four = np.divmod(rest, 10_000)
         for k in range(4):
             np.take(_DIGIT_COLUMNS[k], four, out=matrix[4 * g + k])
-    lengths = 1 + np.searchsorted(_POWERS, values, side="right")  # digits: one more per power of ten <= value
+    lengths = np.ones(len(values), dtype=np.int64)
+    for power in _POWERS[:len(str(largest)) - 1]:  # digits: one more per power of ten <= value
+        lengths += values >= power
     return Cells(matrix, lengths)
 
 
+class Table:
+    """A table of texts (a symbol's values, b"false"/b"true"), laid out across once, to take
+    cells from by index."""
+
+    def __init__(self, texts: list[bytes]):
+        width = max((len(t) for t in texts), default=0) or 1
+        rows = np.frombuffer(b"".join(t.rjust(width, b" ") for t in texts), dtype=np.uint8).reshape(len(texts), width)
+        self.across = np.ascontiguousarray(rows.T)
+        self.lengths = np.array([len(t) for t in texts], dtype=np.int64)
+
+    def cells(self, index: np.ndarray) -> Cells:
+        return Cells(np.take(self.across, index, axis=1), self.lengths[index])
+
+
 def texts(table: list[bytes], index: np.ndarray) -> Cells:
-    """Cells taken from a table of texts (a symbol's values, b"false"/b"true") by index."""
-    width = max((len(t) for t in table), default=0) or 1
-    lookup = np.frombuffer(b"".join(t.rjust(width, b" ") for t in table), dtype=np.uint8).reshape(len(table), width)
-    lengths = np.array([len(t) for t in table], dtype=np.int64)
-    return Cells(np.ascontiguousarray(lookup.T)[:, index], lengths[index])
+    """Cells taken from a table of texts by index."""
+    return Table(table).cells(index)
 
 
 def lines(cells: list[Cells], literals: list[bytes]) -> bytes:
