@@ -201,16 +201,17 @@ TIMED = """
 import resource, subprocess, sys, time
 t0 = time.perf_counter()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 """
 
 
-def timed_child(argv: list[str], env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one fresh process running argv."""
+def timed_child(argv: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one fresh process running argv."""
     done = subprocess.run([sys.executable, "-c", TIMED, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
                           check=True)
-    wall, rss = done.stdout.split()
-    return float(wall), int(rss) / 1024  # ru_maxrss is in KiB on Linux
+    wall, cpu, rss = done.stdout.split()
+    return float(wall), float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def sweep_end_to_end(runs: int, large: bool = True) -> None:
@@ -230,14 +231,15 @@ def sweep_end_to_end(runs: int, large: bool = True) -> None:
         argv = [*base[:3], *extra, *base[3:], *grid, "--out", str(work / out)]
         results = [timed_child(argv, env) for _ in range(runs)]
         wall = statistics.median(r[0] for r in results)
-        rss = max(r[1] for r in results)
+        cpu = statistics.median(r[1] for r in results)
+        rss = max(r[2] for r in results)
         size = (work / out).stat().st_size / 2 ** 20
-        print(f"   {label:<30} wall {wall:6.3f} s = {count / wall:12,.0f} configurations/s   peak RSS {rss:6.1f} MiB"
-              f"   ({size:,.0f} MiB written)")
+        print(f"   {label:<30} wall {wall:6.3f} s = {count / wall:11,.0f} /s   cpu {cpu:6.3f} s = {count / cpu:11,.0f} /s"
+              f"   peak RSS {rss:6.1f} MiB   ({size:,.0f} MiB written)")
     if large:
         argv = [*base, "--range", "alpha=0.0001:1:0.0001", "--range", "delta=1:1000:1", "--out", str(work / "l.jsonl")]
-        wall, rss = timed_child(argv, env)
-        print(f"   10,000,000 configurations to JSON Lines: wall {wall:.1f} s = {10 ** 7 / wall:,.0f} /s, "
+        wall, cpu, rss = timed_child(argv, env)
+        print(f"   10,000,000 configurations to JSON Lines: wall {wall:.1f} s = {10 ** 7 / wall:,.0f} /s, cpu {cpu:.1f} s, "
               f"peak RSS {rss:.1f} MiB (constant memory: about that of 10**6)")
     import shutil
     shutil.rmtree(work, ignore_errors=True)

@@ -47,10 +47,11 @@ def integers(values: np.ndarray) -> Cells:
         rest, four = np.divmod(rest, 10_000)
         for k in range(4):
             np.take(_DIGIT_COLUMNS[k], four, out=matrix[4 * g + k])
+    digits = len(str(largest))
     lengths = np.ones(len(values), dtype=np.int64)
-    for power in _POWERS[:len(str(largest)) - 1]:  # digits: one more per power of ten <= value
+    for power in _POWERS[:digits - 1]:  # digits: one more per power of ten <= value
         lengths += values >= power
-    return Cells(matrix, lengths)
+    return Cells(matrix[4 * groups - digits:], lengths)  # the leading rows no value reaches: dropped
 
 
 class Table:
