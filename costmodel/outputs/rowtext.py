@@ -5,9 +5,10 @@ millions. Here a block of rows becomes one byte matrix, one row per line: each c
 fixed width (the widest value of its column in the block), integers written as digits by
 table lookup (four digits per lookup), texts from a small table (a symbol's values, false/true),
 with the literal text between cells (",", or JSON's `,"name":`) as constant columns. A mask
-keeps each cell's own digits and drops the padding, so `matrix[mask]` is the block's text in
-row order. Exact: the digits come from integer division of int64 values; Python ints beyond
-int64 (dtype object) are written by `str`, one by one.
+zeroes each field's padding, so the matrix's non-zero bytes, row by row, are the block's text
+(laid out across while it is built, byte position by row, so that each write is contiguous).
+Exact: the digits come from integer division of int64 values; Python ints beyond int64 (dtype
+object) are written by `str`, one by one.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ class Cells:
     def __init__(self, matrix: np.ndarray, lengths: np.ndarray):
         self.matrix, self.lengths = matrix, lengths
 
-    def mask(self, out: np.ndarray) -> None:
-        """Write into `out` (width x rows) which bytes of each field are text."""
+    def place(self, out: np.ndarray) -> None:
+        """Write the field into `out` (width x rows), its padding as zero bytes."""
         width = self.matrix.shape[0]
-        np.greater_equal(np.arange(width)[:, None], (width - self.lengths)[None, :], out=out)
+        text = np.greater_equal(np.arange(width)[:, None], (width - self.lengths)[None, :])
+        np.multiply(self.matrix, text, out=out)
 
 
 def integers(values: np.ndarray) -> Cells:
@@ -81,17 +83,15 @@ def lines(cells: list[Cells], literals: list[bytes]) -> bytes:
     rows = len(cells[0].lengths)
     width = sum(len(t) for t in literals) + sum(c.matrix.shape[0] for c in cells)
     matrix = np.empty((width, rows), dtype=np.uint8)  # across: byte position x row
-    keep = np.empty((width, rows), dtype=bool)
     at = 0
     for literal, cell in zip(literals, [*cells, None]):
         for byte in literal:
             matrix[at] = byte
-            keep[at] = True
             at += 1
         if cell is not None:
             w = cell.matrix.shape[0]
-            matrix[at:at + w] = cell.matrix
-            cell.mask(keep[at:at + w])
+            cell.place(matrix[at:at + w])
             at += w
-    # back to one row per line, then each line's text bytes in order
-    return np.ascontiguousarray(matrix.T)[np.ascontiguousarray(keep.T)].tobytes()
+    # back to one row per line; then each line's bytes but the padding (text never holds a zero byte)
+    flat = np.ascontiguousarray(matrix.T).reshape(-1)
+    return flat[flat != 0].tobytes()
