@@ -165,11 +165,12 @@ class Rounding:
             raise ValueError("divisible by less than 1")
         return cls(symbols, data["kind"], Polynomial.from_data(data["argument"], len(symbols)), n, m)
 
-    def table(self, lists: list) -> np.ndarray:
-        """The node at every combination of its symbols' values (an object array, one axis each)."""
+    def table(self, lists: list, scaled: list | None = None) -> np.ndarray:
+        """The node at every combination of its symbols' values (an object array, one axis each);
+        `scaled`: the same values as `Scaled`, if at hand."""
         if self.cells is not None:
             return self.cells(lists)
-        scaled = [Scaled(v) for v in lists]
+        scaled = scaled or [Scaled(v) for v in lists]
         coefficients, den = self.argument.numerator([s.scale for s in scaled])
         axes = []
         for i, s in enumerate(scaled):
@@ -278,13 +279,13 @@ class Evaluator:
                 result, undefined = self._block(sub, ranges, tables, [x.part(a, b) for x, (a, b) in zip(scaled, ranges)])
                 yield ranges, result, undefined
 
-    def _node_table(self, k: int, values: dict, shape: list) -> tuple:
+    def _node_table(self, k: int, values: dict, shape: list, scaled: list) -> tuple:
         """Node k at every combination of its symbols' values, shaped to broadcast against the
         block: (the exact table, its int64 form or object with Fractions, NaN replaced by 0;
         its largest |value|; where it divides by zero)."""
         node = self.nodes[k]
         lists = [values[self.symbols[i]] for i in node.symbols]
-        table = node.table(lists).reshape([len(v) for v in lists] or [1])
+        table = node.table(lists, [scaled[i] for i in node.symbols]).reshape([len(v) for v in lists] or [1])
         table = table.reshape([shape[i] if i in node.symbols else 1 for i in range(len(shape))])
         nan = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)(table).astype(bool)
         clean = np.where(nan, 0, table).astype(object) if nan.any() else table
@@ -301,10 +302,11 @@ class Evaluator:
         values are the same."""
         shape = [len(values[s]) for s in self.symbols]
         axes, scales, maxima = [], [], []
+        axes_scaled = axes_scaled or [Scaled(values[s]) for s in self.symbols]  # value = ints / scale, exactly
         for i, s in enumerate(self.symbols):
             axis_shape = [1] * len(shape)
             axis_shape[i] = shape[i]
-            scaled = Scaled(values[s]) if axes_scaled is None else axes_scaled[i]  # value = ints / scale, exactly
+            scaled = axes_scaled[i]
             axes.append((scaled.ints if scaled.int64 is None else scaled.int64).reshape(axis_shape))
             scales.append(scaled.scale)
             maxima.append(scaled.largest)
@@ -314,7 +316,7 @@ class Evaluator:
             key = None if cache is None else tuple(ranges[i] for i in node.symbols)
             cached = cache.get(k) if cache is not None else None
             if cached is None or cached[0] != key:
-                cached = (key, self._node_table(k, values, shape))
+                cached = (key, self._node_table(k, values, shape, axes_scaled))
                 if cache is not None:
                     cache[k] = cached
             table, array, largest, nan = cached[1]
