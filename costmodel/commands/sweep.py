@@ -15,7 +15,7 @@ FORMATS = ("table", "csv", "json", "jsonl")
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
-RENDER_THREADS = 2  # blocks turned into text while the next ones are computed
+RENDER_THREADS = 1  # a thread turning blocks into text while the next ones are computed (0: inline)
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
 
@@ -182,13 +182,17 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
             text, held[0] = held[0] + text[:-2], text[-2:]
         out.write(text)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, RENDER_THREADS)) as pool:
         for chunk in sweep.chunks():
             if sweep.pareto and chunk.pareto.any():
                 front.append(_subset(chunk, chunk.pareto))
             if collect:
                 parts.append(chunk)
-            pending.append(pool.submit(text_of, chunk))
+            if RENDER_THREADS:
+                pending.append(pool.submit(text_of, chunk))
+            else:
+                pending.append(concurrent.futures.Future())
+                pending[-1].set_result(text_of(chunk))
             while len(pending) > RENDER_THREADS:  # at most a few blocks in memory at once
                 flush(pending.popleft())
         while pending:
