@@ -63,6 +63,8 @@ def run(args) -> int:
     sweep = explore.stream(net, axes, fixed=fixed, pareto=pareto, verify=VERIFY)
     swept = list(axes)
     front = []  # the rows on the Pareto front, printed after --out
+    if args.out or args.format != "table":
+        _reuse_freed_memory()
     if args.out:
         fmt = _format_of(args.out)
         plotted = _write_file(sweep, args.out, fmt, front)
@@ -86,6 +88,20 @@ def run(args) -> int:
         from ..outputs import plot
         plot.sweep_scatter(plotted, args.plot, pareto, swept, title=net.spec.name)
     return 0
+
+
+def _reuse_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed blocks for the next ones instead of returning them to the
+    system: each block of a sweep allocates and frees the same few large arrays, and fresh pages
+    cost a page fault each (about a tenth of a second of system time per 10**6 rows). Peak memory
+    is unchanged. Elsewhere (no glibc) nothing happens."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD: arrays below 256 MiB from the heap
+        libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: keep up to 512 MiB of freed heap
+    except (OSError, AttributeError):
+        pass
 
 
 def _summary(net, sweep, elapsed: float) -> str:
