@@ -244,3 +244,20 @@ def test_a_corrupt_cache_entry_is_rebuilt(tmp_path):
     path.write_text(json.dumps(entry))
     sympy, status, _ = run_cold(tmp_path, *argv)
     assert status == 0 and sympy and (tmp_path / "s.csv").read_text() == expected
+
+
+def test_streamed_blocks_equal_the_grid_in_one_piece(mobilenet):
+    # the closed forms over the whole grid at once (one block, no streaming) against 37-row blocks
+    axes = {"alpha": "0.02:1:0.02", "delta": [1, 2, 3], "classes": [10, 100]}
+    values = explore._axes(mobilenet.spec, axes, None)
+    evaluator = explore.compiled(mobilenet)[0]
+    whole = evaluator.grid(values)  # name -> array over (alpha, delta, classes)
+    stream = explore.stream(mobilenet, axes, rows=37)
+    seen = 0
+    for chunk in stream.chunks():
+        at = tuple(chunk.index[n] for n in stream.symbols)
+        assert chunk.columns["macs"].tolist() == whole["macs"][at].tolist()
+        assert chunk.columns["params"].tolist() == whole["params"][at].tolist()
+        assert chunk.columns["flops"].tolist() == (2 * whole["macs"][at]).tolist()
+        seen += len(chunk)
+    assert seen == stream.kept == (50 - 1) * 3 * 2  # alpha = 1/50: floor(32/50) = 0 channels
