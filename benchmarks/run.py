@@ -14,12 +14,16 @@
 2. analysis time of generated deep specs of 100, 1,000 and 10,000 layers (load, symbolic build,
    evaluation checked against the reference propagator), and the growth ratio per 10x layers;
 3. sweep throughput on MobileNet-CIFAR (configurations per second, compiled closed forms) against
-   the torch counter's (one model built and counted per configuration, warm process).
+   the torch counter's (one model built and counted per configuration, warm process);
+4. `costmodel sweep` end to end (a fresh process, start to file written) over 1,000 x 1,000
+   MobileNet-CIFAR configurations to CSV and to JSON Lines, the spec seen before (its compiled
+   closed forms in the cache) and the first time, with the child's peak memory; and the peak
+   memory of a 10,000,000-configuration sweep (streamed: it must not grow with the grid).
 
 Both wall-clock and CPU seconds (user + system) are printed: the machine may be shared, and
 CPU time is less disturbed by other processes. Medians over --runs.
-Targets: report cold >= 5x faster than the torch counter; sweeps >= 1e6 configurations/s;
-10,000 layers in < 10 s, growing linearly.
+Targets: report cold >= 5x faster than the torch counter; sweeps >= 1e6 configurations/s (end to
+end, to CSV and to JSON Lines), <= 500 MiB whatever the grid; 10,000 layers in < 10 s, growing linearly.
 """
 
 from __future__ import annotations
@@ -191,14 +195,69 @@ def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
     return count, timings, compile_time
 
 
+# a fresh Python runs the command and reports its wall time and the child's peak RSS (getrusage of
+# its only child, so each figure is one run's, not the largest of the benchmark's children)
+TIMED = """
+import resource, subprocess, sys, time
+t0 = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def timed_child(argv: list[str], env: dict) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one fresh process running argv."""
+    done = subprocess.run([sys.executable, "-c", TIMED, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    wall, cpu, rss = done.stdout.split()
+    return float(wall), float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def sweep_end_to_end(runs: int, large: bool = True) -> None:
+    """Section 4: `costmodel sweep` from process start to file written, CSV and JSON Lines."""
+    import tempfile
+    work = Path(tempfile.mkdtemp(prefix="costmodel-sweep-bench-"))
+    env = {**os.environ, "COSTMODEL_CACHE_DIR": str(work / "cache")}
+    grid = ["--range", "alpha=0.001:1:0.001", "--range", "delta=1:1000:1"]  # 10**6 configurations
+    count = 1000 * 1000
+    base = [sys.executable, "-m", "costmodel", "sweep", str(SPEC)]
+    print(f"\n4. `costmodel sweep` end to end, {count:,} MobileNet-CIFAR configurations (alpha x delta; 31,000 "
+          f"do not fit), a fresh process from start to file written (medians; target >= 1e6 /s, <= 500 MiB)")
+    subprocess.run([*base, "--grid", "alpha=1", "--out", str(work / "warm.csv")], cwd=ROOT, env=env, check=True,
+                   capture_output=True)  # the spec seen once: its compiled closed forms in the cache
+    for label, out, extra in [("CSV", "s.csv", []), ("JSON Lines", "s.jsonl", []),
+                              ("CSV, first time (--no-cache)", "s.csv", ["--no-cache"])]:
+        argv = [*base[:3], *extra, *base[3:], *grid, "--out", str(work / out)]
+        results = [timed_child(argv, env) for _ in range(runs)]
+        wall = statistics.median(r[0] for r in results)
+        cpu = statistics.median(r[1] for r in results)
+        rss = max(r[2] for r in results)
+        size = (work / out).stat().st_size / 2 ** 20
+        print(f"   {label:<30} wall {wall:6.3f} s = {count / wall:11,.0f} /s   cpu {cpu:6.3f} s = {count / cpu:11,.0f} /s"
+              f"   peak RSS {rss:6.1f} MiB   ({size:,.0f} MiB written)")
+    if large:
+        argv = [*base, "--range", "alpha=0.0001:1:0.0001", "--range", "delta=1:1000:1", "--out", str(work / "l.jsonl")]
+        wall, cpu, rss = timed_child(argv, env)
+        print(f"   10,000,000 configurations to JSON Lines: wall {wall:.1f} s = {10 ** 7 / wall:,.0f} /s, cpu {cpu:.1f} s, "
+              f"peak RSS {rss:.1f} MiB (constant memory: about that of 10**6)")
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="3 runs, fewer torch configurations")
+    p.add_argument("--sweep-only", action="store_true", help="only section 4 (the sweep end to end)")
     args = p.parse_args()
     runs = 3 if args.quick else args.runs
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
           f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
+    if args.sweep_only:
+        sweep_end_to_end(runs)
+        print(f"load average after the run: {os.getloadavg()[0]:.2f}")
+        return 0
 
     if importlib.util.find_spec("torch") is not None:
         peers_table(runs)
@@ -250,6 +309,8 @@ def main() -> int:
         wall = timings[True][0]
         print(f"   torch counter, warm process: {torch_per_config:.4f} s per configuration = "
               f"{1 / torch_per_config:,.1f} configurations/s; the sweep is {torch_per_config * count / wall:,.0f}x faster")
+    sweep_end_to_end(runs)
+    print(f"load average after the run: {os.getloadavg()[0]:.2f}")
     return 0
 
 

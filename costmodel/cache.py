@@ -36,9 +36,9 @@ def directory() -> Path:
     return Path(base) / "costmodel"
 
 
-def key(spec) -> str:
+def key(spec, kind: str = KIND) -> str:
     from . import __version__
-    text = _canonical((KIND, __version__, spec.input, tuple(spec.symbols.values()), spec.tree))
+    text = _canonical((kind, __version__, spec.input, tuple(spec.symbols.values()), spec.tree))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -79,17 +79,37 @@ def formulas(spec, compute):
     return value
 
 
-def _read(path: Path, k: str):
+def stored(kind: str, spec, compute, load):
+    """Another kind of entry (plain JSON data) for `spec`, e.g. the sweep's compiled closed forms:
+    `load(data)` of a valid entry (its key, kind and checksum as this run expects; `load` raises
+    ValueError, KeyError or TypeError on data it does not accept, and the entry is then rebuilt),
+    else `compute()`, which returns (result, data to store or None)."""
+    if enabled:
+        k = key(spec, kind)
+        path = directory() / f"{k}.json"
+        found = _read(path, k, kind, well_formed=lambda value: True)
+        if found is not None:
+            try:
+                return load(found)
+            except (ValueError, KeyError, TypeError, IndexError):
+                pass  # not what this run writes: computed again and rewritten
+    result, data = compute()
+    if enabled and data is not None:
+        _write(path, {"key": k, "kind": kind, "value": data, "checksum": _checksum(data)})
+    return result
+
+
+def _read(path: Path, k: str, kind: str = KIND, well_formed=None):
     try:
         if not path.is_file() or path.stat().st_size > MAX_ENTRY_BYTES:
             return None
         entry = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(entry, dict) or entry.get("key") != k or entry.get("kind") != KIND:
+    if not isinstance(entry, dict) or entry.get("key") != k or entry.get("kind") != kind:
         return None
     value = entry.get("value")
-    if not _well_formed(value) or entry.get("checksum") != _checksum(value):
+    if not (well_formed or _well_formed)(value) or entry.get("checksum") != _checksum(value):
         return None
     return value
 

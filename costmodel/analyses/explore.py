@@ -18,9 +18,9 @@ import math
 import weakref
 from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
-import sympy
 from mpmath.libmp.libhyper import NoConvergence
 
 from ..errors import CheckError, SpecError
@@ -30,7 +30,17 @@ from ..spec import MAX_SYMBOL_VALUE, NetworkSpec, check_choice, parse_value
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
-MAX_CONFIGURATIONS = 50_000_000  # a sweep's grid is held in memory: ~100 bytes per configuration
+class _Sympy:
+    """sympy, imported on first use: a sweep whose compiled closed forms are cached needs none."""
+
+    def __getattr__(self, name):
+        import sympy as module
+        return getattr(module, name)
+
+
+sympy = _Sympy()
+
+MAX_CONFIGURATIONS = 50_000_000  # streamed in constant memory, but about a minute of work at this size
 MAX_RANGE_VALUES = 10_000_000
 MAX_BRACKET_STEPS = 64  # solve locates the steps of a bracket this narrow one by one
 
@@ -206,23 +216,50 @@ _COMPILED: "weakref.WeakKeyDictionary[Network, object]" = weakref.WeakKeyDiction
 
 
 def compiled(net: Network):
-    """The network's totals, per-layer output sizes and floats out compiled once (fast.Compiled)."""
+    """The network's totals, per-layer output sizes and floats out compiled once (fast.Compiled):
+    (evaluator, size names, floats-out names, the largest constant floats out). Kept per network,
+    and in the cache (cache.stored: keyed on the spec and costmodel's version, checksummed) as
+    plain data when every part is a polynomial or a rounding of one, so that a sweep of a spec
+    seen before needs no sympy; the rows it gives are still checked against `report`."""
     if net not in _COMPILED:
-        from .fast import Compiled
-        exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
-        layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
-        sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
-        sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
-        sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
-        outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
-        constant_peak = max((int(layer.floats_out) for layer, present in layers
-                             if not (layer.floats_out * present).free_symbols), default=0)
-        size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
-        out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
-        symbols = [net.symbols[n] for n in net.spec.symbols]
-        _COMPILED[net] = (Compiled(symbols, {**exprs, **size_names, **out_names}), list(size_names),
-                          list(out_names), constant_peak)
+        from .. import cache
+        _COMPILED[net] = cache.stored(SWEEP_CACHE_KIND, net.spec, lambda: _compile(net), _compiled_from_data)
     return _COMPILED[net]
+
+
+SWEEP_CACHE_KIND = "sweep-compiled-1"
+
+
+def _compile(net: Network):
+    from .fast import Compiled
+    exprs = {m: net.total(m) for m in ("macs", "params", "params_non_trainable", "floats_out")}
+    layers = list(net.distinct_layers())  # (closed forms, 1 or 0 where a repeat's template may be absent)
+    sizes = {v for layer, _ in layers for v in layer.shape if isinstance(v, sympy.Basic) and v.free_symbols}
+    sizes |= {q for q in _group_quotients(net) if q.free_symbols}  # not whole: -1, so the row does not fit
+    sizes |= {sympy.ceiling(c) for c in _channel_arguments(net) if c.free_symbols}  # >= 1 iff c > 0
+    outs = {layer.floats_out * present for layer, present in layers if (layer.floats_out * present).free_symbols}
+    constant_peak = max((int(layer.floats_out) for layer, present in layers
+                         if not (layer.floats_out * present).free_symbols), default=0)
+    size_names = {f"size{i}": v for i, v in enumerate(sorted(sizes, key=sympy.default_sort_key))}
+    out_names = {f"out{i}": v for i, v in enumerate(sorted(outs, key=sympy.default_sort_key))}
+    symbols = [net.symbols[n] for n in net.spec.symbols]
+    evaluator = Compiled(symbols, {**exprs, **size_names, **out_names}).evaluator
+    result = (evaluator, list(size_names), list(out_names), constant_peak)
+    grid_data = evaluator.data()
+    data = None if grid_data is None else {"grid": grid_data, "sizes": list(size_names), "outs": list(out_names),
+                                           "peak": constant_peak}
+    return result, data
+
+
+def _compiled_from_data(data: dict):
+    """`compiled`'s tuple from the cache's data; ValueError if the data is not what _compile writes."""
+    from .grid import Evaluator
+    evaluator = Evaluator.from_data(data["grid"])
+    sizes, outs, peak = [str(n) for n in data["sizes"]], [str(n) for n in data["outs"]], data["peak"]
+    needed = {"macs", "params", "params_non_trainable", "floats_out", *sizes, *outs}
+    if set(evaluator.names) != needed or not isinstance(peak, int) or peak < 0:
+        raise ValueError("sweep cache entry: not the closed forms a sweep needs")
+    return evaluator, sizes, outs, peak
 
 
 def _channel_arguments(net: Network) -> list:
@@ -277,18 +314,157 @@ def sweep(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list
     are not whole, totals that are not whole and divisions by zero; other refusals of `report`
     (adds of unequal shapes ...) are not predicted. `verify=N` evaluates the first, the last and
     N - 2 random rows as `report` does (checked against the reference propagator) and raises
-    SpecError if one is refused, CheckError if one differs."""
+    SpecError if one is refused, CheckError if one differs.
+
+    The rows are computed in blocks (`stream`, which gives them one block at a time, in constant
+    memory); this function joins the blocks."""
     if not isinstance(verify, int) or isinstance(verify, bool):
         raise TypeError(f"verify: expected an int, got {type(verify).__name__}")
-    return _sweep(network_of(source).for_values(_mapping(fixed, "fixed")), axes, fixed, pareto, verify)[0]
+    return stream(network_of(source).for_values(_mapping(fixed, "fixed")), axes, fixed=fixed, pareto=pareto,
+                  verify=verify).table()
 
 
-def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
-    """The sweep's rows, the values per symbol, the number of configurations and how many of
-    them divide by zero (left out, as `report` refuses them)."""
-    from .fast import UNDEFINED
-    from ..reference import MAX_DIMENSION
+CHUNK_ROWS = 2 ** 16  # configurations evaluated at once by a streaming sweep
 
+
+class Chunk:
+    """The configurations of one block that fit, in grid order: `flat` (their indices in the
+    C-order flattening of the grid over the spec's symbols), `index` (symbol -> index into the
+    symbol's values), `columns` (metric -> exact integers: int64, or Python ints beyond int64)
+    and `pareto` (a bool array, or None without a front)."""
+
+    def __init__(self, flat, index: dict, columns: dict):
+        self.flat, self.index, self.columns, self.pareto = flat, index, columns, None
+
+    def __len__(self) -> int:
+        return len(self.flat)
+
+
+class Stream:
+    """A sweep evaluated block by block (`chunks()`), in constant memory whatever the grid's size.
+    After the chunks have been consumed, `total`, `kept` and `divide_by_zero` count the
+    configurations, those that fit and those that divide by zero; `verified` the rows checked as
+    `report` does. With a Pareto front, `chunks()` makes two passes: the first finds the front
+    (keeping only its candidates), the second gives the rows marked."""
+
+    def __init__(self, net: Network, values: dict, pareto, verify: int, rows: int):
+        self.net, self.values, self.pareto, self.verify, self.rows = net, values, pareto, verify, rows
+        self.symbols = list(net.spec.symbols)
+        self.shape = [len(values[n]) for n in self.symbols]
+        self.total = math.prod(self.shape)
+        self.kept = self.divide_by_zero = self.verified = 0
+        self.floats = {n: np.array([float(v) for v in values[n]], dtype=np.float64) for n in self.symbols}
+
+    def chunks(self):
+        front = self._front() if self.pareto else None
+        self.kept = self.divide_by_zero = self.verified = 0
+        self._checked: set = set()
+        rng = np.random.default_rng(0)
+        pending = sorted({0, *rng.integers(0, self.total, max(0, self.verify - 2)).tolist()}) if self.verify else []
+        last = None
+        for chunk, zeros in self._evaluate():
+            self.divide_by_zero += zeros
+            if not len(chunk):
+                continue
+            self.kept += len(chunk)
+            while pending and pending[0] <= chunk.flat[-1]:  # the first row that fits at or after each pick
+                position = int(np.searchsorted(chunk.flat, pending.pop(0)))
+                self._check(chunk, position)
+            last = chunk
+            if front is not None:
+                chunk.pareto = np.isin(chunk.flat, front)
+            yield chunk
+        if self.verify and last is not None:  # the last row that fits
+            self._check(last, len(last) - 1)
+
+    def table(self, parts: list | None = None) -> np.ndarray:
+        """Every row (or the rows of the chunks `parts`) as one structured array (memory grows
+        with the grid)."""
+        parts = list(self.chunks()) if parts is None else parts
+        dtype: list[tuple[str, Any]] = [(n, np.int64 if self.net.spec.symbols[n].integer else np.float64) for n in self.symbols]
+        dtype += [(m, object if any(p.columns[m].dtype == object for p in parts) else np.int64) for m in METRICS]
+        dtype += [("pareto", bool)] if self.pareto else []
+        result = np.empty(sum(len(p) for p in parts), dtype=dtype)
+        at = 0
+        for part in parts:
+            rows = result[at:at + len(part)]
+            for n in self.symbols:
+                rows[n] = self.floats[n][part.index[n]]
+            for m in METRICS:
+                rows[m] = part.columns[m]
+            if self.pareto:
+                rows["pareto"] = part.pareto
+            at += len(part)
+        return result
+
+    def _front(self) -> np.ndarray:
+        """The flat indices of the Pareto front, in one pass over the chunks: the front of the
+        union of the candidates so far and each chunk (a point beaten in a union is beaten)."""
+        a_name, b_name = self.pareto
+        flat, a, b = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        for chunk, _ in self._evaluate():
+            if not len(chunk):
+                continue
+            flat = np.concatenate([flat, chunk.flat])
+            a = np.concatenate([a, chunk.columns[a_name]])
+            b = np.concatenate([b, chunk.columns[b_name]])
+            keep = pareto_front(a, b)
+            flat, a, b = flat[keep], a[keep], b[keep]
+        return np.sort(flat)
+
+    def _evaluate(self):
+        """(Chunk, configurations in the block that divide by zero) per block of the grid."""
+        from ..reference import MAX_DIMENSION
+        net = self.net
+        function, size_names, out_names, constant_peak = compiled(net)
+        values = {n: self.values[n] for n in self.symbols}
+        for ranges, grid, undefined in function.blocks(values, self.rows):
+            shape = [b - a for a, b in ranges] or [1]  # no symbols: one configuration
+            # fits: every output size and channel count in [1, MAX_DIMENSION], every total an integer
+            # (NOT_WHOLE is negative), no division by zero; computed before broadcasting (few symbols each)
+            fits = ~undefined
+            for name in size_names:
+                fits = fits & (grid[name] >= 1) & (grid[name] <= MAX_DIMENSION)
+            for name in ("macs", "params", "params_non_trainable", "floats_out"):
+                fits = fits & (grid[name] >= 0)
+            peak = np.full([1] * len(shape), constant_peak, dtype=np.int64)
+            for name in out_names:
+                peak = np.maximum(peak, grid[name])
+            columns = {"macs": grid["macs"], "flops": 2 * _wide(grid["macs"]), "params": grid["params"],
+                       "params_non_trainable": grid["params_non_trainable"],
+                       "params_with_statistics": _wide(grid["params"]) + _wide(grid["params_non_trainable"]),
+                       "floats_out": grid["floats_out"], "peak_floats_out": peak}
+            where = np.nonzero(np.broadcast_to(fits, shape))  # block coordinates of the rows kept, C order
+            index = {n: where[i] + ranges[i][0] for i, n in enumerate(self.symbols)}
+            flat = np.ravel_multi_index(tuple(index[n] for n in self.symbols), self.shape) if self.symbols else where[0]
+            columns = {m: _narrow(np.broadcast_to(a, shape)[where]) for m, a in columns.items()}
+            yield Chunk(np.asarray(flat, dtype=np.int64), index, columns), int(np.broadcast_to(undefined, shape).sum())
+
+    def _check(self, chunk: Chunk, position: int) -> None:
+        """Evaluate one row as `report` does; raise if it is refused or differs."""
+        net = self.net
+        flat = int(chunk.flat[position])
+        if flat in self._checked:
+            return
+        self._checked.add(flat)
+        config = {n: self.values[n][int(chunk.index[n][position])] for n in self.symbols}
+        self.verified += 1
+        try:
+            expected = totals_of(net.evaluate(config))
+        except SpecError as e:
+            text = ", ".join(f"{n}={v}" for n, v in config.items())
+            raise SpecError(f"sweep: the configuration {text} passed the closed-form fit test, but the network "
+                            f"does not fit there ({e.message})", file=net.spec.file) from None
+        got = {m: int(chunk.columns[m][position]) for m in METRICS}
+        if got != expected:
+            raise CheckError(f"sweep: row {config} gives {got}, report gives {expected}")
+
+
+def stream(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | list | None = None,
+           verify: int = 0, rows: int | None = None) -> Stream:
+    """A sweep (see `sweep`) to be consumed block by block: `stream(...).chunks()` yields a
+    `Chunk` of at most `rows` configurations at a time (CHUNK_ROWS by default)."""
+    net = network_of(source)
     values = _axes(net.spec, axes, fixed)
     total = math.prod(len(v) for v in values.values())
     if total > MAX_CONFIGURATIONS:
@@ -297,55 +473,10 @@ def _sweep(net: Network, axes: dict, fixed, pareto, verify: int = 0):
         if isinstance(pareto, str) or not isinstance(pareto, (tuple, list)) or len(pareto) != 2:
             raise SpecError(f"pareto: expected two metrics, got {pareto!r}")
         pareto = tuple(_check_metric(m) for m in pareto)
-    function, size_names, out_names, constant_peak = compiled(net)
-    shape = [len(values[n]) for n in net.spec.symbols]
-    grid = function.grid({net.symbols[n]: v for n, v in values.items()}, broadcast=False)
-    # fits: every output size and channel count in [1, MAX_DIMENSION], every total an integer
-    # (NOT_WHOLE and UNDEFINED are negative); computed before broadcasting (sizes depend on few symbols)
-    fits = np.ones([1] * len(shape), dtype=bool)
-    undefined = np.zeros([1] * len(shape), dtype=bool)
-    for name in size_names:
-        fits = fits & (grid[name] >= 1) & (grid[name] <= MAX_DIMENSION)
-    for name in ("macs", "params", "params_non_trainable", "floats_out"):
-        fits = fits & (grid[name] >= 0)
-    for name in grid:
-        undefined = undefined | (grid[name] == UNDEFINED)
-    peak = np.full([1] * len(shape), constant_peak, dtype=np.int64)
-    for name in out_names:
-        peak = np.maximum(peak, grid[name])
-    divide_by_zero = int(np.broadcast_to(undefined, shape).sum())
-    everything = bool(fits.all())
-    fits = np.broadcast_to(fits, shape).reshape(-1)
-    columns = {"macs": grid["macs"], "flops": 2 * _wide(grid["macs"]), "params": grid["params"],
-               "params_non_trainable": grid["params_non_trainable"],
-               "params_with_statistics": _wide(grid["params"]) + _wide(grid["params_non_trainable"]),
-               "floats_out": grid["floats_out"], "peak_floats_out": peak}
-    columns = {m: _narrow(a) for m, a in columns.items()}  # before broadcasting: small
-
-    def fill(field, array):
-        """Write one column straight into the record field, broadcasting."""
-        view = result[field].reshape(shape)
-        if not np.may_share_memory(view, result):  # reshape copied: writing would be lost
-            raise RuntimeError("sweep: record field reshape did not give a view")
-        view[...] = array
-
-    symbols = list(net.spec.symbols)
-    dtype = [(n, np.int64 if net.spec.symbols[n].integer else np.float64) for n in symbols]
-    dtype += [(m, columns[m].dtype) for m in METRICS] + ([("pareto", bool)] if pareto else [])
-    result = np.empty(total, dtype=dtype)
-    for i, n in enumerate(symbols):
-        axis_shape = [1] * len(shape)
-        axis_shape[i] = shape[i]
-        fill(n, np.array([float(v) for v in values[n]]).reshape(axis_shape))
-    for m in METRICS:
-        fill(m, columns[m])
-    if not everything:
-        result = result[fits]
-    if pareto:
-        result["pareto"] = pareto_front(result[pareto[0]], result[pareto[1]])
-    if verify and len(result):
-        _verify(net, result, values, np.flatnonzero(fits) if not everything else None, shape, verify)
-    return result, values, total, divide_by_zero
+    rows = CHUNK_ROWS if rows is None else rows
+    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+        raise TypeError(f"rows: expected a positive int, got {rows!r}")
+    return Stream(net, values, pareto, verify, rows)
 
 
 def _wide(array: np.ndarray) -> np.ndarray:
@@ -360,24 +491,6 @@ def _narrow(array: np.ndarray) -> np.ndarray:
     if array.dtype == object and all(abs(v) < 2 ** 63 for v in array.flat):
         return array.astype(np.int64)
     return array
-
-
-def _verify(net: Network, rows: np.ndarray, values: dict, kept, shape, count: int) -> None:
-    """Evaluate sample rows as `report` does; raise if one is refused or differs."""
-    picks = {0, len(rows) - 1} | set(np.random.default_rng(0).integers(0, len(rows), max(0, count - 2)).tolist())
-    names = list(net.spec.symbols)
-    for i in sorted(picks):
-        flat = int(kept[i]) if kept is not None else i
-        config = {n: values[n][k] for n, k in zip(names, np.unravel_index(flat, shape))}
-        try:
-            expected = totals_of(net.evaluate(config))
-        except SpecError as e:
-            text = ", ".join(f"{n}={v}" for n, v in config.items())
-            raise SpecError(f"sweep: the configuration {text} passed the closed-form fit test, but the network "
-                            f"does not fit there ({e.message})", file=net.spec.file) from None
-        got = {m: int(rows[m][i]) for m in METRICS}
-        if got != expected:
-            raise CheckError(f"sweep: row {config} gives {got}, report gives {expected}")
 
 
 def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -8,20 +8,20 @@ floor, ceiling, Min and Max of spatial sizes. Evaluating a rounding node in floa
 gives 28 where the exact answer is 29. So `Compiled` never rounds a float:
 
 1. every outermost rounding node is replaced by a placeholder;
-2. each node is evaluated *exactly* once per distinct value of the symbols it depends on:
-   floor(32*alpha) once per alpha, ceiling(resolution/2) once per resolution. A rounding of a
-   polynomial is scaled to integers (alpha = A/Q with A, Q integers: floor(32*A/Q) is the
-   integer division 32*A // Q, vectorised over Python ints, so it never overflows); anything
-   else (nested roundings, Min, Max) is evaluated cell by cell in Python Fractions through the
-   same sympy classes that `report` uses. These tables are small;
-3. the remaining polynomial, whose inputs are now exact integers and the symbol values, is
-   lambdified to numpy and evaluated in float64 over the whole grid by broadcasting;
-4. each result is rounded to the nearest integer, after checking that it is within 1e-6 of one
-   and below 2**53, where float64 still holds every integer exactly. A cell beyond 2**53 (or
-   beyond float range), and every cell of a closed form that divides by an expression of the
-   symbols, is evaluated again exactly, over numpy object arrays of Python ints and Fractions:
-   totals of any size come out exact (as Python ints when beyond int64), and a division by zero
-   marks the cell UNDEFINED instead of raising.
+2. each node is evaluated *exactly* once per distinct value of the symbols it depends on (per
+   block of the grid): floor(32*alpha) once per alpha, ceiling(resolution/2) once per resolution.
+   A rounding of a polynomial is scaled to integers (alpha = A/Q with A, Q integers:
+   floor(32*A/Q) is the integer division 32*A // Q, over Python ints, so it never overflows);
+   anything else (nested roundings, Min, Max) is evaluated cell by cell in Python Fractions
+   through the same sympy classes that `report` uses. These tables are small;
+3. the remaining polynomial, whose inputs are now exact integers and the symbol values over their
+   common denominators, is N / D with N an integer polynomial: evaluated in int64 by numpy where a
+   bound on |N| shows it cannot overflow, else in Python ints (numpy object arrays), and whole
+   where D divides it (else NOT_WHOLE). A closed form that divides by an expression of the
+   symbols is evaluated cell by cell in Python ints and Fractions: a division by zero marks the
+   cell UNDEFINED instead of raising.
+
+The evaluation itself is `grid.py` (no sympy); this module turns sympy closed forms into its parts.
 
 `numpy_functions()` and `lambdify_numpy` are the plain float path (numpy implementations of the
 rounding classes, mapped by class name): fine for smooth curves and plots, not for exact counts.
@@ -40,12 +40,11 @@ import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..errors import SpecError
+from .grid import NOT_WHOLE, UNDEFINED, Evaluator, Polynomial, Rounding, objects
 from ..symbolic import MakeDivisible, RoundCeil, RoundDivisible, RoundFloor, RoundNearest, as_sympy
 
 ROUNDING_CLASSES = (RoundFloor, RoundCeil, RoundNearest, RoundDivisible, MakeDivisible)
-EXACT_LIMIT = 2 ** 53  # float64 holds every integer below this exactly
-INTEGER_TOLERANCE = 1e-6
-MAX_EXACT_CELLS = 2_000_000  # cells evaluated in Python objects (~1 us per operation each) in one sweep
+MAX_EXACT_CELLS = 2_000_000  # cells of one block evaluated by exact Python code at once
 
 
 # --- the plain float path ----------------------------------------------------------------------
@@ -78,8 +77,6 @@ def lambdify_numpy(symbols, expr):
 
 # --- the exact path ----------------------------------------------------------------------------
 
-NOT_WHOLE = -1  # a closed form that is not an integer here: the configuration does not fit
-UNDEFINED = -2  # a closed form that divides by zero here (report refuses: "division by zero")
 _INV = sympy.Function("inv_")  # 1/x, printed as a call so that exact code never divides ints to a float
 
 
@@ -168,14 +165,6 @@ def _exact_cell(value):
     return int(value)
 
 
-def _as_float(value) -> float:
-    """An exact cell as float64 for the float path (NaN stays NaN; beyond float range: inf)."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf
-
-
 def is_arithmetic(node) -> bool:
     """Nodes numpy evaluates without rounding: sums, products, integer powers, symbols, numbers."""
     if isinstance(node, (sympy.Symbol, sympy.Number)) or node.is_Add or node.is_Mul:
@@ -204,72 +193,6 @@ def has_divisor(expr) -> bool:
                for e in sympy.preorder_traversal(expr))
 
 
-class Scaled:
-    """One symbol's exact values as integers over a common denominator: value_i = ints[i] / scale."""
-
-    def __init__(self, values):
-        fractions = [Fraction(v) for v in values]
-        self.scale = math.lcm(*(f.denominator for f in fractions))
-        self.ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
-
-
-def _scaled_numerator(poly: sympy.Poly, scaled: list) -> tuple[np.ndarray, int]:
-    """A polynomial with rational coefficients at every combination of exact values, as
-    (integer numerators over the grid, as Python ints; one common integer denominator)."""
-    scales = [s.scale for s in scaled]
-    ints = []
-    for i, s in enumerate(scaled):
-        shape = [1] * len(scaled)
-        shape[i] = len(s.ints)
-        ints.append(s.ints.reshape(shape))
-    terms = poly.terms()
-    den = math.lcm(*(int(sympy.Rational(c).q) * math.prod(q ** e for q, e in zip(scales, m)) for m, c in terms))
-    num = np.zeros([len(s.ints) for s in scaled], dtype=object)
-    for monomial, coeff in terms:
-        c = sympy.Rational(coeff)
-        term = int(c.p) * (den // (int(c.q) * math.prod(q ** e for q, e in zip(scales, monomial))))
-        for x, e in zip(ints, monomial):
-            if e:
-                term = term * x ** e
-        num = num + term
-    return num, den
-
-
-def scaled_rounding(node, syms: list, scaled: list):
-    """A rounding (channel rule, floor or ceiling) of a polynomial, at every combination of
-    exact values (`Scaled`, one per symbol), by integer division, as an object array of Python
-    ints; None for other nodes."""
-    kinds = (RoundFloor, RoundCeil, RoundNearest, sympy.floor, sympy.ceiling)
-    divisible = isinstance(node, (RoundDivisible, MakeDivisible)) and all(a.is_Integer for a in node.args[1:])
-    if not syms or not (isinstance(node, kinds) or divisible):
-        return None
-    arg = node.args[0]
-    if rounding_nodes(arg) or not arg.is_polynomial(*syms):
-        return None
-    num, den = _scaled_numerator(sympy.Poly(arg, *syms), scaled)  # value = num / den exactly, den > 0
-    if isinstance(node, (RoundFloor, sympy.floor)):
-        out = num // den
-    elif isinstance(node, (RoundCeil, sympy.ceiling)):
-        out = -((-num) // den)
-    elif isinstance(node, RoundNearest):
-        out = (2 * num + den) // (2 * den)  # floor(v + 1/2)
-    else:  # RoundDivisible(v, n), MakeDivisible(v, n, m): max(m, floor(v + n/2) // n * n), plus n if below 0.9 v
-        n, m = int(node.args[1]), int(node.args[-1])
-        new = (2 * num + n * den) // (2 * den) // n * n
-        new = np.where(new < m, m, new)
-        out = np.where(10 * new * den < 9 * num, new + n, new)
-    return np.asarray(out, dtype=object)
-
-
-def objects(items) -> np.ndarray:
-    """A 1-D numpy object array of exact numbers: Python ints where whole (much faster than
-    Fractions), else Fractions."""
-    items = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else v for v in items]
-    array = np.empty(len(items), dtype=object)
-    array[:] = items
-    return array
-
-
 def _cell(function, combo):
     """A rounding node at one combination of values; NaN (undefined) where it divides by zero."""
     try:
@@ -284,13 +207,52 @@ def _cells(array: np.ndarray, shape: tuple, mask: np.ndarray) -> np.ndarray:
     return np.broadcast_to(array[take], shape)[mask]
 
 
+def _rounding(node, syms: list, order: dict):
+    """A node as grid.Rounding: its kind and polynomial argument when it is a channel rule, floor
+    or ceiling of a polynomial of its symbols, else a function evaluating it cell by cell."""
+    kinds = {RoundFloor: "floor", sympy.floor: "floor", RoundCeil: "ceil", sympy.ceiling: "ceil",
+             RoundNearest: "nearest"}
+    divisible = isinstance(node, (RoundDivisible, MakeDivisible)) and all(a.is_Integer for a in node.args[1:])
+    kind = "divisible" if divisible else next((k for cls, k in kinds.items() if isinstance(node, cls)), None)
+    arg = node.args[0] if node.args else None
+    if syms and kind and arg is not None and not rounding_nodes(arg) and arg.is_polynomial(*syms):
+        argument = _polynomial(arg, syms)
+        if argument is not None:
+            n = int(node.args[1]) if divisible else 0
+            return Rounding([order[s] for s in syms], kind, argument, n, int(node.args[-1]) if divisible else 0)
+    function = exact_function(syms, node)
+
+    def cells(lists):
+        return objects([_cell(function, combo) for combo in itertools.product(*lists)])
+    return Rounding([order[s] for s in syms], cells=cells)
+
+
+def _polynomial(expr, gens: list):
+    """`expr` as a grid.Polynomial in `gens`, or None when it is not one with rational coefficients."""
+    try:
+        poly = sympy.Poly(expr, *gens)
+    except sympy.PolynomialError:
+        return None
+    if not all(c.is_Rational for c in poly.coeffs()):
+        return None
+    return Polynomial([(m, Fraction(int(c.p), int(c.q))) for m, c in poly.terms()])
+
+
 class Compiled:
-    """Closed forms (name -> sympy expression in `symbols`) compiled for exact grid evaluation.
+    """Closed forms (name -> sympy expression in `symbols`) compiled for exact grid evaluation
+    (`grid.Evaluator`, which `evaluator` holds; `evaluator.data()` is its plain-data form).
 
     `grid(values)` takes a list of exact values per symbol and returns, per name, an integer
     array over the Cartesian product (axis order = `symbols`): int64, or Python ints (dtype
     object) when a value is beyond int64. NOT_WHOLE marks a cell where the closed form is not an
-    integer, UNDEFINED one where it divides by zero.
+    integer, UNDEFINED one where it divides by zero. `blocks(values, rows)` gives the same in
+    blocks of at most `rows` cells (each a Cartesian product of consecutive values), so that a
+    grid of any size is evaluated in constant memory. Values are keyed by symbol or name.
+
+    Every closed form is evaluated exactly: rounding nodes by integer division or in Fractions,
+    the rest as integer polynomials in int64 where a bound shows they cannot overflow, else in
+    Python ints; a closed form that divides by an expression of the symbols cell by cell in
+    Python ints and Fractions. No float is involved.
 
     Symbols are arguments of generated code under generated names: any symbol name works."""
 
@@ -303,35 +265,30 @@ class Compiled:
         order = {s: i for i, s in enumerate(self.symbols)}
         self.nodes = sorted(nodes, key=sympy.default_sort_key)
         self.placeholders = [sympy.Dummy(f"r{i}") for i in range(len(self.nodes))]
-        self.node_symbols = [sorted(node.free_symbols, key=order.__getitem__) for node in self.nodes]
-        self.node_functions = [exact_function(syms, node) for syms, node in zip(self.node_symbols, self.nodes)]
+        node_symbols = [sorted(node.free_symbols, key=order.__getitem__) for node in self.nodes]
         replace = dict(zip(self.nodes, self.placeholders))
         self.outer = [as_sympy(exprs[name]).xreplace(replace) for name in self.names]
-        self.exact_always = [has_divisor(e) for e in self.outer]
-        args, body = renamed([*self.symbols, *self.placeholders], self.outer)
-        self.function = sympy.lambdify(args, body, modules="numpy", cse=True, dummify=True)
+        gens = [*self.symbols, *self.placeholders]
+        outputs = {}
+        for j, (name, e) in enumerate(zip(self.names, self.outer)):
+            polynomial = None if has_divisor(e) else _polynomial(e, gens)
+            outputs[name] = polynomial if polynomial is not None else self._exact_output(j)
+        rounding = [_rounding(node, syms, order) for node, syms in zip(self.nodes, node_symbols)]
+        self.evaluator = Evaluator([str(s) for s in self.symbols], rounding, outputs)
         self._exact_outer: dict[int, Callable[..., Any]] = {}
 
-    def _table(self, k: int, values: dict, scaled: dict) -> np.ndarray:
-        """Node k evaluated exactly at every combination of the values of its own symbols (an
-        object array: ints, Fractions, NaN where it divides by zero), shaped to broadcast
-        against the full grid."""
-        syms = self.node_symbols[k]
-        lists = [values[s] for s in syms]
-        table = scaled_rounding(self.nodes[k], syms, [scaled[s] for s in syms])
-        if table is None:
-            cells = [_cell(self.node_functions[k], combo) for combo in itertools.product(*lists)]
-            table = objects(cells).reshape([len(v) for v in lists] or [1])
-        shape = [len(values[s]) if s in syms else 1 for s in self.symbols]
-        return table.reshape(shape)
+    def _exact_output(self, j: int):
+        """Output j (it divides by an expression of the symbols) as exact cells of a block."""
+        def cells(axes, tables, shape):
+            return self._exact(j, np.ones(shape, dtype=bool), axes, tables)
+        return cells
 
     def _exact(self, j: int, mask: np.ndarray, axes: list, tables: list) -> list:
         """Output j evaluated exactly (Python ints and Fractions) at the cells of `mask`."""
         count = int(mask.sum())
         if count > MAX_EXACT_CELLS:
-            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (beyond float64's "
-                            f"exact integers, or a divisor that depends on the symbols), more than "
-                            f"{MAX_EXACT_CELLS:,}: narrow the ranges")
+            raise SpecError(f"{count:,} configurations need exact evaluation of {self.names[j]} (a divisor "
+                            f"that depends on the symbols), more than {MAX_EXACT_CELLS:,} at once: narrow the ranges")
         if j not in self._exact_outer:
             self._exact_outer[j] = exact_array_function([*self.symbols, *self.placeholders], self.outer[j])
         args = [_cells(a, mask.shape, mask) for a in (*axes, *tables)]
@@ -340,48 +297,13 @@ class Compiled:
         out = np.broadcast_to(np.asarray(out, dtype=object), (int(mask.sum()),))
         return [_exact_cell(v) for v in out]
 
-    def _integers(self, j: int, out, axes: list, tables: list) -> np.ndarray:
-        """Output j as integers: rounded from float64 where that is exact (finite, below 2**53,
-        no divisor), else evaluated exactly, cell by cell."""
-        out = np.asarray(out, dtype=np.float64)
-        out = out.reshape([1] * len(self.symbols)) if out.ndim == 0 else out
-        with np.errstate(all="ignore"):
-            nearest = np.rint(out)
-            safe = np.isfinite(out) & (np.abs(out) < EXACT_LIMIT)
-            if self.exact_always[j]:
-                safe = np.zeros(out.shape, dtype=bool)
-            value = np.where(safe, nearest, 0).astype(np.int64)
-            value[safe & (np.abs(out - nearest) > INTEGER_TOLERANCE)] = NOT_WHOLE
-        if safe.all():
-            return value
-        exact = self._exact(j, ~safe, axes, tables)
-        if any(abs(v) >= 2 ** 63 for v in exact):
-            value = value.astype(object)
-        value[~safe] = exact
-        return value
+    def _named(self, values: dict) -> dict:
+        return {str(k): v for k, v in values.items()}
 
     def grid(self, values: dict, *, broadcast: bool = True) -> dict:
-        """values: symbol -> list of exact numbers (Fraction or int). Returns name -> integer
-        array of shape (len(values[s]) for s in symbols); with broadcast=False, each array keeps
-        length 1 along the symbols it does not depend on (it broadcasts to that shape), which
-        saves time and memory for closed forms of few symbols."""
-        for s in self.symbols:
-            if not values.get(s):
-                raise ValueError(f"no values for symbol {s}")
-        shape = [len(values[s]) for s in self.symbols]
-        axes, exact_axes = [], []
-        for i, s in enumerate(self.symbols):
-            axis_shape = [1] * len(shape)
-            axis_shape[i] = shape[i]
-            exact_axes.append(objects(values[s]).reshape(axis_shape))
-            axes.append(np.array([float(v) for v in values[s]], dtype=np.float64).reshape(axis_shape))
-        scaled = {s: Scaled(values[s]) for s in self.symbols}
-        tables = [self._table(k, values, scaled) for k in range(len(self.nodes))]
-        float_tables = [np.array([_as_float(v) for v in t.flat], dtype=np.float64).reshape(t.shape) for t in tables]
-        with np.errstate(all="ignore"):  # a division by zero or an overflow is redone exactly
-            outputs = self.function(*axes, *float_tables)
-        result = {}
-        for j, (name, out) in enumerate(zip(self.names, outputs)):
-            value = self._integers(j, out, exact_axes, tables)
-            result[name] = np.broadcast_to(value, shape) if broadcast else value
-        return result
+        """See grid.Evaluator.grid (values keyed by symbol or name)."""
+        return self.evaluator.grid(self._named(values), broadcast=broadcast)
+
+    def blocks(self, values: dict, rows: int):
+        """See grid.Evaluator.blocks (values keyed by symbol or name)."""
+        return self.evaluator.blocks(self._named(values), rows)
