@@ -18,6 +18,7 @@ from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .ops.arith import round_channels, value_of
 from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, flatten, parse_value
+from .spec.model import leaves_written
 
 METRICS = ("params", "params_non_trainable", "macs", "floats_out")
 
@@ -84,6 +85,8 @@ class Network:
         self._derived = None
         self._totals: dict = {}
         self._static: dict = {}
+        self._evaluations = 0  # checked evaluations so far: the FAST_AFTER-th compiles the fast path
+        self._fast = None  # fastpath.FastPath once compiled; False when this network cannot have one
 
     # --- the closed forms, derived on first use ---
 
@@ -205,6 +208,12 @@ class Network:
         numbers; `closed_forms=True` takes them from the closed forms instead (substituted), which also
         checks the closed-form totals, repeat counts inside, against the sum of the rows."""
         resolved = self.values(values, preset)
+        if verify and not closed_forms:
+            fast = self._fast_path()
+            if fast:
+                evaluation = fast.evaluate(resolved, preset)
+                if evaluation is not None:
+                    return evaluation
         expected = reference.propagate(self.spec, resolved) if verify else None  # validates; raises SpecError
         try:
             if closed_forms:
@@ -222,6 +231,23 @@ class Network:
             return Evaluation(self, resolved, rows, unrolled, preset)
         except RecursionError:
             raise SpecError("closed forms nested too deeply to evaluate", file=self.spec.file) from None
+
+    def _fast_path(self):
+        """The compiled fast path (fastpath.py), made at the FAST_AFTER-th checked evaluation of a
+        network of at most fastpath.MAX_LAYERS layers; None before, False when there is none."""
+        if self._fast is None:
+            from . import fastpath
+            self._evaluations += 1
+            if self._evaluations < fastpath.FAST_AFTER:
+                return None
+            self._fast = False
+            if sum(1 for _ in leaves_written(self.spec.tree)) <= fastpath.MAX_LAYERS and \
+                    (self.spec.symbolic_repeats or len(self.spec.layers) <= fastpath.MAX_LAYERS):
+                try:
+                    self._fast = fastpath.FastPath(self)
+                except (fastpath.Unsupported, SpecError, RecursionError):
+                    self._fast = False  # the slow path decides, as before
+        return self._fast
 
     def _closed_rows(self, unrolled: Instance, subs: dict, expected: list | None) -> list:
         rows, numbers = [], {}
@@ -347,7 +373,7 @@ class Evaluation:
                  preset: str | None = None):
         self.network = network
         self.values = values
-        self.rows = rows
+        self._rows = rows
         self.preset = preset
         self.unrolled = unrolled if unrolled is not None else network.spec.unrolled
         self.totals = Totals(
@@ -357,6 +383,32 @@ class Evaluation:
             floats_out=sum(r.floats_out for r in rows),
             peak_floats_out=max(r.floats_out for r in rows),
         )
+
+    @classmethod
+    def checked(cls, network: Network, values: dict, numbers: tuple, totals: tuple, layout, fast,
+                preset: str | None = None) -> "Evaluation":
+        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat, and
+        `totals` their sums, both already agreed by the two sides; the rows are made when first read."""
+        self = cls.__new__(cls)
+        self.network, self.values, self.preset, self.unrolled = network, values, preset, layout.unrolled
+        self._rows = None
+        self._pending = (numbers, layout, fast)
+        self.totals = Totals(*totals, peak_floats_out=max(numbers[6::8]))
+        return self
+
+    @property
+    def rows(self) -> list[LayerRow]:
+        if self._rows is None:
+            numbers, layout, fast = self._pending
+            rows = []
+            for i, (leaf, template) in enumerate(zip(layout.leaves, layout.templates)):
+                n, layer = numbers[8 * i:8 * i + 8], leaf.layer
+                rows.append(LayerRow(index=layer.index, name=layer.name, type=layer.type, inputs=layer.inputs,
+                                     stage=layer.stage, category=fast.category(template, self.values),
+                                     shape=tuple(n[:3]), params=n[3], params_non_trainable=n[4], macs=n[5],
+                                     floats_out=n[6], floats_in=n[7]))
+            self._rows = rows
+        return self._rows
 
     @property
     def layer_specs(self) -> tuple:

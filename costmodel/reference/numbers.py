@@ -88,7 +88,11 @@ def _pair(pair, values, what: str, minimum: int = 1) -> tuple[int, int]:
 
 def _channels(node, values, rule: str, what: str) -> int:
     """A channel count rounded by the layer's rounding rule (Keras floor, torchvision multiples...)."""
-    v = evaluate(node, values)
+    return _rounded(evaluate(node, values), rule, what)
+
+
+def _rounded(v: Fraction, rule: str, what: str) -> int:
+    """A channel count's value rounded by the layer's rule (`_channels` once it is evaluated)."""
     if v <= 0:
         raise SpecError(f"{what} must be a positive channel count, got {v}")
     if rule == "floor":
