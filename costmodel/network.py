@@ -19,6 +19,7 @@ from .ops import Kind, category_of, lookup
 from .ops.arith import round_channels, value_of
 from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, flatten, parse_value
 from .spec.model import leaves_written
+from .spec.source import collector_paused
 
 METRICS = ("params", "params_non_trainable", "macs", "floats_out")
 
@@ -214,6 +215,10 @@ class Network:
                 evaluation = fast.evaluate(resolved, preset)
                 if evaluation is not None:
                     return evaluation
+        with collector_paused():  # a 100,000-layer network makes a million objects, no cyclic garbage
+            return self._evaluate(resolved, verify, preset, closed_forms)
+
+    def _evaluate(self, resolved: dict, verify: bool, preset, closed_forms: bool) -> "Evaluation":
         expected = reference.propagate(self.spec, resolved) if verify else None  # validates; raises SpecError
         try:
             if closed_forms:
