@@ -186,6 +186,56 @@ def deep(sizes, runs: int) -> list[tuple[int, float, float]]:
     return results
 
 
+def repeated_deep_spec(layers: int) -> str:
+    """The same network as deep_spec (pointwise conv / batch norm / relu triples on 8x8, then a
+    classifier), its body written as one block of 10 triples repeated: nested repeats when one
+    repeat's 10,000 iterations are not enough."""
+    triples = (layers - 2) // 3
+    unit = "".join(f"      - {{type: pointwise, name: pw{j}, filters: {16 + 8 * (j % 5)}*alpha}}\n"
+                   f"      - {{type: batchnorm, name: bn{j}}}\n      - {{type: relu, name: relu{j}}}\n" for j in range(10))
+    lines = ["name: deep_repeated", "input: [8, 8, 16]", "symbols: {alpha: 1}", "rounding: floor", "blocks:",
+             "  unit:", "    layers:", unit.rstrip("\n"), "layers:"]
+    lines.append(f"  - {{block: unit, name: u, repeat: {triples // 10}}}")
+    lines += [f"  - {{type: pointwise, name: tail{i}, filters: 16*alpha}}" for i in range(layers - 2 - 30 * (triples // 10))]
+    lines += ["  - {type: global_avgpool}", "  - {type: dense, units: 10}"]
+    return "\n".join(lines) + "\n"
+
+
+def cold_report(path: Path, runs: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds, and the largest peak RSS (bytes), of `costmodel report PATH`
+    in a fresh process (no cache)."""
+    walls, cpus, peak = [], [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "costmodel", "--no-cache", "report", str(path)], cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - t0)
+        if status != 0:
+            raise RuntimeError(f"costmodel report {path} failed: {child.stderr.read().decode()[:300]}")
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        peak = max(peak, usage.ru_maxrss * 1024)  # kilobytes on Linux
+    return statistics.median(walls), statistics.median(cpus), peak
+
+
+def scale(runs: int) -> None:
+    """10,000 and 100,000 layers, written out and as a repeated block, reported from a cold process."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="costmodel-scale-"))
+    for label, make in (("flat list", deep_spec), ("repeated block", repeated_deep_spec)):
+        figures = {}
+        for n in (10_000, 100_000):
+            path = folder / f"{label.split()[0]}{n}.yaml"
+            path.write_text(make(n))
+            figures[n] = cold_report(path, runs if n < 100_000 else 1)
+            wall, cpu, peak = figures[n]
+            print(f"   {label:15s} {n:>7,} layers ({path.stat().st_size / 1e6:5.2f} MB)   wall {wall:6.2f} s   "
+                  f"cpu {cpu:6.2f} s   peak RSS {peak / 2**20:6.0f} MiB")
+        (w1, c1, _), (w2, c2, peak) = figures[10_000], figures[100_000]
+        print(f"   {label:15s} t(100k)/t(10k): wall x {w2 / w1:.1f}, cpu x {c2 / c1:.1f} (target <= 12); 100k in "
+              f"{w2:.1f} s wall, {c2:.1f} s cpu (target <= 10 s), {peak / 2**20:.0f} MiB (target <= 1,024)")
+
+
 def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
     """1,000 alphas x 100 deltas x 10 class counts = 1,000,000 configurations, with and without
     the Pareto front (the compile happens once per network and is timed apart)."""
@@ -257,6 +307,9 @@ def main() -> int:
         print(f"   {n:>6,} layers   wall {wall:8.3f} s   cpu {cpu:8.3f} s   {1e3 * cpu / n:6.3f} ms cpu per layer")
     for (n1, _, c1), (n2, _, c2) in zip(results, results[1:]):
         print(f"   {n1:,} -> {n2:,} layers: cpu time x {c2 / c1:5.2f} (linear: x {n2 / n1:g})")
+
+    print("   scale: cold `costmodel --no-cache report SPEC` (the text table of every layer)")
+    scale(max(1, runs // 2) if not args.quick else 1)
 
     small, large = derive_once(runs)
     print(f"   closed forms of one block repeated 200 / 2,000 times: {small:.3f} / {large:.3f} s, ratio "
