@@ -295,7 +295,8 @@ class _Numbers:
         for i, leaf in enumerate(leaves):
             layer = leaf.layer
             inputs = tuple(shapes[name] for name in layer.inputs)
-            key = (layer.key, inputs)
+            key = (layer.key, tuple(tuple(v.numerator if v.denominator == 1 else v for v in s) for s in inputs))
+            # (whole sizes as ints: a Fraction's hash costs a modular inverse, 100,000 layers hash 300,000)
             if key not in self.memo:
                 self.memo[key] = self.derive(layer, inputs)
             got, category, out = self.memo[key]
