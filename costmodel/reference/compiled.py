@@ -34,9 +34,8 @@ from .numbers import _channels, _divisible, _rounded, _whole, evaluate
 # leaving one out only costs hits (its raw value joins the key).
 CHANNEL_ARGUMENTS = {"conv": ("filters",), "pointwise": ("filters",), "dense": ("units",),
                      "channel_pad": ("channels",)}
-FIELDS = ("shape", "params", "params_non_trainable", "macs", "floats_out", "floats_in")
 WIDTH = 8  # numbers per row in the flat tuple: h, w, c, params, non-trainable, MACs, floats out, floats in
-MAX_ENTRIES_FIELDS = 4_000_000  # numbers kept over all remembered keys (memory bound)
+MAX_ENTRIES_FIELDS = 1_000_000  # numbers kept over all remembered keys: tens of MB at most
 
 
 def _names(node) -> set:
