@@ -464,7 +464,7 @@ def resolve_values(spec: NetworkSpec, overrides: dict, preset: str | None = None
     type TypeError."""
     from collections.abc import Mapping
 
-    if not isinstance(overrides, Mapping):
+    if type(overrides) is not dict and not isinstance(overrides, Mapping):
         raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
     values = {**spec.defaults(), **(preset_values(spec, preset) if preset is not None else {})}
     for name, raw in overrides.items():
