@@ -125,6 +125,10 @@ def _layers(spec, values) -> list:
     return layers
 
 
+def _where(layer) -> str:
+    return f"{layer.index} '{layer.name}' ({layer.type})"
+
+
 def propagate(spec, values: dict) -> list[dict]:
     """One dict per layer, in spec order: name, shape, params, params_non_trainable, macs,
     floats_out, floats_in (all ints). Raises SpecError for anything that does not fit."""
@@ -134,7 +138,6 @@ def propagate(spec, values: dict) -> list[dict]:
     layers = _layers(spec, values)
     rows = []
     for layer in layers:
-        where = f"{layer.index} '{layer.name}' ({layer.type})"
         try:
             rule = RULES.get(layer.type)
             if rule is None:
@@ -150,10 +153,11 @@ def propagate(spec, values: dict) -> list[dict]:
                        layer.rounding)
             _bounded(row["shape"])
         except SpecError as e:
-            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
+            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column,
+                            layer=_where(layer)) from None
         except (ZeroDivisionError, OverflowError) as e:  # huge or degenerate values in an argument
             raise SpecError(f"cannot evaluate the layer's arguments ({type(e).__name__}: {e})", file=spec.file,
-                            line=layer.line, column=layer.column, layer=where) from None
+                            line=layer.line, column=layer.column, layer=_where(layer)) from None
         shapes[layer.name] = row["shape"]
         volume[layer.name] = math.prod(row["shape"])
         rows.append({"name": layer.name, **row, "floats_out": volume[layer.name],
