@@ -59,8 +59,8 @@ def _divisible(v, d, least=None):
     return make_divisible(Fraction(v), int(d), None if least is None else int(least))
 
 
-_HELPERS = {"_floor": math.floor, "_ceil": math.ceil, "_inv": _inverse, "_gcd": _gcd, "_div": _divisible,
-            "_sum": sum, "_prod": math.prod, "_min": min, "_max": max, "_abs": abs, "_half": Fraction(1, 2)}
+_HELPERS = {"_inv": _inverse, "_gcd": _gcd, "_div": _divisible, "_sum": sum, "_prod": math.prod, "_min": min,
+            "_max": max, "_abs": abs}
 
 
 class _Printer:
@@ -88,7 +88,7 @@ class _Printer:
         import sympy
         from . import symbolic as sy
         if isinstance(e, int) or e.is_Integer:
-            return repr(int(e))
+            return repr(int(e)) if e >= 0 else f"({int(e)})"  # (-3) ** 2 is 9, -3 ** 2 is -9
         if e.is_Rational:
             name = f"_q{len(self.namespace)}"
             self.namespace[name] = Fraction(int(e.p), int(e.q))
@@ -115,13 +115,10 @@ class _Printer:
             if type(e) in (sympy.ceiling, sy.RoundCeil):
                 return self._emit(f"-(-{n} // {d})")
             return self._emit(f"(2 * {n} + {d}) // (2 * {d})")  # floor(x + 1/2): halves round up
-        calls = {sympy.floor: "_floor", sympy.ceiling: "_ceil", sy.RoundFloor: "_floor", sy.RoundCeil: "_ceil",
-                 sympy.Min: "_min", sympy.Max: "_max", sy.RoundDivisible: "_div", sy.MakeDivisible: "_div",
+        calls = {sympy.Min: "_min", sympy.Max: "_max", sy.RoundDivisible: "_div", sy.MakeDivisible: "_div",
                  sympy.Abs: "_abs"}
         if type(e) in calls:
             return self._emit(f"{calls[type(e)]}({', '.join(args)})")
-        if isinstance(e, sy.RoundNearest):
-            return self._emit(f"_floor({args[0]} + _half)")  # halves round up
         if isinstance(e, sympy.Mod):
             return self._emit(f"{args[0]} % {args[1]}")
         if type(e).__name__ == "gcd" and len(args) == 2:  # ops.arith's unevaluated gcd
@@ -132,13 +129,14 @@ class _Printer:
         """`e` as (numerator, denominator) code over ints, the denominator positive: sums, products
         and powers of the symbols and constants in integer arithmetic (a Fraction operation costs
         twenty integer ones); any other node is evaluated as a value and split."""
+        import sympy
         found = self.pairs.get(e)
         if found is not None:
             return found
         if e.is_Integer:
-            found = (repr(int(e)), "1")
+            found = (self(e), "1")
         elif e.is_Rational:
-            found = (repr(int(e.p)), repr(int(e.q)))
+            found = (self(sympy.Integer(e.p)), repr(int(e.q)))
         elif e.is_Add or e.is_Mul:
             parts = [self.pair(a) for a in e.args]
             n, d = parts[0]

@@ -163,3 +163,16 @@ def test_symbol_names_that_are_helper_names_work():
     # conv: floor(16 * 1/2 * 2) = 16 filters: 3*3*3*16 + 16; dense: 32*32*16 features, floor(10 * 1/2) = 5 units
     assert fast.evaluate({"Fraction": Fraction(1, 2), "_floor": 2, "v0": Fraction(1, 2)}).totals.params == \
         3 * 3 * 3 * 16 + 16 + 32 * 32 * 16 * 5 + 5
+
+
+def test_the_printer_keeps_signs_and_rounds_exactly():
+    import sympy
+    x = sympy.Symbol("x", positive=True)
+    forms = [(-3) * x + sympy.floor(-x / 2), sympy.ceiling(x * Fraction(7, 3) - 5), (x - 5) ** 2,
+             sympy.floor((x - 5) ** 2 / 3), -sympy.ceiling(-x)]
+    printer = fastpath._Printer([x])
+    function = printer.function(forms)
+    for value in (Fraction(1, 3), Fraction(7, 2), Fraction(11), Fraction(5)):
+        exact = [f.subs(x, sympy.Rational(value.numerator, value.denominator)) for f in forms]
+        got = function(value, value.numerator, value.denominator)
+        assert list(got) == [Fraction(int(v.p), int(v.q)) for v in exact], value
