@@ -111,8 +111,9 @@ def warm_throughput(seconds: float = 3.0) -> dict:
     result = {}
     for workload in ("cycle", "fresh"):
         net = costmodel.load_network(SPEC)
-        for _ in range(3):
-            net.evaluate()  # the third evaluation compiles the fast path (fastpath.FAST_AFTER)
+        from costmodel import fastpath
+        for _ in range(fastpath.FAST_AFTER):
+            net.evaluate()  # the FAST_AFTER-th evaluation compiles the fast path
         draw = random.Random(0)
         if workload == "cycle":
             configurations = lambda n: {"alpha": Fraction(100 + n % 300, 400), "delta": 1 + n % 3}  # noqa: E731

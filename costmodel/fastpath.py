@@ -2,7 +2,7 @@
 
 A Network evaluated again and again (a loop over widths, an optimiser) pays, per configuration,
 the layer formulas on plain numbers and the reference walking every layer: about 10 ms for
-MobileNet-CIFAR. From its third evaluation on (FAST_AFTER), a Network of at most MAX_LAYERS
+MobileNet-CIFAR. From its 16th evaluation on (FAST_AFTER), a Network of at most MAX_LAYERS
 layers compiles, once, two independent things and from then on runs both per configuration:
 
 - the closed-form side: every distinct layer's closed forms (shape, params, statistics, MACs,
@@ -36,7 +36,7 @@ from .errors import CheckError
 from .expr import make_divisible
 from .reference.compiled import WIDTH, Specialised
 
-FAST_AFTER = 3  # the evaluation of a Network that compiles its fast path (a report evaluates once)
+FAST_AFTER = 16  # the evaluation that compiles (a command evaluating a few presets never pays the compile)
 MAX_LAYERS = 3_000  # larger networks keep the slow path (compiling their closed forms costs more)
 TOTALS = ("params", "params_non_trainable", "macs", "floats_out")
 
