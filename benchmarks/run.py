@@ -6,11 +6,12 @@
    time; once with the spec's closed-form text in the cache, once without) against each peer counter
    run as a user runs it (benchmarks/peers.py: a fresh process builds the network in PyTorch and
    counts it with FlopCounterMode, ptflops, thop, fvcore or torchinfo), alternating, per network;
-   the ratio is the fastest peer's median over costmodel's (target >= 10x); then the library API's
-   warm throughput (checked configurations per second, target >= 10,000);
+   the ratio is the fastest peer's median over costmodel's (target >= 10x);
 1. cold process: `costmodel report specs/mobilenet_cifar.yaml` (a fresh Python each time) against
    benchmarks/torch_counter.py, which builds the same MobileNet-CIFAR in torch and counts it with
-   torch.utils.flop_counter.FlopCounterMode (the MAC counts are checked equal first);
+   torch.utils.flop_counter.FlopCounterMode (the MAC counts are checked equal first); then the
+   library API's warm throughput (checked configurations per second, target >= 10,000, and its
+   ratio to the torch counter building and counting one model per configuration);
 2. analysis time of generated deep specs of 100, 1,000 and 10,000 layers (load, symbolic build,
    evaluation checked against the reference propagator), and the growth ratio per 10x layers;
 3. sweep throughput on MobileNet-CIFAR (configurations per second, compiled closed forms) against
@@ -101,17 +102,36 @@ def peers_table(runs: int) -> None:
         print(f"   {label}: {cells}{ratio}")
 
 
-def warm_throughput(seconds: float = 3.0) -> float:
-    """Checked configurations per second through the library API (Network.evaluate), MobileNet-CIFAR."""
+def warm_throughput(seconds: float = 3.0) -> dict:
+    """Checked configurations per second through the library API (Network.evaluate), MobileNet-CIFAR,
+    wall and CPU, for two workloads: `cycle`, 900 configurations visited again and again (300 widths
+    x 3 depth multipliers, as a grid search or an optimiser revisits them: the reference's rows for
+    channel counts seen before are remembered), and `fresh`, every configuration new (a random width
+    with a denominator of 10,000: most configurations bring new channel counts, so the reference
+    walks every layer)."""
+    import random
     from fractions import Fraction
     import costmodel
-    net = costmodel.load_network(SPEC)
-    net.evaluate()
-    count, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        net.evaluate({"alpha": Fraction(100 + count % 300, 400), "delta": 1 + count % 3})
-        count += 1
-    return count / (time.perf_counter() - t0)
+    result = {}
+    for workload in ("cycle", "fresh"):
+        net = costmodel.load_network(SPEC)
+        from costmodel import fastpath
+        for _ in range(fastpath.FAST_AFTER):
+            net.evaluate()  # the FAST_AFTER-th evaluation compiles the fast path
+        draw = random.Random(0)
+        if workload == "cycle":
+            configurations = lambda n: {"alpha": Fraction(100 + n % 300, 400), "delta": 1 + n % 3}  # noqa: E731
+            for n in range(900):
+                net.evaluate(configurations(n))  # each seen once before the clock starts
+        else:
+            configurations = lambda n: {"alpha": Fraction(draw.randint(2500, 15000), 10000),  # noqa: E731
+                                        "delta": 1 + n % 3}
+        count, c0, t0 = 0, time.process_time(), time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            net.evaluate(configurations(count))
+            count += 1
+        result[workload] = (count / (time.perf_counter() - t0), count / (time.process_time() - c0))
+    return result
 
 
 def repeated_spec(count: int) -> str:
@@ -169,6 +189,56 @@ def deep(sizes, runs: int) -> list[tuple[int, float, float]]:
             assert len(evaluation.rows) == n
         results.append((n, statistics.median(times), statistics.median(cpus)))
     return results
+
+
+def repeated_deep_spec(layers: int) -> str:
+    """The same network as deep_spec (pointwise conv / batch norm / relu triples on 8x8, then a
+    classifier), its body written as one block of 10 triples repeated: nested repeats when one
+    repeat's 10,000 iterations are not enough."""
+    triples = (layers - 2) // 3
+    unit = "".join(f"      - {{type: pointwise, name: pw{j}, filters: {16 + 8 * (j % 5)}*alpha}}\n"
+                   f"      - {{type: batchnorm, name: bn{j}}}\n      - {{type: relu, name: relu{j}}}\n" for j in range(10))
+    lines = ["name: deep_repeated", "input: [8, 8, 16]", "symbols: {alpha: 1}", "rounding: floor", "blocks:",
+             "  unit:", "    layers:", unit.rstrip("\n"), "layers:"]
+    lines.append(f"  - {{block: unit, name: u, repeat: {triples // 10}}}")
+    lines += [f"  - {{type: pointwise, name: tail{i}, filters: 16*alpha}}" for i in range(layers - 2 - 30 * (triples // 10))]
+    lines += ["  - {type: global_avgpool}", "  - {type: dense, units: 10}"]
+    return "\n".join(lines) + "\n"
+
+
+def cold_report(path: Path, runs: int) -> tuple[float, float, int]:
+    """Median wall and CPU seconds, and the largest peak RSS (bytes), of `costmodel report PATH`
+    in a fresh process (no cache)."""
+    walls, cpus, peak = [], [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "costmodel", "--no-cache", "report", str(path)], cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - t0)
+        if status != 0:
+            raise RuntimeError(f"costmodel report {path} failed: {child.stderr.read().decode()[:300]}")
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        peak = max(peak, usage.ru_maxrss * 1024)  # kilobytes on Linux
+    return statistics.median(walls), statistics.median(cpus), peak
+
+
+def scale(runs: int) -> None:
+    """10,000 and 100,000 layers, written out and as a repeated block, reported from a cold process."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="costmodel-scale-"))
+    for label, make in (("flat list", deep_spec), ("repeated block", repeated_deep_spec)):
+        figures = {}
+        for n in (10_000, 100_000):
+            path = folder / f"{label.split()[0]}{n}.yaml"
+            path.write_text(make(n))
+            figures[n] = cold_report(path, runs if n < 100_000 else 1)
+            wall, cpu, peak = figures[n]
+            print(f"   {label:15s} {n:>7,} layers ({path.stat().st_size / 1e6:5.2f} MB)   wall {wall:6.2f} s   "
+                  f"cpu {cpu:6.2f} s   peak RSS {peak / 2**20:6.0f} MiB")
+        (w1, c1, _), (w2, c2, peak) = figures[10_000], figures[100_000]
+        print(f"   {label:15s} t(100k)/t(10k): wall x {w2 / w1:.1f}, cpu x {c2 / c1:.1f} (target <= 12); 100k in "
+              f"{w2:.1f} s wall, {c2:.1f} s cpu (target <= 10 s), {peak / 2**20:.0f} MiB (target <= 1,024)")
 
 
 def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
@@ -261,8 +331,6 @@ def main() -> int:
 
     if importlib.util.find_spec("torch") is not None:
         peers_table(runs)
-    rate = warm_throughput()
-    print(f"   library API, warm: {rate:,.0f} checked configurations/s of MobileNet-CIFAR (target >= 10,000)")
 
     report_wall, report_cpu, report_out = cold([sys.executable, "-m", "costmodel", "report", str(SPEC)], runs)
     ours_macs = int(next(l for l in report_out.splitlines() if l.startswith("MACs:")).split()[1].replace(",", ""))
@@ -285,6 +353,12 @@ def main() -> int:
         torch_per_config = float(warm.stdout.split()[1])
     else:
         print("   torch not installed: pip install torch==2.13.0 (CPU build) for the comparison")
+    rates = warm_throughput(2.0 if args.quick else 3.0)
+    print("   library API, warm (Network.evaluate, checked configurations of MobileNet-CIFAR per second; target >= 10,000):")
+    for workload, label in (("cycle", "900 configurations revisited"), ("fresh", "every configuration new")):
+        wall, cpu = rates[workload]
+        torch_ratio = f", {wall * torch_per_config:,.0f}x the warm torch counter" if torch_per_config else ""
+        print(f"     {label:30s} {wall:9,.0f} /s wall  {cpu:9,.0f} /s cpu   {wall / 10_000:5.2f}x the target{torch_ratio}")
 
     print("\n2. analysis time of deep specs (load + symbolic build + evaluation checked by the reference)")
     sizes = (100, 1000, 10_000)
@@ -293,6 +367,9 @@ def main() -> int:
         print(f"   {n:>6,} layers   wall {wall:8.3f} s   cpu {cpu:8.3f} s   {1e3 * cpu / n:6.3f} ms cpu per layer")
     for (n1, _, c1), (n2, _, c2) in zip(results, results[1:]):
         print(f"   {n1:,} -> {n2:,} layers: cpu time x {c2 / c1:5.2f} (linear: x {n2 / n1:g})")
+
+    print("   scale: cold `costmodel --no-cache report SPEC` (the text table of every layer)")
+    scale(max(1, runs // 2) if not args.quick else 1)
 
     small, large = derive_once(runs)
     print(f"   closed forms of one block repeated 200 / 2,000 times: {small:.3f} / {large:.3f} s, ratio "

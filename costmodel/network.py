@@ -19,7 +19,10 @@ from .errors import CheckError, SpecError
 from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .ops.arith import round_channels, value_of
-from .spec import MAX_REPEAT, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, check_choice, flatten, parse_value
+from .spec import (MAX_REPEAT, MAX_SYMBOL_VALUE, NETWORK_INPUT, Instance, LayerSpec, NetworkSpec, check_choice, flatten,
+                   parse_value)
+from .spec.model import leaves_written
+from .spec.source import collector_paused
 
 METRICS = ("params", "params_non_trainable", "macs", "floats_out")
 
@@ -86,6 +89,8 @@ class Network:
         self._derived = None
         self._totals: dict = {}
         self._static: dict = {}
+        self._evaluations = 0  # checked evaluations so far: the FAST_AFTER-th compiles the fast path
+        self._fast = None  # fastpath.FastPath once compiled; False when this network cannot have one
         # the networks of the spec's other option values, shared by all of them: each tree built once
         self._variants = variants if variants is not None else {_key(spec.option_values): self}
 
@@ -252,6 +257,16 @@ class Network:
         if configured is not self:  # an option chooses another tree
             return configured.evaluate(values, verify=verify, preset=preset, closed_forms=closed_forms)
         resolved = self.values(values, preset)
+        if verify and not closed_forms:
+            fast = self._fast_path()
+            if fast:
+                evaluation = fast.evaluate(resolved, preset)
+                if evaluation is not None:
+                    return evaluation
+        with collector_paused():  # a 100,000-layer network makes a million objects, no cyclic garbage
+            return self._evaluate(resolved, verify, preset, closed_forms)
+
+    def _evaluate(self, resolved: dict, verify: bool, preset, closed_forms: bool) -> "Evaluation":
         expected = reference.propagate(self.spec, resolved) if verify else None  # validates; raises SpecError
         try:
             if closed_forms:
@@ -269,6 +284,23 @@ class Network:
             return Evaluation(self, resolved, rows, unrolled, preset)
         except RecursionError:
             raise SpecError("closed forms nested too deeply to evaluate", file=self.spec.file) from None
+
+    def _fast_path(self):
+        """The compiled fast path (fastpath.py), made at the FAST_AFTER-th checked evaluation of a
+        network of at most fastpath.MAX_LAYERS layers; None before, False when there is none."""
+        if self._fast is None:
+            from . import fastpath
+            self._evaluations += 1
+            if self._evaluations < fastpath.FAST_AFTER:
+                return None
+            self._fast = False
+            if sum(1 for _ in leaves_written(self.spec.tree)) <= fastpath.MAX_LAYERS and \
+                    (self.spec.symbolic_repeats or len(self.spec.layers) <= fastpath.MAX_LAYERS):
+                try:
+                    self._fast = fastpath.FastPath(self)
+                except (fastpath.Unsupported, SpecError, RecursionError):
+                    self._fast = False  # the slow path decides, as before
+        return self._fast
 
     def _closed_rows(self, unrolled: Instance, subs: dict, expected: list | None) -> list:
         rows, numbers = [], {}
@@ -339,7 +371,8 @@ class _Numbers:
         for i, leaf in enumerate(leaves):
             layer = leaf.layer
             inputs = tuple(shapes[name] for name in layer.inputs)
-            key = (layer.key, inputs)
+            key = (layer.key, tuple(tuple(v.numerator if v.denominator == 1 else v for v in s) for s in inputs))
+            # (whole sizes as ints: a Fraction's hash costs a modular inverse, 100,000 layers hash 300,000)
             if key not in self.memo:
                 self.memo[key] = self.derive(layer, inputs)
             got, category, out = self.memo[key]
@@ -422,7 +455,8 @@ class Evaluation:
                  preset: str | None = None):
         self.network = network
         self.values = values
-        self.rows = rows
+        self._rows: list[LayerRow] | None = rows
+        self._pending: tuple | None = None  # the fast path's numbers, made into rows when first read
         self.preset = preset
         self.unrolled = unrolled if unrolled is not None else network.spec.unrolled
         self.totals = Totals(
@@ -432,6 +466,35 @@ class Evaluation:
             floats_out=sum(r.floats_out for r in rows),
             peak_floats_out=max(r.floats_out for r in rows),
         )
+
+    @classmethod
+    def checked(cls, network: Network, values: dict, numbers: tuple, totals: tuple, layout, fast,
+                preset: str | None = None) -> "Evaluation":
+        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat, and
+        `totals` their sums, both already agreed by the two sides; the rows are made when first read."""
+        self = cls.__new__(cls)
+        self.network, self.values, self.preset, self.unrolled = network, values, preset, layout.unrolled
+        self._rows = None
+        self._pending = (numbers, layout, fast)
+        params, params_non_trainable, macs, floats_out = totals
+        self.totals = Totals(params=params, params_non_trainable=params_non_trainable, macs=macs, floats_out=floats_out,
+                             peak_floats_out=max(numbers[6::8]))
+        return self
+
+    @property
+    def rows(self) -> list[LayerRow]:
+        if self._rows is None:
+            assert self._pending is not None  # made by `checked`
+            numbers, layout, fast = self._pending
+            rows = []
+            for i, (leaf, template) in enumerate(zip(layout.leaves, layout.templates)):
+                n, layer = numbers[8 * i:8 * i + 8], leaf.layer
+                rows.append(LayerRow(index=layer.index, name=layer.name, type=layer.type, inputs=layer.inputs,
+                                     stage=layer.stage, category=fast.category(template, self.values),
+                                     shape=tuple(n[:3]), params=n[3], params_non_trainable=n[4], macs=n[5],
+                                     floats_out=n[6], floats_in=n[7]))
+            self._rows = rows
+        return self._rows
 
     @property
     def layer_specs(self) -> tuple:
@@ -533,7 +596,7 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
     type TypeError."""
     from collections.abc import Mapping
 
-    if not isinstance(overrides, Mapping):
+    if type(overrides) is not dict and not isinstance(overrides, Mapping):
         raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
     chosen = option_values(spec, overrides, preset)
     if chosen != spec.option_values:  # an option's value is this tree's, or the numbers would be another's
@@ -549,7 +612,10 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
             declared = ", ".join(spec.symbols) or "none"
             also = f"; options: {', '.join(spec.options)}" if spec.options else ""
             raise SpecError(f"unknown symbol {name!r} (declared symbols: {declared}{also})", file=spec.file)
-        value = parse_value(raw, f"value of {name}", program=True)
+        if type(raw) in (int, Fraction) and abs(raw) <= MAX_SYMBOL_VALUE and raw.denominator.bit_length() <= 64:
+            value = Fraction(raw)  # what parse_value gives for a plain exact number in range, 3x faster
+        else:
+            value = parse_value(raw, f"value of {name}", program=True)
         if value <= 0:
             raise SpecError(f"{name} must be positive, got {value}", file=spec.file)
         if spec.symbols[name].integer and value.denominator != 1:

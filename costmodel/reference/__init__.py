@@ -101,16 +101,44 @@ def layer_values(values: dict, layer, shapes: dict) -> dict:
     return {**values, IN_CHANNELS: Fraction(shapes[layer.inputs[0]][2])}
 
 
+_FLAT: dict = {}  # id(spec) -> (spec, [(repeat, count) asked in order], layers): the last unrolling per spec
+
+
+def _layers(spec, values) -> list:
+    """The spec's layers unrolled at the counts these values give (the reference's own `_count`).
+    The last unrolling of a spec is kept with the counts flatten asked for, in order: when each
+    of those repeats counts the same again, flatten would ask the same and build the same, so its
+    layers are reused (a quarter of a MobileNet-CIFAR walk)."""
+    kept = _FLAT.get(id(spec))
+    if kept is not None and kept[0] is spec and all(_count(rep, values, spec) == n for rep, n in kept[1]):
+        return kept[2]
+    asked = []
+
+    def count_of(repeat):
+        n = _count(repeat, values, spec)
+        asked.append((repeat, n))
+        return n
+    layers = [leaf.layer for leaf in flatten(spec.tree, count_of).leaves()]
+    if len(layers) <= 5_000:  # bounded memory: at most 16 small specs kept
+        if len(_FLAT) >= 16:
+            _FLAT.clear()
+        _FLAT[id(spec)] = (spec, asked, layers)
+    return layers
+
+
+def _where(layer) -> str:
+    return f"{layer.index} '{layer.name}' ({layer.type})"
+
+
 def propagate(spec, values: dict) -> list[dict]:
     """One dict per layer, in spec order: name, shape, params, params_non_trainable, macs,
     floats_out, floats_in (all ints). Raises SpecError for anything that does not fit."""
     values = {name: Fraction(v) for name, v in values.items()}
     shapes = {NETWORK_INPUT: _input_shape(spec, values)}
     volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
-    layers = [leaf.layer for leaf in flatten(spec.tree, lambda repeat: _count(repeat, values, spec)).leaves()]
+    layers = _layers(spec, values)
     rows = []
     for layer in layers:
-        where = f"{layer.index} '{layer.name}' ({layer.type})"
         try:
             rule = RULES.get(layer.type)
             if rule is None:
@@ -126,10 +154,11 @@ def propagate(spec, values: dict) -> list[dict]:
                        layer.rounding)
             _bounded(row["shape"])
         except SpecError as e:
-            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column, layer=where) from None
+            raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column,
+                            layer=_where(layer)) from None
         except (ZeroDivisionError, OverflowError) as e:  # huge or degenerate values in an argument
             raise SpecError(f"cannot evaluate the layer's arguments ({type(e).__name__}: {e})", file=spec.file,
-                            line=layer.line, column=layer.column, layer=where) from None
+                            line=layer.line, column=layer.column, layer=_where(layer)) from None
         shapes[layer.name] = row["shape"]
         volume[layer.name] = math.prod(row["shape"])
         rows.append({"name": layer.name, **row, "floats_out": volume[layer.name],

@@ -14,16 +14,22 @@ ONE, PAIR_ONE = Num(Fraction(1)), (Num(Fraction(1)), Num(Fraction(1)))
 EXPRESSION = (Num, Name, Neg, BinOp, Call)  # the node classes of an argument that is an expression
 
 
+def _exact(v) -> Fraction:
+    """v as a Fraction: itself when it is one (immutable, so shared; the constructor costs a
+    microsecond, and a walk of MobileNet-CIFAR reads some 300 numbers)."""
+    return v if type(v) is Fraction else Fraction(v)
+
+
 def evaluate(node, values: dict) -> Fraction:
     """An expression node as an exact Fraction, with `values` for the symbols."""
     if isinstance(node, Num):
-        return Fraction(node.value)
+        return _exact(node.value)
     if isinstance(node, Name):
         if node.name not in values:
             if node.name == IN_CHANNELS:
                 raise SpecError(f"{IN_CHANNELS} needs a layer with one input")
             raise SpecError(f"no value for symbol {node.name!r}")
-        return Fraction(values[node.name])
+        return _exact(values[node.name])
     if isinstance(node, Neg):
         return -evaluate(node.operand, values)
     if isinstance(node, BinOp):
@@ -89,7 +95,11 @@ def _pair(pair, values, what: str, minimum: int = 1) -> tuple[int, int]:
 
 def _channels(node, values, rule: str, what: str) -> int:
     """A channel count rounded by the layer's rounding rule (Keras floor, torchvision multiples...)."""
-    v = evaluate(node, values)
+    return _rounded(evaluate(node, values), rule, what)
+
+
+def _rounded(v: Fraction, rule: str, what: str) -> int:
+    """A channel count's value rounded by the layer's rule (`_channels` once it is evaluated)."""
     if v <= 0:
         raise SpecError(f"{what} must be a positive channel count, got {v}")
     if rule == "floor":

@@ -12,7 +12,7 @@ from .build import (BLOCK_KEYS, CALL_KEYS, LAYER_KEYS, MAX_SYMBOL_VALUE, OPTION_
                     TOP_KEYS, check_choice, from_dict, parse_value)
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, Instance, LayerSpec, NetworkSpec, OptionSpec,
                     Preset, Repeat, Stage, SymbolSpec, flatten)
-from .source import MAX_FILE_BYTES, parse_text, read_text, read_yaml
+from .source import MAX_FILE_BYTES, collector_paused, parse_text, read_text, read_yaml
 
 __all__ = ["load", "loads", "from_dict", "read_yaml", "read_text", "parse_value", "NetworkSpec", "LayerSpec",
            "BlockCall", "Repeat", "Stage", "Preset", "SymbolSpec", "OptionSpec", "check_choice", "Instance", "flatten", "NETWORK_INPUT",
@@ -22,9 +22,11 @@ __all__ = ["load", "loads", "from_dict", "read_yaml", "read_text", "parse_value"
 
 def load(path) -> NetworkSpec:
     """Read and validate a spec file."""
-    return from_dict(read_yaml(path), file=str(path))
+    with collector_paused():
+        return from_dict(read_yaml(path), file=str(path))
 
 
 def loads(text: str, file: str = "<spec>") -> NetworkSpec:
     """Validate a spec given as YAML text."""
-    return from_dict(parse_text(text, file), file=file)
+    with collector_paused():
+        return from_dict(parse_text(text, file), file=file)

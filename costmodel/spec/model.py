@@ -253,6 +253,17 @@ class Instance:
             yield from child.leaves()
 
 
+def _moved(layer: LayerSpec, index: int, inputs: tuple) -> LayerSpec:
+    """`replace(layer, index=index, inputs=inputs)` without re-running the constructor's checks
+    (index >= 1 and inputs non-empty hold: flatten counts from 1 and renames inputs one for one),
+    four times faster: 100,000 layers are moved twice per report. The cached `key` carries over
+    (it does not read index or inputs)."""
+    moved = object.__new__(LayerSpec)
+    moved.__dict__.update(layer.__dict__)
+    moved.__dict__["index"], moved.__dict__["inputs"] = index, inputs
+    return moved
+
+
 def flatten(nodes, count_of) -> Instance:
     """Unroll a tree: `count_of(repeat)` gives each repeat's count (an int, already checked).
     Returns the root Instance; its leaves, in order, are the flat layers."""
@@ -267,7 +278,7 @@ def flatten(nodes, count_of) -> Instance:
                                 line=node.line, column=node.column)
             inputs = tuple(alias.get(i, i) for i in node.inputs)
             layer = node if (inputs == node.inputs and node.index == state["index"]) else \
-                replace(node, index=state["index"], inputs=inputs)
+                _moved(node, state["index"], inputs)
             return Instance("layer", layer.name, layer=layer, template=template, path=path)
         if isinstance(node, (BlockCall, Stage)):
             kids = [emit(c, t, path) for c, t in zip(node.children, template.children)]

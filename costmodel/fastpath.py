@@ -1,0 +1,292 @@
+"""The warm fast path of `Network.evaluate`: two compiled computations per configuration, compared.
+
+A Network evaluated again and again (a loop over widths, an optimiser) pays, per configuration,
+the layer formulas on plain numbers and the reference walking every layer: about 10 ms for
+MobileNet-CIFAR. From its 16th evaluation on (FAST_AFTER), a Network of at most MAX_LAYERS
+layers compiles, once, two independent things and from then on runs both per configuration:
+
+- the closed-form side: every distinct layer's closed forms (shape, params, statistics, MACs,
+  floats out, floats in) and the closed-form totals (repeat counts inside, first + (count - 1) x
+  rest), printed by `_Printer` into one straight-line Python function over exact ints and
+  Fractions (one assignment per distinct subexpression; generated names only, so any symbol
+  name works; constants are integer literals or Fractions in the namespace: no text of the
+  spec is ever executed);
+- the reference side: `reference.compiled.Specialised`, the reference propagator keyed on the few
+  numbers its rows depend on (each row is `propagate`'s own, computed the first time its key is
+  seen), which imports nothing from the symbolic side.
+
+Per configuration the two flat tuples (eight numbers per layer) are compared in one comparison,
+the layer names and count too, and the closed-form totals against the reference's sums; any
+difference raises CheckError naming the layer and the fields. (When the reference's rows are ones
+seen before, the closed forms are compared with those found equal to them then: equal numbers
+again, without re-arranging them per layer.) A configuration the reference
+refuses is refused by `propagate` itself, so with the same message. Rows (LayerRow) are made
+when first read. Anything the printer does not know, or a configuration where the compiled
+side cannot evaluate (a division by zero), goes the slow way, which decides as it always has.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from fractions import Fraction
+from typing import Any
+
+from . import check
+from .errors import CheckError
+from .expr import make_divisible
+from .reference.compiled import WIDTH, Specialised
+
+FAST_AFTER = 16  # the evaluation that compiles (a command evaluating a few presets never pays the compile)
+MAX_LAYERS = 3_000  # larger networks keep the slow path (compiling their closed forms costs more)
+TOTALS = ("params", "params_non_trainable", "macs", "floats_out")
+
+
+class Unsupported(Exception):
+    """A closed form with a node the printer does not know: this network keeps the slow path."""
+
+
+def _inverse(x):
+    return 1 / Fraction(x)  # ZeroDivisionError at 0: the slow path decides
+
+
+def _gcd(a, b):
+    if Fraction(a).denominator != 1 or Fraction(b).denominator != 1:
+        raise ValueError(f"gcd of {a} and {b}: not whole numbers")
+    return math.gcd(int(a), int(b))
+
+
+def _divisible(v, d, least=None):
+    return make_divisible(Fraction(v), int(d), None if least is None else int(least))
+
+
+_HELPERS = {"_inv": _inverse, "_gcd": _gcd, "_div": _divisible, "_sum": sum, "_prod": math.prod, "_min": min,
+            "_max": max, "_abs": abs}
+
+
+class _Printer:
+    """sympy closed forms -> the lines of one Python function, one assignment per distinct node."""
+
+    def __init__(self, symbols: list):
+        self.names = {s: f"v{i}" for i, s in enumerate(symbols)}
+        self.pairs = {s: (f"p{i}", f"q{i}") for i, s in enumerate(symbols)}  # value = p/q, q > 0, as ints
+        self.arguments = ", ".join([f"v{i}" for i in range(len(symbols))] + [f"p{i}, q{i}" for i in range(len(symbols))])
+        self.lines: list = []
+        self.namespace: dict[str, Any] = dict(_HELPERS)
+
+    def _emit(self, code: str) -> str:
+        name = f"t{len(self.lines)}"
+        self.lines.append(f"    {name} = {code}")
+        return name
+
+    def __call__(self, e) -> str:
+        found = self.names.get(e)
+        if found is None:
+            found = self.names[e] = self._node(e)
+        return found
+
+    def _node(self, e) -> str:
+        import sympy
+        from . import symbolic as sy
+        if isinstance(e, int) or e.is_Integer:
+            return repr(int(e)) if e >= 0 else f"({int(e)})"  # (-3) ** 2 is 9, -3 ** 2 is -9
+        if e.is_Rational:
+            name = f"_q{len(self.namespace)}"
+            self.namespace[name] = Fraction(int(e.p), int(e.q))
+            return name
+        if e.is_Symbol:
+            raise Unsupported(f"symbol {e} is not an argument")
+        if type(e) in (sympy.floor, sy.RoundFloor, sympy.ceiling, sy.RoundCeil, sy.RoundNearest):
+            args = []
+        else:
+            args = [self(a) for a in e.args]
+        if e.is_Add:
+            return self._emit(" + ".join(args) if len(args) <= 8 else f"_sum(({', '.join(args)},))")
+        if e.is_Mul:
+            return self._emit(" * ".join(args) if len(args) <= 8 else f"_prod(({', '.join(args)},))")
+        if e.is_Pow:
+            if not e.exp.is_Integer:
+                raise Unsupported(f"power {e}")
+            n = int(e.exp)
+            return self._emit(f"{args[0]} ** {n}" if n >= 0 else f"_inv({args[0]}) ** {-n}")
+        if type(e) in (sympy.floor, sy.RoundFloor, sympy.ceiling, sy.RoundCeil, sy.RoundNearest):
+            n, d = self.pair(e.args[0])  # the argument as an integer numerator over a positive denominator
+            if type(e) in (sympy.floor, sy.RoundFloor):
+                return self._emit(f"{n} // {d}")
+            if type(e) in (sympy.ceiling, sy.RoundCeil):
+                return self._emit(f"-(-{n} // {d})")
+            return self._emit(f"(2 * {n} + {d}) // (2 * {d})")  # floor(x + 1/2): halves round up
+        calls = {sympy.Min: "_min", sympy.Max: "_max", sy.RoundDivisible: "_div", sy.MakeDivisible: "_div",
+                 sympy.Abs: "_abs"}
+        if type(e) in calls:
+            return self._emit(f"{calls[type(e)]}({', '.join(args)})")
+        if isinstance(e, sympy.Mod):
+            return self._emit(f"{args[0]} % {args[1]}")
+        if type(e).__name__ == "gcd" and len(args) == 2:  # ops.arith's unevaluated gcd
+            return self._emit(f"_gcd({args[0]}, {args[1]})")
+        raise Unsupported(f"{type(e).__name__} in a closed form")
+
+    def pair(self, e) -> tuple:
+        """`e` as (numerator, denominator) code over ints, the denominator positive: sums, products
+        and powers of the symbols and constants in integer arithmetic (a Fraction operation costs
+        twenty integer ones); any other node is evaluated as a value and split."""
+        import sympy
+        found = self.pairs.get(e)
+        if found is not None:
+            return found
+        if e.is_Integer:
+            found = (self(e), "1")
+        elif e.is_Rational:
+            found = (self(sympy.Integer(e.p)), repr(int(e.q)))
+        elif e.is_Add or e.is_Mul:
+            parts = [self.pair(a) for a in e.args]
+            n, d = parts[0]
+            for n2, d2 in parts[1:]:
+                if e.is_Add:
+                    n, d = (f"{n} * {d2} + {n2} * {d}" if d2 != "1" or d != "1" else f"{n} + {n2}"), \
+                        (f"{d} * {d2}" if d2 != "1" and d != "1" else (d if d2 == "1" else d2))
+                else:
+                    n, d = f"{n} * {n2}", (f"{d} * {d2}" if d2 != "1" and d != "1" else (d if d2 == "1" else d2))
+                n, d = self._emit(n), (d if d.isidentifier() or d.isdigit() else self._emit(d))
+            found = (n, d)
+        elif e.is_Pow and e.exp.is_Integer and e.exp >= 0:
+            n, d = self.pair(e.base)
+            k = int(e.exp)
+            found = (self._emit(f"{n} ** {k}"), "1" if d == "1" else self._emit(f"{d} ** {k}"))
+        else:
+            v = self(e)
+            found = (f"{v}.numerator", f"{v}.denominator")  # an int or a Fraction
+        self.pairs[e] = found
+        return found
+
+    def function(self, outputs: list):
+        names = [self(e) for e in outputs]
+        body = "\n".join(self.lines) or "    pass"
+        code = f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n"
+        exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated above
+        return self.namespace["compiled"]
+
+
+class _Layout:
+    """The unrolled layers at one set of repeat counts, and where each finds its closed forms."""
+
+    def __init__(self, network, unrolled, index: dict):
+        self.unrolled = unrolled
+        self.leaves = list(unrolled.leaves())
+        self.templates = [index[id(network._template_cost(leaf))] for leaf in self.leaves]
+        self.names = tuple(leaf.layer.name for leaf in self.leaves)
+        self.take = operator.itemgetter(*[WIDTH * t + j for t in self.templates for j in range(WIDTH)])
+
+
+class FastPath:
+    """One Network's compiled closed forms and specialised reference."""
+
+    def __init__(self, network):
+        from .spec.model import Repeat, children_of
+        self.network = network
+        spec = network.spec
+        self.symbol_names = list(spec.symbols)
+        deriver = network._deriver
+        costs, self.index = [], {}
+        for cost in deriver.costs.values():
+            if id(cost) not in self.index:
+                self.index[id(cost)] = len(costs)
+                costs.append(cost)
+        self.costs = costs
+        printer = _Printer([deriver.symbols[name] for name in self.symbol_names])
+        outputs = []
+        for cost in costs:
+            outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
+        outputs += [network.total(metric) for metric in TOTALS]
+        self.function = printer.function(outputs)
+        self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
+                           for cost in costs]
+        self.reference = Specialised(spec)
+        self.repeats = []
+
+        def walk(nodes):
+            for node in nodes:
+                if isinstance(node, Repeat) and node.symbolic:
+                    self.repeats.append(node)
+                walk(children_of(node))
+        walk(spec.tree)
+        self.layouts: dict = {}
+        self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
+
+    def layout(self, resolved: dict) -> _Layout:
+        net = self.network
+        if not self.repeats:
+            key = ()
+        else:
+            key = tuple(net.count_of(rep, resolved) for rep in self.repeats)
+        found = self.layouts.get(key)
+        if found is None:
+            from .spec import flatten
+            counts: dict[int, Any] = dict(zip(map(id, self.repeats), key))
+            unrolled = net.spec.unrolled if not self.repeats else flatten(net.spec.tree, lambda rep: counts[id(rep)])
+            if len(self.layouts) > 64:
+                self.layouts.clear()
+            found = self.layouts[key] = _Layout(net, unrolled, self.index)
+        return found
+
+    def evaluate(self, resolved: dict, preset):
+        """A checked Evaluation, or None when the compiled side cannot evaluate here (the slow path
+        then decides). Raises the reference's SpecError for a configuration that does not fit."""
+        names, theirs, their_totals = self.reference.rows(resolved)  # refuses what propagate refuses
+        layout = self.layout(resolved)
+        values = [resolved[name] for name in self.symbol_names]
+        args = [v.numerator if v.denominator == 1 else v for v in values]
+        for v in values:
+            args += (v.numerator, v.denominator)
+        try:
+            out = self.function(*args)
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+        agreed = self.agreed.get(id(theirs))
+        if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
+            self._compare(layout, names, out, theirs, their_totals)
+            if len(self.agreed) > 4096:
+                self.agreed.clear()
+            self.agreed[id(theirs)] = (theirs, layout, out)
+        # else: these closed forms equal, number for number, ones already found equal to these rows
+        from .network import Evaluation
+        return Evaluation.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
+
+    def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple) -> None:
+        """The closed forms against the reference's rows, field by field for every layer, and the
+        closed-form totals against the reference's sums: CheckError at the first difference."""
+        ours = layout.take(out)
+        if ours != theirs or names != layout.names:
+            self._disagree(layout, names, ours, theirs)
+        closed = out[-len(TOTALS):]
+        if closed != their_totals:
+            metric, a, b = next((m, a, b) for m, a, b in zip(TOTALS, closed, their_totals) if a != b)
+            raise CheckError(f"total {metric}: closed form {a} != sum of the reference's layers {b}")
+
+    def _disagree(self, layout: _Layout, names: tuple, ours: tuple, theirs: tuple):
+        if len(names) != len(layout.names):
+            raise CheckError(f"this side unrolls {len(layout.names)} layers, the reference {len(names)}")
+        for i, leaf in enumerate(layout.leaves):
+            if names[i] != layout.names[i]:
+                raise CheckError(f"layer {leaf.layer.index}: named {layout.names[i]!r} here, {names[i]!r} by the reference")
+            a, b = ours[WIDTH * i:WIDTH * (i + 1)], theirs[WIDTH * i:WIDTH * (i + 1)]
+            if a != b:
+                check.compare(leaf.layer, _fields(a), _fields(b))
+        raise CheckError("the compiled closed forms and the reference disagree")  # not reached
+
+    def category(self, template: int, resolved: dict) -> str:
+        found = self.categories[template]
+        if found is None:
+            found = self.costs[template].category(self.network.substitutions(resolved))
+        return found
+
+
+def _fields(numbers: tuple) -> dict:
+    return {"shape": tuple(numbers[:3]), "params": numbers[3], "params_non_trainable": numbers[4],
+            "macs": numbers[5], "floats_out": numbers[6], "floats_in": numbers[7]}
+
+
+def _free(value) -> bool:
+    if isinstance(value, tuple):
+        return any(_free(v) for v in value)
+    return bool(getattr(value, "free_symbols", None))

@@ -1,0 +1,76 @@
+"""Large specs load through libyaml's C parser (spec/source.py, _CLoader) with the pure loader's
+values, marks and refusals; anything surprising goes back to the pure loader, which decides."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import costmodel
+from costmodel import SpecError
+from costmodel.spec import source
+
+HOSTILE = Path(__file__).parent / "hostile"
+PADDING = "#" * (source.PURE_LOADER_BYTES + 10) + "\n"  # a comment: the same document, a large file
+
+
+def padded(text: str) -> str:
+    """The same document in a large file, every line where it was: the first line ends in a long comment."""
+    first, rest = text.split("\n", 1)
+    return first + "  " + PADDING + rest
+
+needs_libyaml = pytest.mark.skipif(source._CParser is None, reason="PyYAML was built without libyaml")
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(SpecError) as info:
+        costmodel.loads(text, file="x.yaml")
+    return str(info.value)
+
+
+@needs_libyaml
+@pytest.mark.parametrize("value, message", [
+    ("010", "leading zero"), ("1:30", "sexagesimal"), ("yes", "a boolean in YAML 1.1"), ("no", "boolean"),
+    ("1_000", "digit separators"), ("0b101", "binary"), ("1:30.5", "sexagesimal"), ("off", "boolean"),
+])
+def test_yaml_11_ambiguities_are_refused_the_same_through_libyaml(value, message):
+    text = f"input: [32, 32, 3]\nlayers:\n  - {{type: conv, filters: {value}, kernel: 3}}\n"
+    small, large = refusal(text), refusal(padded(text))
+    assert small == large and message in large and "x.yaml:3:" in large
+
+
+@needs_libyaml
+@pytest.mark.parametrize("stem", ["yaml_billion_laughs", "yaml_too_many_aliases", "yaml_nesting", "yaml_duplicate_key",
+                                  "yaml_python_tag", "yaml_malformed", "yaml_key_not_scalar", "yaml_timestamp",
+                                  "yaml_huge_int", "struct_too_many_layers", "struct_repeat_huge"])
+def test_hostile_yaml_is_refused_the_same_when_the_file_is_large(stem):
+    text = (HOSTILE / f"{stem}.yaml").read_text()
+    assert refusal(padded(text)) == refusal(text)
+
+
+@needs_libyaml
+def test_a_large_spec_loads_through_libyaml_with_the_same_marks(monkeypatch):
+    layers = "".join(f"  - {{type: pointwise, name: pw{i}, filters: 8}}\n" for i in range(3000))
+    text = "input: [8, 8, 8]\nlayers:\n" + layers
+    assert len(text) > source.PURE_LOADER_BYTES
+    calls = []
+    monkeypatch.setattr(source, "_load_fast", lambda t, real=source._load_fast: calls.append(1) or real(t))
+    fast = source.read_text(text, "x.yaml")
+    assert calls and source._load_fast(text) is not None
+    pure = yaml.load(text, Loader=source._Loader)  # noqa: S506 - a SafeLoader
+    assert fast == pure
+    for a, b in zip(fast["layers"], pure["layers"]):
+        assert (a.line, a.column, a.marks, a.key_marks) == (b.line, b.column, b.marks, b.key_marks)
+    assert (fast.marks, fast["layers"].marks) == (pure.marks, pure["layers"].marks)
+
+
+def test_deep_nesting_never_reaches_the_c_composer():
+    deep = "a: " + "[" * 100_000 + "]" * 100_000 + "\n" + PADDING  # would recurse 100,000 times in C
+    assert not source._plainly_nested(deep)
+    assert "YAML nested deeper than 64 levels" in refusal(deep)
+
+
+def test_nesting_bound_counts_block_indentation_and_flow_brackets():
+    assert source._plainly_nested("a:\n  b:\n    - [1, {c: 2}]\n")
+    assert not source._plainly_nested("a:\n" + " " * 70 + "b: 1\n")
+    assert not source._plainly_nested("a: " + "[" * 70 + "]" * 70 + "\n")
