@@ -167,10 +167,19 @@ def _construct_bool(loader, node):
     return yaml.SafeLoader.construct_yaml_bool(loader, node)
 
 
-_CParser: Any = getattr(yaml, "CParser", None)  # None: PyYAML built without libyaml, every file goes through _Loader
+_CParser: Any
+try:
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]  # not in its __all__
+except ImportError:  # PyYAML built without libyaml: every file goes through _Loader
+    _CParser = None
 
 
-_CBase: Any = _CParser or object
+class _NoCParser:
+    """Stands in for libyaml's CParser as _CLoader's base when PyYAML has no libyaml (then
+    _CLoader is never used)."""
+
+
+_CBase: Any = _CParser if _CParser is not None else _NoCParser
 
 
 class _CLoader(_CBase, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
