@@ -30,6 +30,7 @@ end, to CSV and to JSON Lines), <= 500 MiB whatever the grid; 10,000 layers in <
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import os
 import resource
@@ -47,7 +48,7 @@ PEERS_SCRIPT = ROOT / "benchmarks" / "peers.py"
 NETWORKS = [("MobileNet-CIFAR", "mobilenet_cifar", []), ("ResNet-50", "imagenet/resnet_bottleneck", ["--preset", "resnet50"]),
             ("MobileNetV2", "imagenet/mobilenet_v2", []),
             ("EfficientNet-B0", "imagenet/efficientnet", ["--preset", "efficientnet_b0"]),
-            ("RegNetY-400MF", "imagenet/regnet", ["--preset", "regnet_y_400mf"]),
+            ("RegNetY-400MF", "imagenet/regnet_y", ["--preset", "regnet_y_400mf"]),
             ("ConvNeXt-tiny", "imagenet/convnext", ["--preset", "convnext_tiny"])]
 sys.path.insert(0, str(ROOT))
 
@@ -320,7 +321,11 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="3 runs, fewer torch configurations")
     p.add_argument("--sweep-only", action="store_true", help="only section 4 (the sweep end to end)")
+    p.add_argument("--peers-only", action="store_true", help="only section 0 (cold costmodel against every peer)")
     args = p.parse_args()
+    # An installed package has its bytecode compiled (pip does it, as the peers' was); a checkout run
+    # with PYTHONDONTWRITEBYTECODE set would compile costmodel's sources in every cold process.
+    compileall.compile_dir(str(ROOT / "costmodel"), quiet=1)
     runs = 3 if args.quick else args.runs
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
           f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
@@ -331,6 +336,8 @@ def main() -> int:
 
     if importlib.util.find_spec("torch") is not None:
         peers_table(runs)
+    if args.peers_only:
+        return 0
 
     report_wall, report_cpu, report_out = cold([sys.executable, "-m", "costmodel", "report", str(SPEC)], runs)
     ours_macs = int(next(l for l in report_out.splitlines() if l.startswith("MACs:")).split()[1].replace(",", ""))
