@@ -367,6 +367,22 @@ def test_mutated_specs_give_a_report_or_located_errors(text):
     STATS[outcome] = STATS.get(outcome, 0) + 1
 
 
+FOUND_BY_THE_LONG_RUN = [  # the 86,542-case run of 2026-12-02: a 4,000-character word made a 4,000-character line
+    "name: x\ninput: [4, 4, 1]\nblocks: {unit: " + "0" * 4000 + "}\nlayers:\n- {type: dense, units: 1}\n",
+    "name: x\ninput: [4, 4, 1]\nblocks: {uni1" + "0" * 4000 + "}\nlayers:\n- {type: dense, units: 1}\n",
+]
+
+
+@pytest.mark.parametrize("text", FOUND_BY_THE_LONG_RUN)
+def test_a_long_word_is_cut_in_its_message(text):
+    assert check_outcome(text) == "error"
+    with pytest.raises(SpecError) as e:
+        costmodel.loads(text, file="fuzz.yaml")
+    line = str(e.value)
+    # the word cut to its first 80 and last 20 characters, the rest counted
+    assert "characters left out)" in line and len(line) < 400
+
+
 _budget_bytes = _Budget("bytes")
 
 
