@@ -106,7 +106,12 @@ def propagate(spec, values: dict) -> list[dict]:
     values = {name: Fraction(v) for name, v in values.items()}
     shapes = {NETWORK_INPUT: _input_shape(spec, values)}
     volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
-    layers = [leaf.layer for leaf in flatten(spec.tree, lambda repeat: _count(repeat, values, spec)).leaves()]
+    try:
+        layers = [leaf.layer for leaf in flatten(spec.tree, lambda repeat: _count(repeat, values, spec)).leaves()]
+    except SpecError as e:  # the layer limit, found at the layer past it: located in this file
+        if e.file is not None:
+            raise
+        raise SpecError(e.message, file=spec.file, line=e.line, column=e.column) from None
     rows = []
     for layer in layers:
         where = f"{layer.index} '{layer.name}' ({layer.type})"
