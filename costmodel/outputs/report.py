@@ -67,6 +67,17 @@ def value_text(value: Fraction) -> str:
     return repr(as_float) if Fraction(repr(as_float)) == value else str(value)
 
 
+def defaults_header(spec) -> str:
+    """The spec's `defaults_of:` and the defaults it gives where frameworks differ (the README's table)."""
+    from ..ops import REGISTRY, REQUIRED
+    padding = REGISTRY["conv"].params["padding"].default_for(spec.defaults_of)
+    kernel = REGISTRY["maxpool"].params["kernel"].default_for(spec.defaults_of)
+    window = "required" if kernel is REQUIRED else kernel
+    whose = {"costmodel": "costmodel's", "pytorch": "PyTorch's", "keras": "Keras'"}[spec.defaults_of]
+    return (f"defaults_of {spec.defaults_of}: arguments left out take {whose} defaults (conv and dwconv padding "
+            f"{padding}, pool kernel {window}, stride = kernel, floor mode, bias on)")
+
+
 def values_header(evaluation: Evaluation) -> str:
     values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
     preset = getattr(evaluation, "preset", None)
@@ -239,7 +250,8 @@ def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: 
     table = tabulate(rows, headers=[headers.get(c, c.header) for c in cols], tablefmt=_TABLEFMT[fmt],
                      colalign=[c.align for c in cols], disable_numparse=True)
     comment = "%" if fmt == "latex" else ""
-    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
+    lines = [f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}",
+             f"{comment}{defaults_header(evaluation.network.spec)}", "", table, ""]
     if counts is not None:
         lines.append(f"{comment}{profile.name}: {ops:,} {profile.unit}, {params:,} params")
     lines += [f"{comment}{line}" for line in summary_lines(evaluation, threshold)]
@@ -275,6 +287,7 @@ def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeat
     table = _keeping_whitespace(rows, headers=TREE_HEADERS, tablefmt=_TABLEFMT[fmt],
                                 colalign=["left", "left", "left", "right", "right", "right"], disable_numparse=True)
     lines = [f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
+             f"{comment}{defaults_header(evaluation.network.spec)}",
              f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
              + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
              "", table, ""]
@@ -355,6 +368,7 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
         "network": evaluation.network.spec.name,
         "spec": evaluation.network.spec.file,
         "convention": conventions.get(convention).name,
+        "defaults_of": evaluation.network.spec.defaults_of,
         "symbols": {name: _json_number(v) for name, v in evaluation.values.items()},
         "layers": layers,
         "totals": {"params": t.params, "params_non_trainable": t.params_non_trainable,

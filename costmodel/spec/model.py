@@ -277,6 +277,7 @@ class NetworkSpec:
     input_column: int | None = None
     exits: tuple = ()  # full names of the exit (classifier head) layers of a multi-exit network
     presets: dict = field(default_factory=dict)  # name -> Preset
+    defaults_of: str = "costmodel"  # whose argument defaults the layers got: ops.FRAMEWORKS
 
     def defaults(self) -> dict[str, Fraction]:
         return {name: s.default for name, s in self.symbols.items()}
