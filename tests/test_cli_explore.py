@@ -397,8 +397,25 @@ LIMIT_FRAGMENTS = {
 }
 
 
+PYTORCH = """\
+name: unpadded
+input: [s, s, 3]
+defaults_of: pytorch
+symbols:
+  s: {default: 8, integer: true, description: "input size"}
+layers:
+  - {type: conv, filters: 8, kernel: 3}
+  - {type: dense, units: 2}
+"""
+PYTORCH_FRAGMENTS = {
+    "s=2": "kernel 3x3 is larger than the padded input 2x2",  # PyTorch's padding 0 (costmodel's 'same' fits)
+    "s=3": None,
+}
+
+
 @browser
-@pytest.mark.parametrize("text, cases", [(GUARDED, GUARDED_FRAGMENTS), (LIMIT, LIMIT_FRAGMENTS)], ids=["guarded", "limit"])
+@pytest.mark.parametrize("text, cases", [(GUARDED, GUARDED_FRAGMENTS), (LIMIT, LIMIT_FRAGMENTS),
+                                         (PYTORCH, PYTORCH_FRAGMENTS)], ids=["guarded", "limit", "defaults_of"])
 def test_new_guards_refuse_as_python_does(tmp_path, text, cases):
     """A division by zero (in a channel count, in a repeat count), ceil-mode padding, a multiply that does
     not broadcast, fractional and adaptive pooling, the layer limit: the page's first line is Python's."""
