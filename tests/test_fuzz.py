@@ -1,7 +1,7 @@
 """Fuzzing the spec loader and the whole pipeline with hypothesis.
 
 (a) Valid random specs (plain layers, blocks with arguments, repeat, residual and concat branches,
-    every rounding rule): costmodel.analyze must succeed, which checks symbolic == reference for
+    every rounding rule, each `defaults_of:`): costmodel.analyze must succeed, which checks symbolic == reference for
     every field of every layer, and the closed-form totals must equal the summed rows.
 (b) Mutated specs (deleted keys, wrong types, huge/negative/zero numbers, unknown types, random
     expressions, random text and bytes): the only outcomes are a checked report or a SpecError
@@ -111,6 +111,11 @@ def valid_specs(draw):
                 {"type": "batchnorm"}, {"type": "relu6"},
                 {"type": "pointwise", "name": "pw", "filters": "out*alpha", "bias": False}]}},
             "layers": []}
+    framework = draw(st.sampled_from([None, "costmodel", "pytorch", "keras"]))
+    if framework is not None:  # whose defaults; the depthwise convs below count on 'same' padding
+        spec["defaults_of"] = framework
+        if framework != "costmodel":
+            spec["defaults"] = {"dwconv": {"padding": "same"}}
     layers = spec["layers"]
     state = {"h": h, "w": w, "c": c, "n": 0}
 
