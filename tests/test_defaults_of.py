@@ -134,3 +134,14 @@ def test_a_wrong_framework_default_in_the_registry_is_caught(monkeypatch):
     with pytest.raises(CheckError, match=r"layer 1 'c' \(conv\): shape symbolic \(32, 32, 16\) != reference \(30, 30, 16\)"):
         rows("defaults_of: pytorch")
     rows("defaults_of: keras")  # the other frameworks are untouched
+
+
+def test_verify_builds_the_pytorch_defaults(cli, tmp_path):
+    """The torch model `verify` builds from a `defaults_of: pytorch` spec has PyTorch's padding 0
+    and its measured counts agree: SqueezeNet without `padding: 0` is torchvision's 818,924,576 MACs."""
+    pytest.importorskip("torch")
+    text = shipped.path("imagenet/squeezenet").read_text().replace(", padding: 0, when:", ", when:")
+    own = tmp_path / "squeezenet.yaml"
+    own.write_text("defaults_of: pytorch\n" + text)
+    status, out, _ = cli(["verify", str(own)])
+    assert status == 0 and "MACs (FLOPs / 2) 818,924,576" in out and "all 66 layers agree" in out
