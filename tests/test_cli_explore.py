@@ -311,6 +311,36 @@ def _branches_peak(n: int, w: int) -> int:
     return max(stem, unit1, later, concat)
 
 
+NESTED = """\
+name: nested
+input: [8, 8, 8]
+symbols:
+  n: {default: 3, integer: true, description: "outer repeats"}
+  m: {default: 2, integer: true, description: "inner repeats"}
+blocks:
+  inner:
+    layers:
+      - {type: conv, name: a, filters: 32, kernel: 3}
+      - {type: pointwise, name: b, filters: 8}
+      - {type: add, inputs: [input, b]}
+  outer:
+    layers:
+      - {type: conv, name: head, filters: 8, kernel: 1}
+      - {block: inner, name: deep, repeat: m}
+      - {type: relu, name: act, repeat: m}
+      - {type: concat, inputs: [head, deep.1, act]}
+      - {type: pointwise, name: squeeze, filters: 8}
+layers:
+  - {type: conv, name: stem, filters: 8, kernel: 3}
+  - {block: outer, name: body, repeat: n}
+  - {type: conv, name: tail, repeat: m, filters: 8, kernel: 3}
+  - {type: conv, repeat: m, filters: 8, kernel: 1}
+  - {type: add, inputs: [stem, body.1, tail, conv1]}
+  - {type: global_avgpool}
+  - {type: dense, units: 10}
+"""  # repeats in repeats, skips from first iterations: Python's names for every copy
+
+
 @browser
 def test_peak_memory_is_that_of_costmodel_metrics(cli, tmp_path):
     """total-peak-memory is `costmodel metrics`' peak_live: a branchy spec worked by hand, and
@@ -318,6 +348,9 @@ def test_peak_memory_is_that_of_costmodel_metrics(cli, tmp_path):
     own = tmp_path / "branches.yaml"
     own.write_text(BRANCHES)
     cases = [(str(own), {"n": Fraction(n), "w": Fraction(w)}) for n, w in ((1, 1), (2, 1), (3, 2), (5, 1))]
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(NESTED)
+    cases += [(str(nested), {"n": Fraction(n), "m": Fraction(m)}) for n, m in ((1, 1), (2, 2), (5, 4))]
     for name in ["multi_exit_cifar", "imagenet/squeezenet", "imagenet/resnet_bottleneck", "imagenet/googlenet_torchvision"]:
         rng = random.Random(name)
         network = costmodel.load_network(name)
