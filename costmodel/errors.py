@@ -10,6 +10,8 @@ is wrong.
 
 from __future__ import annotations
 
+import re
+
 MAX_REPORTED = 50  # a file with more problems lists this many, then says how many more
 DISTRIBUTION = "cnn-costmodel"  # the name on PyPI ("costmodel" there is an unrelated project)
 
@@ -94,12 +96,21 @@ class SpecError(Exception):
         return "\n".join(self.lines())
 
 
+LONG_WORD = re.compile(r"\S{%d,}" % 200)  # a name, number or text of a spec this long is cut in a message
+
+
 def _one_line(text: str) -> str:
     """Text from a spec (a layer type, a name) may hold line breaks or control characters: escape
-    them, so that one error stays one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    them, so that one error stays one line; and a word of 200 characters or more (a 4,000-digit
+    number, a name as long) is cut to its first 80 and last 20, so that the line stays readable."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return LONG_WORD.sub(_cut, text)
+
+
+def _cut(match) -> str:
+    word = match.group(0)
+    return f"{word[:80]}...({len(word) - 100:,} characters left out)...{word[-20:]}"
 
 
 class SpecWarning(UserWarning):

@@ -1,7 +1,7 @@
 """Fuzzing the spec loader and the whole pipeline with hypothesis.
 
 (a) Valid random specs (plain layers, blocks with arguments, repeat, residual and concat branches,
-    every rounding rule): costmodel.analyze must succeed, which checks symbolic == reference for
+    every rounding rule, each `defaults_of:`): costmodel.analyze must succeed, which checks symbolic == reference for
     every field of every layer, and the closed-form totals must equal the summed rows.
 (b) Mutated specs (deleted keys, wrong types, huge/negative/zero numbers, unknown types, random
     expressions, random text and bytes): the only outcomes are a checked report or a SpecError
@@ -111,6 +111,11 @@ def valid_specs(draw):
                 {"type": "batchnorm"}, {"type": "relu6"},
                 {"type": "pointwise", "name": "pw", "filters": "out*alpha", "bias": False}]}},
             "layers": []}
+    framework = draw(st.sampled_from([None, "costmodel", "pytorch", "keras"]))
+    if framework is not None:  # whose defaults; the depthwise convs below count on 'same' padding
+        spec["defaults_of"] = framework
+        if framework != "costmodel":
+            spec["defaults"] = {"dwconv": {"padding": "same"}}
     layers = spec["layers"]
     state = {"h": h, "w": w, "c": c, "n": 0}
 
@@ -365,6 +370,22 @@ def test_mutated_specs_give_a_report_or_located_errors(text):
         return
     outcome = "mutated_" + check_outcome(text)
     STATS[outcome] = STATS.get(outcome, 0) + 1
+
+
+FOUND_BY_THE_LONG_RUN = [  # the 86,542-case run of 2026-12-02: a 4,000-character word made a 4,000-character line
+    "name: x\ninput: [4, 4, 1]\nblocks: {unit: " + "0" * 4000 + "}\nlayers:\n- {type: dense, units: 1}\n",
+    "name: x\ninput: [4, 4, 1]\nblocks: {uni1" + "0" * 4000 + "}\nlayers:\n- {type: dense, units: 1}\n",
+]
+
+
+@pytest.mark.parametrize("text", FOUND_BY_THE_LONG_RUN)
+def test_a_long_word_is_cut_in_its_message(text):
+    assert check_outcome(text) == "error"
+    with pytest.raises(SpecError) as e:
+        costmodel.loads(text, file="fuzz.yaml")
+    line = str(e.value)
+    # the word cut to its first 80 and last 20 characters, the rest counted
+    assert "characters left out)" in line and len(line) < 400
 
 
 _budget_bytes = _Budget("bytes")

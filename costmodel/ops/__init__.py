@@ -40,9 +40,22 @@ REQUIRED = object()
 
 @dataclass(frozen=True)
 class Param:
+    """An argument of a layer type. `default` is costmodel's own; `frameworks` holds the defaults
+    that differ under a spec's `defaults_of:` (("pytorch", value), ...), as the framework's layer
+    class has them (nn.Conv2d's padding=0, Keras' MaxPooling2D pool_size=(2, 2) ...)."""
+
     kind: Kind
     default: object = REQUIRED
     doc: str = ""
+    frameworks: tuple = ()
+
+    def default_for(self, framework: str):
+        """The default under `defaults_of: framework` (FRAMEWORKS)."""
+        return dict(self.frameworks).get(framework, self.default)
+
+
+# `defaults_of:` in a spec: whose default arguments a layer gets when the spec leaves one out
+FRAMEWORKS = ("costmodel", "pytorch", "keras")
 
 
 Shape = tuple  # (H, W, C): plain numbers or sympy expressions

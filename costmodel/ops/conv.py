@@ -13,7 +13,8 @@ from .spatial import explicit_pads, spatial_out
 WINDOW = {
     "kernel": Param(Kind.PAIR, doc="kernel size, k or [kh, kw]"),
     "stride": Param(Kind.PAIR, 1, "stride, s or [sh, sw] (1-D strides such as [2, 1] allowed)"),
-    "padding": Param(Kind.PADDING, "same", "same | valid | p | [ph, pw] | [[top, bottom], [left, right]]"),
+    "padding": Param(Kind.PADDING, "same", "same | valid | p | [ph, pw] | [[top, bottom], [left, right]]",
+                     frameworks=(("pytorch", "valid"), ("keras", "valid"))),  # nn.Conv2d padding=0, Conv2D 'valid'
     "dilation": Param(Kind.PAIR, 1, "dilation, d or [dh, dw]"),
 }
 BIAS = {"bias": Param(Kind.BOOL, True, "one bias per output channel")}

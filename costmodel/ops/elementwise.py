@@ -53,7 +53,8 @@ for _name, _reason, _family, _torch, _params in [
     ("relu", ACTIVATION, "activations", _module("ReLU"), {}),
     ("relu6", ACTIVATION, "activations", _module("ReLU6"), {}),
     ("leaky_relu", ACTIVATION, "activations", _module("LeakyReLU", "slope"),
-     {"slope": Param(Kind.NUMBER, "3/10", "negative slope (Keras' default 0.3)")}),
+     {"slope": Param(Kind.NUMBER, "3/10", "negative slope (Keras' default 0.3)",
+                     frameworks=(("pytorch", "1/100"),))}),  # nn.LeakyReLU negative_slope=0.01
     ("sigmoid", ACTIVATION, "activations", _module("Sigmoid"), {}),
     ("tanh", ACTIVATION, "activations", _module("Tanh"), {}),
     ("hard_swish", ACTIVATION, "activations", _module("Hardswish"), {}),
@@ -64,7 +65,8 @@ for _name, _reason, _family, _torch, _params in [
     ("softmax", "softmax: no parameters; exponentials and a division, not multiply-accumulates", "softmax",
      _module("Softmax", dim=1), {}),
     ("dropout", "dropout: identity at inference", "other", _torch_dropout,
-     {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),
+     {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)",
+                    frameworks=(("pytorch", "1/2"),))}),  # nn.Dropout p=0.5
     ("identity", "identity: passes its input through", "other", _module("Identity"), {}),
     ("stochastic_depth", "stochastic depth: drops a residual branch in training only, the identity at inference",
      "other", _torch_stochastic_depth, {"rate": Param(Kind.NUMBER, 0, "drop probability (training only)")}),

@@ -21,7 +21,8 @@ from .spatial import explicit_pads, spatial_out
 NO_MACS = "pooling: no parameters; comparisons and additions are not multiply-accumulates"
 
 POOL = {
-    "kernel": Param(Kind.PAIR, doc="window, k or [kh, kw] (e.g. [1, 2] for EffNet's 1-D pooling)"),
+    "kernel": Param(Kind.PAIR, doc="window, k or [kh, kw] (e.g. [1, 2] for EffNet's 1-D pooling)",
+                    frameworks=(("keras", 2),)),  # MaxPooling2D / AveragePooling2D pool_size=(2, 2)
     "stride": Param(Kind.PAIR, None, "stride; defaults to the kernel"),
     "padding": Param(Kind.PADDING, "valid", "same | valid | p | [ph, pw] | [[top, bottom], [left, right]]"),
     "ceil_mode": Param(Kind.BOOL, False, "PyTorch's ceil_mode: keep a last partial window (explicit padding only)"),

@@ -9,7 +9,11 @@ page refuses the same configurations with the same text. A condition that holds 
 A guard is (test, values, message): `values` are closed forms, `message` a template whose {0},
 {1}, ... are the values as Python prints a Fraction. Tests (their JavaScript is in page.py):
 positive v0 > 0 · integer v0 whole · atleast v0 >= v1 · divides v0 | v1 · below v0 < v1 ·
-fits (v0 <= v2 and v1 <= v3) · equal (first half == second half) · bounded (each <= 2**40).
+fits (v0 <= v2 and v1 <= v3) · equal (first half == second half) · bounded (each <= 2**40) ·
+nonzero v0 != 0 · broadcast (per axis of the two halves: equal, or one of them 1).
+
+Every expression a check reads is first guarded against a division by zero (`divisions`), as the
+reference's evaluator refuses one before it returns a value.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from fractions import Fraction
 
 import sympy
 
+from .. import expr as ex
 from ..expr import IN_CHANNELS
 from ..ops import Kind, lookup
 from ..symbolic import as_sympy, round_channels, to_sympy
 
 MAX_DIMENSION = 2**40  # reference.MAX_DIMENSION
+MAX_ADAPTIVE = 2**16  # reference.pool.MAX_ADAPTIVE
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,9 @@ def layer_guards(layer, inputs: list, shape: tuple, symbols: dict) -> list[Guard
     found = []
     for name, param in op.params.items():
         value = args[name]
+        if param.kind in (Kind.CHANNELS, Kind.INT, Kind.PAIR, Kind.NUMBER) and value is not None:
+            for node in (value if isinstance(value, tuple) else (value,)):
+                found += divisions(node, symbols)
         if param.kind is Kind.CHANNELS and value is not None:
             found += _channel(name, to_sympy(value, symbols), layer.rounding)
         elif param.kind in (Kind.INT, Kind.PAIR) and value is not None:
@@ -51,7 +60,9 @@ def layer_guards(layer, inputs: list, shape: tuple, symbols: dict) -> list[Guard
                 found += _integer(name, to_sympy(node, symbols), minimum)
     sympy_args = {name: _as_sympy(value, symbols) for name, value in args.items()}
     found += SPECIFIC.get(layer.type, lambda a, x, r: [])(sympy_args, inputs, layer.rounding)
-    if "kernel" in op.params and "padding" in op.params:
+    if layer.type in ("maxpool", "avgpool") and args.get("ceil_mode"):
+        found += _ceil_window(sympy_args, inputs[0], args["padding"], symbols)
+    elif "kernel" in op.params and "padding" in op.params:
         found += _window(sympy_args, inputs[0], args["padding"], symbols)
     found.append(Guard("bounded", tuple(shape), "output {0}x{1}x{2} has a dimension above 2**40 "
                                                 "(too large to be a real network)"))
@@ -61,11 +72,36 @@ def layer_guards(layer, inputs: list, shape: tuple, symbols: dict) -> list[Guard
 
 
 def input_guards(spec, symbols: dict) -> list[Guard]:
-    """The network input: three positive integers (reference._input_shape)."""
+    """The network input: three positive integers, none above 2**40 (reference._input_shape)."""
     found = []
     for node, what in zip(spec.input, ("height", "width", "channels")):
-        found += _integer(f"input {what}", to_sympy(node, symbols), 1)
+        found += divisions(node, symbols) + _integer(f"input {what}", to_sympy(node, symbols), 1)
+    found.append(Guard("bounded", tuple(to_sympy(node, symbols) for node in spec.input),
+                       "input {0}x{1}x{2} has a dimension above 2**40 (too large to be a real network)"))
     return [g for g in found if not _always(g)]
+
+
+def count_guards(repeat, symbols: dict) -> list[Guard]:
+    """A repeat's count: its divisions (reference._count, whose message the page prefixes with the
+    repeat's name); the count's own test (whole, 1 to MAX_REPEAT) is page.js's countOf."""
+    return [g for g in divisions(repeat.count, symbols) if not _always(g)]
+
+
+def divisions(node, symbols: dict) -> list[Guard]:
+    """reference.numbers.evaluate refuses a division by zero, "division by zero (A / 0)" with A the
+    dividend's value: one guard per `/` and `//` (and per negative power), in the order it meets
+    them (operands first, left to right)."""
+    found = []
+    for child in ex._children(node):
+        found += divisions(child, symbols)
+    if isinstance(node, ex.BinOp) and node.op in ("/", "//"):
+        found.append(Guard("nonzero", (to_sympy(node.right, symbols), to_sympy(node.left, symbols)),
+                           f"division by zero ({{1}} {node.op} 0)"))
+    elif isinstance(node, ex.BinOp) and node.op == "**":
+        exponent = ex.constant_value(node.right)
+        if exponent is not None and exponent < 0:
+            found.append(Guard("nonzero", (to_sympy(node.left, symbols),), f"division by zero (0 ** {exponent})"))
+    return found
 
 
 def _as_sympy(value, symbols):
@@ -131,16 +167,74 @@ def _window(a, x, padding, symbols) -> list[Guard]:
     found = []
     pads = (0, 0, 0, 0)
     if padding != "valid":
-        pads = tuple(to_sympy(p, symbols) for p in padding)
-        for p in pads:
-            found += _integer("padding", p, 0)
+        pads = _pads(padding, symbols, found)
     kernel = a["kernel"]
     dilation = a.get("dilation") or (sympy.Integer(1), sympy.Integer(1))
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     padded = (x[0] + pads[0] + pads[1], x[1] + pads[2] + pads[3])
-    dilated = "" if all(d == 1 for d in dilation) else " (dilated from {4}x{5})"
+    # Python says "(dilated from ...)" when the span differs from the kernel: (d - 1)(k - 1) != 0
+    same = all(sympy.simplify((d - 1) * (k - 1)) == 0 for k, d in zip(kernel, dilation))
+    dilated = "" if same else " (dilated from {4}x{5})"
     found.append(Guard("fits", (*span, *padded, *kernel),
                        "kernel {0}x{1}" + dilated + " is larger than the padded input {2}x{3}"))
+    return found
+
+
+def _pads(padding, symbols, found: list) -> tuple:
+    """Explicit paddings: each a non-negative integer (its divisions first), appended to `found`."""
+    pads = []
+    for node in padding:
+        found += divisions(node, symbols)
+        pads.append(to_sympy(node, symbols))
+        found += _integer("padding", pads[-1], 0)
+    return tuple(pads)
+
+
+def _ceil_window(a, x, padding, symbols) -> list[Guard]:
+    """reference.pool._ceil_mode: per axis, PyTorch's padding (both sides alike, at most half the
+    kernel), then the kernel within the padded input."""
+    found = []
+    pads = (0, 0, 0, 0) if padding == "valid" else _pads(padding, symbols, found)
+    kernel = a["kernel"]
+    for axis in (0, 1):
+        before, after, k = pads[2 * axis], pads[2 * axis + 1], kernel[axis]
+        rule = "must be equal on both sides and at most half the kernel {%d} (PyTorch's pooling padding)"
+        found.append(Guard("equal", (before, k, after, k), "ceil_mode: padding {0}, {2} " + rule % 1))
+        found.append(Guard("atleast", (k, 2 * before, before, after), "ceil_mode: padding {2}, {3} " + rule % 0))
+        found.append(Guard("atleast", (x[axis] + before + after, k, *kernel),
+                           "kernel {2}x{3} is larger than the padded input"))
+    return found
+
+
+def _fractional(a, inputs, rounding) -> list[Guard]:
+    """reference.pool._fractional_maxpool: a ratio above 1 leaving an output, or an output size
+    within the input."""
+    h, w = inputs[0][0], inputs[0][1]
+    if a["ratio"] is not None:
+        r = a["ratio"]
+        return [Guard("below", (sympy.Integer(1), r), "ratio must be greater than 1, got {1}"),
+                Guard("atleast", (sympy.Min(sympy.floor(h / r), sympy.floor(w / r)), sympy.Integer(1), r, h, w),
+                      "ratio {2} leaves no output from a {3}x{4} input")]
+    if a["output_size"] is None:
+        return []
+    ho, wo = a["output_size"]
+    return [Guard("fits", (ho, wo, h, w), "output_size {0}x{1} is larger than the input {2}x{3}")]
+
+
+def _adaptive(a, inputs, rounding) -> list[Guard]:
+    """reference.pool._adaptive_pool: an output side of at most MAX_ADAPTIVE."""
+    ho, wo = a["output_size"]
+    return [Guard("atleast", (sympy.Integer(MAX_ADAPTIVE), sympy.Max(ho, wo), ho, wo),
+                  f"output_size {{2}}x{{3}}: above {MAX_ADAPTIVE} (too large to be a real network)")]
+
+
+def _multiply(a, inputs, rounding) -> list[Guard]:
+    """reference.merge._multiply: each axis equal or 1, input by input against the broadcast so far."""
+    found, out = [], tuple(inputs[0])
+    for other in inputs[1:]:
+        found.append(Guard("broadcast", (*out, *other), "multiply: input shapes {0}x{1}x{2} and {3}x{4}x{5} do not "
+                                                        "broadcast (each of H, W, C must be equal or 1)"))
+        out = tuple(sympy.Max(m, n) for m, n in zip(out, other))
     return found
 
 
@@ -148,6 +242,8 @@ SPECIFIC = {
     "conv": _grouped, "pointwise": _grouped, "shuffle": _shuffle, "split": _split, "channel_pad": _channel_pad,
     "add": _same_shapes("add", 3, "input shapes differ"),
     "concat": _same_shapes("concat", 2, "input heights/widths differ"),
+    "multiply": _multiply, "fractional_maxpool": _fractional,
+    "adaptive_avgpool": _adaptive, "adaptive_maxpool": _adaptive,
 }
 
 
@@ -170,6 +266,11 @@ def holds(test: str, values: list[Fraction]) -> bool:
         return values[:half] == values[half:]
     if test == "bounded":
         return all(v <= MAX_DIMENSION for v in values)
+    if test == "nonzero":
+        return values[0] != 0
+    if test == "broadcast":
+        half = len(values) // 2
+        return all(m == n or 1 in (m, n) for m, n in zip(values[:half], values[half:]))
     raise ValueError(f"unknown guard test {test!r}")
 
 

@@ -8,6 +8,7 @@ const TOTALS = [
   ["macs", "MACs", "total-macs"],
   ["flops", "FLOPs (2 x MACs)", "total-flops"],
   ["floats_out", "floats out (all layers)", "total-floats-out"],
+  ["peak_live", "peak live memory (floats held at once)", "total-peak-memory"],
   ["peak_floats_out", "largest layer output (floats)", "total-peak-floats-out"],
 ];
 
@@ -33,6 +34,8 @@ const TESTS = {  // guards.py's tests
   integer: (x) => R.isInt(x[0]),
   atleast: (x) => R.cmp(x[0], x[1]) >= 0,
   divides: (x) => R.isInt(x[0]) && R.isInt(x[1]) && x[0][0] !== 0n && x[1][0] % x[0][0] === 0n,
+  nonzero: (x) => x[0][0] !== 0n,
+  broadcast: (x) => { const h = x.length / 2; return x.slice(0, h).every((a, i) => R.cmp(a, x[h + i]) === 0 || R.cmp(a, R.int(1n)) === 0 || R.cmp(x[h + i], R.int(1n)) === 0); },
   below: (x) => R.cmp(x[0], x[1]) < 0,
   fits: (x) => R.cmp(x[0], x[2]) <= 0 && R.cmp(x[1], x[3]) <= 0,
   equal: (x) => { const h = x.length / 2; return x.slice(0, h).every((a, i) => R.cmp(a, x[h + i]) === 0); },
@@ -59,6 +62,8 @@ function checkValues(v) {
 
 function countOf(node, v, memo) {  // a repeat's count: a whole number from 1 to MAX_REPEAT
   if (!memo.has(node)) {
+    const bad = failed(node.countGuards, v);
+    if (bad !== null) throw new Refused(`${where(node.line, node.column)}: repeat '${node.name}': ${bad}`);
     const n = F[node.count](v);
     if (!R.isInt(n) || n[0] < 1n || n[0] > BigInt(MODEL.maxRepeat)) {
       throw new Refused(`${where(node.line, node.column)}: repeat '${node.name}': the count must be a whole number ` +
@@ -69,30 +74,93 @@ function countOf(node, v, memo) {  // a repeat's count: a whole number from 1 to
   return memo.get(node);
 }
 
-function checkCounts(nodes, v, memo) {  // in the order the Python side unrolls the tree
+function leafCount(node, memo, sizes) {  // layers of a node once unrolled (its counts already checked)
+  if (node.k === "layer") return 1;
+  if (!sizes.has(node)) {
+    let size;
+    if (node.k !== "repeat") size = node.children.reduce((a, c) => a + leafCount(c, memo, sizes), 0);
+    else if (node.iterations) size = node.iterations.reduce((a, c) => a + leafCount(c, memo, sizes), 0);
+    else size = leafCount(node.first, memo, sizes) + (memo.get(node) - 1) * (memo.get(node) > 1 ? leafCount(node.rest, memo, sizes) : 0);
+    sizes.set(node, size);
+  }
+  return sizes.get(node);
+}
+
+function leafAt(node, j, memo, sizes) {  // the j-th layer (from 0) of a node once unrolled
+  if (node.k === "layer") return node;
+  const parts = node.k !== "repeat" ? node.children : node.iterations || [node.first, node.rest];
+  for (const [i, part] of parts.entries()) {
+    const size = leafCount(part, memo, sizes);
+    if (node.k === "repeat" && !node.iterations && i === 1) return leafAt(part, j % size, memo, sizes);  // copies 2 ... n
+    if (j < size) return leafAt(part, j, memo, sizes);
+    j -= size;
+  }
+  throw new Error("leafAt: past the last layer");
+}
+
+function tooMany(node) {
+  return new Refused(`${where(node.line, node.column)}: more than ${MODEL.maxLayers} layers after expanding blocks and repeats`);
+}
+
+// Counts and the layer limit in the order spec/model.py's flatten meets them: a count is checked where
+// its repeat first comes, the layer limit at the layer past it (copies 3 ... n of a repeat are counted,
+// not walked: their counts are copy 2's).
+function planCounts(nodes, v, memo, sizes, state) {
   for (const node of nodes) {
-    if (node.k === "repeat") {
+    if (node.k === "layer") {
+      state.index += 1;
+      if (state.index > MODEL.maxLayers) throw tooMany(node);
+    } else if (node.k !== "repeat") {
+      planCounts(node.children, v, memo, sizes, state);
+    } else if (node.iterations) {
+      countOf(node, v, memo);
+      planCounts(node.iterations, v, memo, sizes, state);
+    } else {
       const n = countOf(node, v, memo);
-      if (node.iterations) checkCounts(node.iterations, v, memo);
-      else checkCounts(n >= 2 ? [node.first, node.rest] : [node.first], v, memo);
-    } else if (node.children) {
-      checkCounts(node.children, v, memo);
+      planCounts(n >= 2 ? [node.first, node.rest] : [node.first], v, memo, sizes, state);
+      if (n >= 3) {
+        const size = leafCount(node.rest, memo, sizes);
+        if (state.index + (n - 2) * size > MODEL.maxLayers) {
+          throw tooMany(leafAt(node.rest, (MODEL.maxLayers - state.index) % size, memo, sizes));
+        }
+        state.index += (n - 2) * size;
+      }
     }
   }
 }
 
-function copyName(node, k) {
-  if (node.naming[0] === "dotted") return `${node.naming[1]}.${k}`;
-  const [, prefix, base, start] = node.naming;
-  return `${prefix}${base}${start + k - 1}`;
+// --- names, as spec/model.py's flatten gives them --------------------------------------------------
+// Iteration k >= 3 of a closed repeat is Python's rename(rest, copy 2, copy k, chain): a name `old` or
+// `old/...` becomes `now...`, and an input that is iteration 1's output (the chain input) becomes
+// iteration k-1's. The renames of nested iterations apply outermost first, as Python applies them.
+
+function renameOne(name, op) {
+  if (name === op.old) return op.now;
+  if (name.startsWith(op.old + "/")) return op.now + name.slice(op.old.length);
+  return name;
 }
 
-function renamed(name, renames) {  // iteration k >= 3: names under copy 2's prefix moved to copy k's
-  for (const [old, now] of renames) {
-    if (name === old) name = now;
-    else if (name.startsWith(old + "/")) name = now + name.slice(old.length);
-  }
+function nameUnder(name, ops) {
+  for (const op of ops) name = renameOne(name, op);
   return name;
+}
+
+function inputUnder(name, ops) {
+  for (const op of ops) name = name === op.key ? op.value : renameOne(name, op);
+  return name;
+}
+
+function namingUnder(naming, ops) {  // model.rename's rule for a nested repeat's naming
+  let n = naming;
+  for (const op of ops) {
+    n = n[0] === "dotted" ? ["dotted", renameOne(n[1], op)]
+      : ["auto", n[1] ? renameOne(n[1].replace(/\/+$/, ""), op) + "/" : "", n[2], n[3]];
+  }
+  return n;
+}
+
+function copyName(naming, k) {
+  return naming[0] === "dotted" ? `${naming[1]}.${k}` : `${naming[1]}${naming[2]}${naming[3] + k - 1}`;
 }
 
 const CATEGORIES = {  // ops/conv.py's categories, for a layer whose kernel or groups is a symbol
@@ -118,24 +186,26 @@ function layerNumbers(cost, v) {
 function evaluate(v, withTree = true) {
   checkValues(v);
   const counts = new Map();
-  checkCounts(MODEL.tree, v, counts);
+  planCounts(MODEL.tree, v, counts, new Map(), { index: 0 });
   const memo = new Map();
   const leaves = [];
-  function leaf(node, renames) {
+  const alias = new Map();  // a repeat's output as written -> its last iteration's (flatten's alias)
+  function leaf(node, ops) {
     if (!memo.has(node.cost)) {
       const cost = MODEL.costs[node.cost];
       memo.set(node.cost, { bad: failed(cost.guards, v), numbers: null });
     }
     const entry = memo.get(node.cost);
-    const name = renamed(node.name, renames);
+    const name = nameUnder(node.name, ops);
     const index = leaves.length + 1;
     if (entry.bad !== null) {
       throw new Refused(`${where(node.line, node.column)}: layer ${index} '${name}' (${node.type}): ${entry.bad}`);
     }
     if (entry.numbers === null) entry.numbers = layerNumbers(MODEL.costs[node.cost], v);
     const n = entry.numbers;
+    const inputs = node.inputs.map((i) => { const x = inputUnder(i, ops); return alias.has(x) ? alias.get(x) : x; });
     const row = { name, kind: "layer", type: node.type, count: 1, params: n.params, params_non_trainable: n.pnt,
-                  macs: n.macs, floats_out: n.floats, output_shape: n.shape, category: n.category, children: [] };
+                  macs: n.macs, floats_out: n.floats, output_shape: n.shape, category: n.category, children: [], inputs };
     leaves.push(row);
     return row;
   }
@@ -145,33 +215,65 @@ function evaluate(v, withTree = true) {
              macs: sum("macs"), floats_out: sum("floats_out"),
              output_shape: children[children.length - 1].output_shape, children };
   }
-  function walk(node, renames) {
-    if (node.k === "layer") return leaf(node, renames);
+  function walk(node, ops) {
+    if (node.k === "layer") return leaf(node, ops);
     if (node.k !== "repeat") {
-      return group(node.k, renamed(node.name, renames), node.type, 1, node.children.map((c) => walk(c, renames)));
+      return group(node.k, nameUnder(node.name, ops), node.type, 1, node.children.map((c) => walk(c, ops)));
     }
     const n = counts.get(node);
+    const naming = namingUnder(node.naming, ops);
+    const copy2 = copyName(naming, 2);
+    const firstOutput = nameUnder(node.firstOutput, ops), restOutput = nameUnder(node.restOutput, ops);
+    const output = (k) => (k === 1 ? firstOutput : renameOne(restOutput, { old: copy2, now: copyName(naming, k) }));
     const iterations = [];
     if (node.iterations) {
-      for (const it of node.iterations) iterations.push(walk(it, renames));
+      for (const it of node.iterations) iterations.push(walk(it, ops));
     } else {
-      iterations.push(walk(node.first, renames));
+      iterations.push(walk(node.first, ops));
       for (let k = 2; k <= n; k++) {
-        const more = k === 2 ? renames : [[node.copy2, copyName(node, k)], ...renames];
+        const more = k === 2 ? ops : [...ops, { old: copy2, now: copyName(naming, k), key: firstOutput, value: output(k - 1) }];
         iterations.push(walk(node.rest, more));
       }
     }
-    return group("repeat", renamed(node.name, renames), node.type, n, iterations);
+    const written = nameUnder(node.output, ops), last = output(n);
+    if (last !== written) alias.set(written, alias.has(last) ? alias.get(last) : last);
+    return group("repeat", nameUnder(node.name, ops), node.type, n, iterations);
   }
   const top = MODEL.tree.map((node) => walk(node, []));
   const sum = (m) => leaves.reduce((a, r) => a + r[m], 0n);
   const totals = {
     params: sum("params"), params_non_trainable: sum("params_non_trainable"), macs: sum("macs"),
     floats_out: sum("floats_out"), peak_floats_out: leaves.reduce((a, r) => (r.floats_out > a ? r.floats_out : a), 0n),
+    peak_live: peakLive(leaves, MODEL.input.shape.reduce((a, i) => a * F[i](v)[0], 1n)),
   };
   totals.params_with_statistics = totals.params + totals.params_non_trainable;
   totals.flops = 2n * totals.macs;
   return withTree ? { totals, leaves, tree: top } : { totals };
+}
+
+// metrics.Metrics._live: layers run in order; a tensor is held from the step that writes it (the network
+// input: from the start) through its last reader, one nobody reads during its own step only; the peak
+// is the largest sum held at one step. Exact, in O(layers): each tensor adds its size over its steps.
+function peakLive(leaves, inputFloats) {
+  const position = new Map([["input", 0]]);
+  leaves.forEach((r, i) => position.set(r.name, i + 1));
+  const last = new Map(position);
+  leaves.forEach((r, i) => {
+    for (const name of r.inputs) {
+      if (!position.has(name)) throw new Error(`peak live memory: layer '${r.name}' reads '${name}', which is no tensor`);
+      if (last.get(name) < i + 1) last.set(name, i + 1);
+    }
+  });
+  const change = new Array(leaves.length + 2).fill(0n);  // held floats: + at the first step, - after the last
+  const hold = (from, through, size) => { if (through >= from) { change[from] += size; change[through + 1] -= size; } };
+  hold(1, last.get("input"), inputFloats);
+  leaves.forEach((r, i) => hold(i + 1, Math.max(i + 1, last.get(r.name)), r.floats_out));
+  let held = 0n, peak = 0n;
+  for (let step = 1; step <= leaves.length; step++) {
+    held += change[step];
+    if (held > peak) peak = held;
+  }
+  return peak;
 }
 
 function breakdown(leaves, totals) {  // network.Evaluation.breakdown
@@ -197,6 +299,13 @@ function defaults() {
   return v;
 }
 
+function presetValues(preset) {  // network.values(preset=...): the symbols' defaults, then the preset's values
+  const v = {};
+  for (const s of MODEL.symbols) v[s.name] = R.parse(s.default);
+  for (const [k, x] of Object.entries(preset.values)) v[k] = R.parse(x);
+  return v;
+}
+
 function fromFragment(fragment) {  // "alpha=0.5&delta=2" -> values (unknown names and bad text refused)
   const v = defaults();
   const declared = MODEL.symbols.map((s) => s.name);
@@ -207,7 +316,7 @@ function fromFragment(fragment) {  // "alpha=0.5&delta=2" -> values (unknown nam
     if (name === "preset") {
       const preset = MODEL.presets.find((p) => p.name === text);
       if (!preset) throw new Refused(`${MODEL.file}: unknown preset '${text}' (presets: ${MODEL.presets.map((p) => p.name).join(", ") || "none"})`);
-      for (const [k, x] of Object.entries(preset.values)) v[k] = R.parse(x);
+      Object.assign(v, presetValues(preset));
       continue;
     }
     if (!declared.includes(name)) {
@@ -265,7 +374,7 @@ function controls() {
     select.addEventListener("change", () => {
       const p = MODEL.presets.find((x) => x.name === select.value);
       if (!p) return;
-      for (const [k, x] of Object.entries(p.values)) state.v[k] = R.parse(x);
+      state.v = presetValues(p);
       show();
     });
     box.append(el("label", {}, "preset ", select));
@@ -288,7 +397,10 @@ function controls() {
 function syncControls() {
   const select = document.getElementById("preset");
   if (select) {
-    const same = MODEL.presets.find((p) => Object.entries(p.values).every(([k, x]) => R.cmp(R.parse(x), state.v[k]) === 0));
+    const same = MODEL.presets.find((p) => {
+      const v = presetValues(p);
+      return MODEL.symbols.every((s) => R.cmp(v[s.name], state.v[s.name]) === 0);
+    });
     select.value = same ? same.name : "";
   }
   for (const s of MODEL.symbols) {
@@ -347,10 +459,20 @@ function layerTable(result) {
   return el("section", {}, el("h2", {}, "Layers (a block, repeat or stage row holds its layers' sums; \u25b8 opens it)"), table);
 }
 
+function millions(y) {  // a tick in millions: 5,990 rather than 5.99e+3
+  const m = y / 1e6;
+  return m >= 100 ? Math.round(m).toLocaleString("en-US") : String(+m.toPrecision(3));
+}
+
 function plot(metric, label, points, current, symbol) {
-  const W = 420, H = 250, left = 64, right = 12, top = 28, bottom = 42;
+  const W = 420, H = 268, left = 64, right = 12, top = 46, bottom = 42;
   const box = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "plot", "data-metric": metric });
   box.append(svg("text", { x: W / 2, y: 16, "text-anchor": "middle", class: "title" }, `${label} against ${symbol}`));
+  // the legend, in a row of its own between the title and the axes: it covers nothing
+  box.append(svg("line", { x1: left, y1: 31, x2: left + 22, y2: 31, class: "line" }));
+  box.append(svg("text", { x: left + 27, y: 35, class: "tick" }, `total as ${symbol} varies, the others fixed`));
+  box.append(svg("circle", { cx: W - right - 112, cy: 31, r: 4, class: "current" }));
+  box.append(svg("text", { x: W - right - 104, y: 35, class: "tick" }, "this configuration"));
   const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
   const x0 = Math.min(...xs), x1 = Math.max(...xs), y1 = Math.max(...ys, 1e-9);
   const X = (x) => left + (x1 === x0 ? 0.5 : (x - x0) / (x1 - x0)) * (W - left - right);
@@ -360,7 +482,7 @@ function plot(metric, label, points, current, symbol) {
   for (const [x, anchor] of [[x0, "start"], [x1, "end"]]) {
     box.append(svg("text", { x: X(x), y: H - bottom + 14, "text-anchor": anchor, class: "tick" }, String(+x.toPrecision(4))));
   }
-  box.append(svg("text", { x: left - 4, y: top + 4, "text-anchor": "end", class: "tick" }, (y1 / 1e6).toPrecision(3)));
+  box.append(svg("text", { x: left - 4, y: top + 4, "text-anchor": "end", class: "tick" }, millions(y1)));
   box.append(svg("text", { x: left - 4, y: H - bottom, "text-anchor": "end", class: "tick" }, "0"));
   box.append(svg("text", { x: (left + W - right) / 2, y: H - 6, "text-anchor": "middle", class: "label" }, `${symbol} (symbol value)`));
   box.append(svg("text", { x: 14, y: (top + H - bottom) / 2, "text-anchor": "middle", class: "label",
@@ -390,8 +512,7 @@ function plots(result) {
   const at = Number(state.v[s.name][0]) / Number(state.v[s.name][1]);
   const current = (key) => (result ? { x: at, y: Number(result.totals[key]) } : null);
   section.append(plot("macs", "MACs", points.macs, current("macs"), s.name),
-                 plot("params", "params", points.params, current("params"), s.name),
-                 el("p", { class: "legend" }, "line: the total as this symbol varies, the others fixed; dot: the current configuration"));
+                 plot("params", "params", points.params, current("params"), s.name));
   return section;
 }
 

@@ -20,6 +20,7 @@ from ..ops import lookup
 from ..closedform import GroupNode, LayerNode, RepeatNode
 from ..network import Network
 from ..spec import MAX_REPEAT
+from ..spec.model import MAX_LAYERS
 from . import guards as g
 from .jsprint import Table, runtime
 
@@ -61,12 +62,13 @@ class Model:
         inputs = g.input_guards(spec, self.network.symbols)
         return {
             "name": spec.name, "description": self.description(), "file": spec.file or "<spec>",
-            "maxRepeat": MAX_REPEAT,
+            "maxRepeat": MAX_REPEAT, "maxLayers": MAX_LAYERS,
             "symbols": [self.symbol(s) for s in spec.symbols.values()],
             "presets": [{"name": p.name, "description": p.description,
                          "values": {k: _text(v) for k, v in p.values.items()}} for p in self.presets()],
             "input": {"line": spec.input_line, "column": getattr(spec, "input_column", None),
-                      "guards": [self.guard(x) for x in inputs]},
+                      "guards": [self.guard(x) for x in inputs],
+                      "shape": [self.table.add(v) for v in self.network.input_shape]},
             "costs": self.costs, "tree": tree, "functions": self.table.javascript(),
         }
 
@@ -131,19 +133,22 @@ class Model:
         if isinstance(node, LayerNode):
             layer = node.cost.spec
             return {"k": "layer", "name": layer.name, "type": layer.type, "line": layer.line,
-                    "column": layer.column, "cost": self.cost(node)}
+                    "column": layer.column, "cost": self.cost(node), "inputs": list(layer.inputs)}
         if isinstance(node, GroupNode):
             spec = node.spec
             return {"k": spec.kind, "name": spec.name, "type": getattr(spec, "block", "stage"),
-                    "children": [self.node(c) for c in node.parts]}
+                    "output": spec.output, "children": [self.node(c) for c in node.parts]}
         return self.repeat(node)
 
     def repeat(self, node: RepeatNode) -> dict:
         spec = node.spec
         rest = spec.rest or spec.first
+        symbols = self.network.symbols
         return {"k": "repeat", "name": spec.name, "type": getattr(rest, "block", getattr(rest, "type", "")),
                 "count": self.table.add(node.count), "line": spec.line, "column": spec.column,
-                "copy2": spec.copy_name(2), "naming": list(spec.naming),
+                "countGuards": [self.guard(x) for x in g.count_guards(spec, symbols)],
+                "naming": list(spec.naming), "output": spec.output, "firstOutput": spec.first.output,
+                "restOutput": rest.output,
                 "first": self.node(node.first), "rest": self.node(node.rest),
                 "iterations": None if node.iterations is None else [self.node(i) for i in node.iterations]}
 

@@ -96,6 +96,17 @@ def value_text(value: Fraction) -> str:
     return repr(as_float) if Fraction(repr(as_float)) == value else str(value)
 
 
+def defaults_header(spec) -> str:
+    """The spec's `defaults_of:` and the defaults it gives where frameworks differ (the README's table)."""
+    from ..ops import REGISTRY, REQUIRED
+    padding = REGISTRY["conv"].params["padding"].default_for(spec.defaults_of)
+    kernel = REGISTRY["maxpool"].params["kernel"].default_for(spec.defaults_of)
+    window = "required" if kernel is REQUIRED else kernel
+    whose = {"costmodel": "costmodel's", "pytorch": "PyTorch's", "keras": "Keras'"}[spec.defaults_of]
+    return (f"defaults_of {spec.defaults_of}: arguments left out take {whose} defaults (conv and dwconv padding "
+            f"{padding}, pool kernel {window}, stride = kernel, floor mode, bias on)")
+
+
 def values_header(evaluation: Evaluation) -> str:
     values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
     preset = getattr(evaluation, "preset", None)
@@ -312,7 +323,8 @@ def render_text(evaluation: Evaluation, fmt: str, *, symbolic: bool, threshold: 
     table, dropped = tables.fitted(rows, header_texts, [c.align for c in cols], fmt, display.width, droppable)
     comment = tables.comment(fmt)
     lines = ([tables.latex_header()] if fmt == "latex" else []) + [
-        f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}", "", table, ""]
+        f"{comment}{values_header(evaluation)}", f"{comment}{profile.header()}",
+        f"{comment}{defaults_header(evaluation.network.spec)}", "", table, ""]
     if dropped:
         left_out = ", ".join(cols[i].header for i in sorted(dropped))
         lines.append(f"(to fit {display.width} characters, left out: {left_out}; --width 0 shows every column)")
@@ -373,6 +385,7 @@ def render_tree(evaluation: Evaluation, fmt: str, *, depth: int, collapse_repeat
         table = tables.longtable(table.replace(LATEX_INDENT_MARK, r"\quad "))
     lines = ([tables.latex_header()] if fmt == "latex" else []) + [
         f"{comment}{values_header(evaluation)}", f"{comment}{conventions.get(conventions.DEFAULT).header()}",
+        f"{comment}{defaults_header(evaluation.network.spec)}",
         f"{comment}depth {depth}: a block, repeat or stage row holds the sums of its layers"
         + ("; (xN) marks an iteration that stands for N equal ones" if any(n["times"] for n in nodes) else ""),
         "", table, ""]
@@ -474,6 +487,7 @@ def to_dict(evaluation: Evaluation, *, symbolic: bool = False, threshold: float 
         "network": evaluation.network.spec.name,
         "spec": evaluation.network.spec.file,
         "convention": conventions.get(convention).name,
+        "defaults_of": evaluation.network.spec.defaults_of,
         "symbols": {name: _json_number(v) for name, v in evaluation.values.items()},
         **({"options": {name: _json_number(v) for name, v in evaluation.network.spec.option_values.items()}}
            if evaluation.network.spec.options else {}),

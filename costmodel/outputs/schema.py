@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ..ops import ALIASES, REGISTRY, REQUIRED, Kind
+from ..ops import ALIASES, FRAMEWORKS, REGISTRY, REQUIRED, Kind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 EXPRESSION_PATTERN = r"^[0-9A-Za-z_+\-*/(),.\s]+$"
@@ -205,6 +205,9 @@ def schema() -> dict:
             "presets": {"type": "object", "additionalProperties": _REF("preset"),
                         "description": "named configurations: name -> {description, values} (--preset NAME)"},
             "rounding": _REF("rounding"),
+            "defaults_of": {"enum": list(FRAMEWORKS),
+                            "description": "whose default arguments a layer gets when the spec leaves one out "
+                                           "(default costmodel: conv padding same; pytorch and keras: valid)"},
             "defaults": {"type": "object", "properties": defaults, "additionalProperties": False,
                          "description": "default arguments per layer type"},
             "blocks": {"type": "object", "additionalProperties": _REF("block")},

@@ -45,6 +45,19 @@ def _merged(table: str) -> dict:
 # conventions, written in the family files independently of the registry's defaults
 # (spec.LayerSpec.written says which arguments the spec gave).
 DEFAULTS = _merged("DEFAULTS")
+
+
+def _defaults_of(framework: str) -> dict:
+    """The reference's defaults under a spec's `defaults_of:`: DEFAULTS with each family's
+    FRAMEWORK_DEFAULTS for that framework over them."""
+    table = {type_: dict(args) for type_, args in DEFAULTS.items()}
+    for family in FAMILIES:
+        for type_, args in getattr(family, "FRAMEWORK_DEFAULTS", {}).get(framework, {}).items():
+            table[type_] = {**table.get(type_, {}), **args}
+    return table
+
+
+DEFAULTS_OF = {framework: _defaults_of(framework) for framework in ("costmodel", "pytorch", "keras")}
 RULES = _merged("RULES")  # type -> (args, input shapes, values, rounding) -> costs
 FIELDS = _merged("FIELDS")  # type -> (args, values, input shape, output shape) -> receptive-field step
 MANY_INPUTS = merge.MANY_INPUTS
@@ -74,9 +87,12 @@ def _bounded(shape, what: str = "output") -> None:
         raise SpecError(f"{what} {_fmt(shape)} has a dimension above 2**40 (too large to be a real network)")
 
 
-def arguments(layer) -> dict:
-    """The layer's arguments: the reference's own defaults for what the spec left out."""
-    return {**DEFAULTS.get(layer.type, {}),
+def arguments(layer, defaults_of: str) -> dict:
+    """The layer's arguments: the reference's own defaults (those of the spec's `defaults_of:`)
+    for what the spec left out."""
+    if defaults_of not in DEFAULTS_OF:
+        raise SpecError(f"reference: no defaults for defaults_of {defaults_of!r}")
+    return {**DEFAULTS_OF[defaults_of].get(layer.type, {}),
             **{name: value for name, value in layer.args.items() if name in layer.written}}
 
 
@@ -136,7 +152,12 @@ def propagate(spec, values: dict) -> list[dict]:
     values = {name: Fraction(v) for name, v in values.items()}
     shapes = {NETWORK_INPUT: _input_shape(spec, values)}
     volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
-    layers = _layers(spec, values)
+    try:
+        layers = _layers(spec, values)
+    except SpecError as e:  # the layer limit, found at the layer past it: located in this file
+        if e.file is not None:
+            raise
+        raise SpecError(e.message, file=spec.file, line=e.line, column=e.column) from None
     rows = []
     for layer in layers:
         try:
@@ -150,7 +171,7 @@ def propagate(spec, values: dict) -> list[dict]:
                 raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
-            row = rule(arguments(layer), [shapes[name] for name in layer.inputs], layer_values(values, layer, shapes),
+            row = rule(arguments(layer, spec.defaults_of), [shapes[name] for name in layer.inputs], layer_values(values, layer, shapes),
                        layer.rounding)
             _bounded(row["shape"])
         except SpecError as e:

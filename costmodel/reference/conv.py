@@ -13,6 +13,12 @@ DEFAULTS = {
     "pointwise": {"stride": PAIR_ONE, "groups": ONE, "bias": True},
     "dwconv": {"stride": PAIR_ONE, "padding": "same", "dilation": PAIR_ONE, "multiplier": ONE, "bias": True},
 }
+# What a spec's `defaults_of:` changes (the README's table): PyTorch's nn.Conv2d pads 0, Keras'
+# Conv2D and DepthwiseConv2D pad 'valid'; bias, stride, dilation, groups and multiplier agree.
+FRAMEWORK_DEFAULTS = {
+    "pytorch": {"conv": {"padding": "valid"}, "dwconv": {"padding": "valid"}},
+    "keras": {"conv": {"padding": "valid"}, "dwconv": {"padding": "valid"}},
+}
 
 
 def conv_numbers(args, values, rounding) -> tuple:

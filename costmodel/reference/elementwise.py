@@ -14,6 +14,8 @@ DEFAULTS = {
     "stochastic_depth": {"rate": Num(Fraction(0))},
     "split": {"parts": Num(Fraction(2)), "index": Num(Fraction(0))},
 }
+# `defaults_of: pytorch`: nn.LeakyReLU's negative_slope=0.01, nn.Dropout's p=0.5 (no cost either way)
+FRAMEWORK_DEFAULTS = {"pytorch": {"leaky_relu": {"slope": Num(Fraction(1, 100))}, "dropout": {"rate": Num(Fraction(1, 2))}}}
 
 
 def _elementwise(args, shapes, values, rounding):

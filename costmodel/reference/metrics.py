@@ -37,7 +37,7 @@ def receptive_fields(spec, rows, values) -> list[tuple]:
         if step is None:
             raise SpecError(f"reference metrics: no receptive-field rule for {layer.type!r}", file=spec.file,
                             line=layer.line, layer=f"{layer.index} '{layer.name}' ({layer.type})")
-        span, stride, whole = step(arguments(layer), values, shape[layer.inputs[0]], shape[layer.name])
+        span, stride, whole = step(arguments(layer, spec.defaults_of), values, shape[layer.inputs[0]], shape[layer.name])
         # each output sees `span` more input-grid steps, each `jump` input pixels apart
         rf = [rf[axis] + span[axis] * jump[axis] for axis in (0, 1)]
         jump = [jump[axis] * stride[axis] for axis in (0, 1)]

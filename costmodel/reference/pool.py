@@ -6,6 +6,7 @@ import math
 from fractions import Fraction
 
 from ..errors import SpecError
+from ..expr import Num
 from .conv import _window_field
 from .numbers import _costs, _fmt, _integer, _pair, evaluate, whole_input
 from .spatial import _spatial
@@ -14,6 +15,12 @@ DEFAULTS = {
     "maxpool": {"stride": None, "padding": "valid", "ceil_mode": False},
     "avgpool": {"stride": None, "padding": "valid", "ceil_mode": False},
     "fractional_maxpool": {"ratio": None, "output_size": None},
+}
+# `defaults_of: keras`: MaxPooling2D and AveragePooling2D have pool_size=(2, 2); PyTorch's kernel_size
+# is required; the stride (the window), padding (none) and floor mode agree everywhere.
+FRAMEWORK_DEFAULTS = {
+    "keras": {"maxpool": {"kernel": (Num(Fraction(2)), Num(Fraction(2)))},
+              "avgpool": {"kernel": (Num(Fraction(2)), Num(Fraction(2)))}},
 }
 
 

@@ -47,7 +47,7 @@ from typing import Any
 
 from .. import expr as ex
 from ..errors import SpecError, SpecWarning
-from ..ops import ALIASES, REGISTRY, REQUIRED, Kind, find, lookup
+from ..ops import ALIASES, FRAMEWORKS, REGISTRY, REQUIRED, Kind, find, lookup
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, OptionSpec, Preset,
                     Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
 from .source import Map, Seq
@@ -67,8 +67,8 @@ TYPE_NAMES = frozenset({*REGISTRY, *ALIASES})  # a block argument holding a laye
 RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS, *TYPE_NAMES}
 _NOT_NAMES = (f"not a layer type, nor {', '.join(sorted({NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS}))}")
 
-TOP_KEYS = {"name", "description", "input", "symbols", "options", "presets", "rounding", "defaults", "blocks", "layers",
-            "exits"}
+TOP_KEYS = {"name", "description", "input", "symbols", "options", "presets", "rounding", "defaults_of", "defaults",
+            "blocks", "layers", "exits"}
 LAYER_KEYS = {"type", "name", "input", "inputs", "repeat", "first", "rounding", "stage", "when"}
 CALL_KEYS = {"block", "name", "input", "repeat", "first", "rounding", "stage", "when"}
 BLOCK_KEYS = {"args", "layers", "output", "description"}
@@ -185,6 +185,7 @@ class _Builder:
         self.bad_blocks: set[str] = set()
         self.problems: list[SpecError] = []
         self.stopped = False  # MAX_ERRORS reached
+        self.defaults_of = "costmodel"  # the spec's `defaults_of:`, read before its layers
 
     # -- helpers
 
@@ -348,6 +349,9 @@ class _Builder:
         self.rounding = self.attempt(self.rounding_rule, data.get("rounding", "none"), data, "rounding")
         if self.rounding is BAD:
             self.rounding = "none"
+        self.defaults_of = self.attempt(self.framework, data.get("defaults_of", "costmodel"), data)
+        if self.defaults_of is BAD:  # every layer's defaults would be a guess: nothing more to say
+            raise _Stop
         self.defaults = self.attempt(self.read_defaults, data.get("defaults") or Map(), data)
         if self.defaults is BAD:
             self.defaults = {}
@@ -369,7 +373,8 @@ class _Builder:
         spec = NetworkSpec(name=str(name), description=str(data.get("description", "")), input=shape,
                            symbols=dict(self.symbols), tree=tuple(tree), file=self.file,
                            input_line=line, input_column=column, exits=exits, presets=presets,
-                           options=dict(self.options), option_values=dict(self.option_values), source=data)
+                           options=dict(self.options), option_values=dict(self.option_values), source=data,
+                           defaults_of=self.defaults_of)
         self.check_every_output_is_used(spec)
         return None if self.problems else spec
 
@@ -562,6 +567,16 @@ class _Builder:
             return value
         raise self.fail(f"rounding must be one of {', '.join(ROUNDING_RULES)} or multiple_of_N (N from 1 to 9999), "
                         f"got {_short(value)}", m, key)
+
+    def framework(self, value, parent) -> str:
+        """`defaults_of:` whose default arguments the layers get (ops.FRAMEWORKS)."""
+        if not isinstance(value, str) or value not in FRAMEWORKS:
+            close = difflib.get_close_matches(str(value), FRAMEWORKS, n=1) if isinstance(value, str) else []
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            shown = _short(value) if isinstance(value, str) else _kind(value)
+            raise self.fail(f"defaults_of: unknown framework {shown}{hint}; expected {', '.join(FRAMEWORKS[:-1])} or "
+                            f"{FRAMEWORKS[-1]}, whose default arguments the layers get", parent, "defaults_of")
+        return value
 
     def read_defaults(self, defaults, parent) -> dict:
         self.mapping(defaults, "'defaults'", parent, "defaults")
@@ -907,13 +922,13 @@ class _Builder:
                 source, value = entry, entry[arg]
             elif arg in defaults:
                 source, value = defaults, defaults[arg]
-            elif param.default is REQUIRED:
+            elif param.default_for(self.defaults_of) is REQUIRED:
                 if arg in typos:
                     continue  # its misspelling is reported
                 self.record(self.fail(f"{op.type!r} needs {arg!r} ({param.doc or param.kind.value})", entry, None, display))
                 continue
             else:
-                source, value = None, param.default
+                source, value = None, param.default_for(self.defaults_of)
             if value is None and param.default is not None:  # `units: null`, `stride: ~`
                 self.record(self.fail(f"{arg} needs a value ({param.doc or param.kind.value}), got nothing",
                                       source, arg, display))

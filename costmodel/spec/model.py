@@ -331,6 +331,7 @@ class NetworkSpec:
     options: dict = field(default_factory=dict)  # name -> OptionSpec, in declaration order
     option_values: dict = field(default_factory=dict)  # name -> Fraction: the choice this tree is built for
     source: object = field(default=None, compare=False, repr=False)  # the spec's data, to build other options
+    defaults_of: str = "costmodel"  # whose argument defaults the layers got: ops.FRAMEWORKS
 
     def defaults(self) -> dict[str, Fraction]:
         return {name: s.default for name, s in self.symbols.items()}
