@@ -164,7 +164,7 @@ def _window(a, x, padding, symbols) -> list[Guard]:
     kernel fits the padded input ('same' always fits)."""
     if padding == "same":
         return []
-    found = []
+    found: list = []
     pads = (0, 0, 0, 0)
     if padding != "valid":
         pads = _pads(padding, symbols, found)
@@ -193,7 +193,7 @@ def _pads(padding, symbols, found: list) -> tuple:
 def _ceil_window(a, x, padding, symbols) -> list[Guard]:
     """reference.pool._ceil_mode: per axis, PyTorch's padding (both sides alike, at most half the
     kernel), then the kernel within the padded input."""
-    found = []
+    found: list = []
     pads = (0, 0, 0, 0) if padding == "valid" else _pads(padding, symbols, found)
     kernel = a["kernel"]
     for axis in (0, 1):
