@@ -72,3 +72,18 @@ def test_pictures_are_there():
     assert {"docs/graph_resnet50_depth1.png", "docs/explore_resnext50.png"} <= set(pictures)
     for name in pictures:
         assert (Path(__file__).parent.parent / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_bad_input_block_is_what_costmodel_prints(tmp_path):
+    """The Errors section's `bad.yaml` block: the file it shows, run, prints exactly the lines shown
+    and exits 2."""
+    import subprocess
+    import sys
+    block = README.split("$ cat bad.yaml\n", 1)[1].split("```", 1)[0]
+    spec, rest = block.split("$ costmodel report bad.yaml\n")
+    shown, status = rest.split("$ echo $?\n")
+    (tmp_path / "bad.yaml").write_text(spec)
+    done = subprocess.run([sys.executable, "-m", "costmodel", "report", "bad.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == int(status) == 2
+    assert done.stderr == shown and done.stdout == ""
