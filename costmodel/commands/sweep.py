@@ -11,7 +11,8 @@ import time
 from ..cli import add_values, assignment, chosen_values, examples, output_file
 from ..errors import SpecError
 
-FORMATS = ("table", "csv", "json", "jsonl")
+FORMATS = ("table", "markdown", "csv", "json", "jsonl", "latex")
+TEXT_FORMATS = ("table", "markdown", "latex")  # a table of at most TABLE_ROWS rows, the summary above it
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
@@ -64,12 +65,12 @@ def run(args) -> int:
     sweep = explore.stream(net, axes, fixed=fixed, pareto=pareto, verify=VERIFY)
     swept = list(axes)
     front: list = []  # the rows on the Pareto front, printed after --out
-    if args.out or args.format != "table":
+    if args.out or args.format not in TEXT_FORMATS:
         _reuse_freed_memory()
     if args.out:
         fmt = _format_of(args.out)
         plotted = _write_file(sweep, args.out, fmt, front)
-    elif args.format == "table":
+    elif args.format in TEXT_FORMATS:
         plotted = rows = _table_rows(sweep)
     else:
         plotted = _write(sweep, sys.stdout.buffer, args.format, front, collect=bool(args.plot))
@@ -79,9 +80,12 @@ def run(args) -> int:
         sys.stdout.write(f"{summary}\nwrote {sweep.kept:,} rows to {args.out}{on_front}\n")
         if pareto:
             sys.stdout.write(render(_joined(front, sweep), "table", swept))
-    elif args.format == "table":
-        sys.stdout.write(summary + "\n")
-        sys.stdout.write(render(rows, "table", swept))
+    elif args.format in TEXT_FORMATS:
+        from ..outputs import tables
+        header = [tables.latex_header()] if args.format == "latex" else []
+        sys.stdout.write("".join(f"{line}\n" for line in [*header, tables.comment(args.format) + summary,
+                                                        *([""] if args.format == "markdown" else [])]))
+        sys.stdout.write(render(rows, args.format, swept))
     else:
         sys.stdout.flush()
         sys.stderr.write(summary + "\n")
@@ -253,13 +257,12 @@ def _cell(rows, name, i):
 def render(rows, fmt: str, swept: list[str]) -> str:
     """A table of rows (a structured array, as explore.sweep returns) for the terminal."""
     names = list(rows.dtype.names)
-    from tabulate import tabulate
+    from ..outputs import tables
     shown = swept + [m for m in ("macs", "params", "params_with_statistics", "peak_floats_out", "pareto") if m in names]
     table = [[_text(rows, n, i) for n in shown] for i in range(len(rows))]
     headers = [{"params_with_statistics": "params + BN stats", "peak_floats_out": "peak floats out",
                 "macs": "MACs"}.get(n, n) for n in shown]
-    return tabulate(table, headers=headers, tablefmt="simple", colalign=["right"] * len(shown),
-                    disable_numparse=True) + "\n"
+    return tables.text_table(table, headers, ["right"] * len(shown), fmt) + "\n"
 
 
 def _text(rows, name, i) -> str:

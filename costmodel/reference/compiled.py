@@ -85,7 +85,7 @@ class Specialised:
         from . import arguments
         for layer in leaves_written(spec.tree):
             channel = CHANNEL_ARGUMENTS.get(layer.type, ())
-            for arg, value in arguments(layer).items():
+            for arg, value in arguments(layer, spec.defaults_of).items():
                 for node in _expressions(value):
                     names = _names(node)
                     if IN_CHANNELS in names:
