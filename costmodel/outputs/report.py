@@ -143,15 +143,17 @@ def _cells(row: LayerRow, cols, threshold, formulas, number, shapes, count=None)
 
 
 def layer_formulas(evaluation: Evaluation) -> list[dict]:
-    """Each row's closed forms (the iterations of a repeat share their template's)."""
+    """Each row's closed forms (the iterations of a repeat share their template's), each distinct
+    subexpression printed once (symbolic.text)."""
+    from ..symbolic import text
     net, shown = evaluation.network, {}
     result = []
     for leaf in evaluation.unrolled.leaves():
         layer = net.cost_of(leaf)
         key = (id(layer.params), id(layer.macs), id(layer.shape))
         if key not in shown:
-            shown[key] = {"params": str(layer.params), "macs": str(layer.macs),
-                          "output_shape": [str(v) for v in layer.shape]}
+            shown[key] = {"params": text(layer.params), "macs": text(layer.macs),
+                          "output_shape": [text(v) for v in layer.shape]}
         result.append(shown[key])
     return result
 
