@@ -337,12 +337,13 @@ def readable(value: sympy.Expr) -> sympy.Expr:
     return sympy.expand(value)
 
 
-class _OncePrinter(StrPrinter):
+class OncePrinter(StrPrinter):
     """sympy's str printer (the same settings, so the same text as `str(expr)`) that prints each
     distinct subexpression once: a layer's spatial sizes (nested floors) recur in every formula of
     the layers after it, and ordering an Add's terms is most of sympy's printing time. A text
     depends on its expression only (not on where it sits: a parent adds its own parentheses
-    around it), so a kept text is the text that would be printed again."""
+    around it), so a kept text is the text that would be printed again. One printer serves one
+    batch (a report's formulas) and is dropped with it: its texts are not kept for the process."""
 
     def __init__(self):
         super().__init__()
@@ -358,12 +359,6 @@ class _OncePrinter(StrPrinter):
         return found
 
 
-_PRINTER: _OncePrinter | None = None
-
-
 def text(value: sympy.Basic) -> str:
-    """`str(value)`, printed with the subexpressions already printed in this process kept."""
-    global _PRINTER
-    if _PRINTER is None:
-        _PRINTER = _OncePrinter()
-    return _PRINTER.doprint(value)
+    """`str(value)`, each distinct subexpression printed once."""
+    return OncePrinter().doprint(value)

@@ -8,7 +8,7 @@ import sympy
 
 import costmodel
 from costmodel.outputs.report import layer_formulas
-from costmodel.symbolic import RoundDivisible, RoundFloor, _OncePrinter, readable
+from costmodel.symbolic import RoundDivisible, RoundFloor, OncePrinter, readable
 
 a, r, c = sympy.symbols("alpha resolution classes")
 SIZE = sympy.floor(sympy.floor(r / 2 - sympy.Rational(1, 2)) / 2)  # two stride-2 layers
@@ -25,7 +25,7 @@ CASES = [
 
 
 def test_each_text_is_strs_text():
-    printer = _OncePrinter()
+    printer = OncePrinter()
     for expr in CASES:
         assert printer.doprint(expr) == str(expr)
 
@@ -34,7 +34,7 @@ def test_a_kept_text_does_not_depend_on_where_it_was_first_printed():
     """SIZE is printed inside a power, a product and a sum before it is printed alone (and the
     other way round): the same texts as a fresh printer's."""
     for order in (CASES, CASES[::-1]):
-        printer = _OncePrinter()
+        printer = OncePrinter()
         assert [printer.doprint(e) for e in order] == [str(e) for e in order]
 
 

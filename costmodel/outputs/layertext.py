@@ -3,7 +3,7 @@ per-layer formulas), kept in the cache of closed-form text so that a spec seen b
 them without sympy.
 
 What is stored, per spec (cache.py's key: costmodel's version and the validated spec): for every
-layer the deriver derived, the text of its params, MACs and output shape as `symbolic.text`
+layer the deriver derived, the text of its params, MACs and output shape as `symbolic.OncePrinter`
 prints them, named by where the layer sits in the written tree (its position in a walk of the
 tree, and for each enclosing repeat that repeat's position and the iteration), and each repeat's
 mode (closed: iterations after the second are the second's; unrolled: each its own). The closed
@@ -61,7 +61,8 @@ def _name(template, path: tuple, ordinal: dict, modes: dict) -> str | None:
 def _derived(net, ordinal: dict):
     """((texts by name, modes by repeat position), the same as data to store): every derived layer's
     text, each distinct subexpression printed once."""
-    from ..symbolic import text
+    from ..symbolic import OncePrinter
+    text = OncePrinter().doprint  # one printer for every layer: their formulas share subexpressions
     deriver = net._deriver
     modes = {str(ordinal[rid]): mode for rid, mode in deriver.modes.items()}
     texts: dict = {}
