@@ -1,6 +1,6 @@
 """costmodel's speed on this machine, against PyTorch's flop counter where torch is installed.
 
-    python benchmarks/run.py [--runs 5] [--quick]
+    python benchmarks/run.py [--runs 5] [--quick] [--peers-only | --sweep-only | --symbolic-only]
 
 0. cold process, against every peer: `costmodel report SPEC --format json` (a fresh Python each
    time; once with the spec's closed-form text in the cache, once without) against each peer counter
@@ -14,6 +14,8 @@
    ratio to the torch counter building and counting one model per configuration);
 2. analysis time of generated deep specs of 100, 1,000 and 10,000 layers (load, symbolic build,
    evaluation checked against the reference propagator), and the growth ratio per 10x layers;
+   cold `costmodel report SPEC --symbolic` of the largest shipped specs, the first time and with
+   the spec seen before (target <= 3 s);
 3. sweep throughput on MobileNet-CIFAR (configurations per second, compiled closed forms) against
    the torch counter's (one model built and counted per configuration, warm process);
 4. `costmodel sweep` end to end (a fresh process, start to file written) over 1,000 x 1,000
@@ -50,6 +52,13 @@ NETWORKS = [("MobileNet-CIFAR", "mobilenet_cifar", []), ("ResNet-50", "imagenet/
             ("EfficientNet-B0", "imagenet/efficientnet", ["--preset", "efficientnet_b0"]),
             ("RegNetY-400MF", "imagenet/regnet_y", ["--preset", "regnet_y_400mf"]),
             ("ConvNeXt-tiny", "imagenet/convnext", ["--preset", "convnext_tiny"])]
+# the longest `--symbolic` outputs of the shipped specs (target: each <= 3 s cold)
+SYMBOLIC = [("DenseNet-201", "imagenet/densenet201", []),
+            ("EfficientNet-B7", "imagenet/efficientnet", ["--preset", "efficientnet_b7"]),
+            ("EfficientNetV2-L", "imagenet/efficientnet_v2", ["--preset", "efficientnet_v2_l"]),
+            ("RegNetY-128GF", "imagenet/regnet_y", ["--preset", "regnet_y_128gf"]),
+            ("ResNet-152", "imagenet/resnet_bottleneck", ["--preset", "resnet152"])]
+SYMBOLIC_TARGET = 3.0
 sys.path.insert(0, str(ROOT))
 
 
@@ -58,12 +67,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cold(argv: list[str], runs: int) -> tuple[float, float, str]:
-    """Median wall and CPU seconds of a fresh process running argv; its last stdout."""
+def cold(argv: list[str], runs: int, env: dict | None = None) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of a fresh process running argv (in `env`, else this one's
+    environment); its last stdout."""
     walls, cpus, out = [], [], ""
     for _ in range(runs):
         cpu0, t0 = _children_cpu(), time.perf_counter()
-        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True, env=env)
         walls.append(time.perf_counter() - t0)
         cpus.append(_children_cpu() - cpu0)
         out = done.stdout
@@ -242,6 +252,25 @@ def scale(runs: int) -> None:
               f"{w2:.1f} s wall, {c2:.1f} s cpu (target <= 10 s), {peak / 2**20:.0f} MiB (target <= 1,024)")
 
 
+def symbolic_reports(runs: int) -> None:
+    """Cold `costmodel report SPEC --symbolic` (the text table with every layer's formulas and the
+    closed-form totals) of the largest shipped specs: the first time (`--no-cache`: sympy derives
+    and prints every closed form) and with the spec seen before (a fresh cache directory filled by
+    one run first: the texts are read back, no sympy), against the 3 s target."""
+    import tempfile
+    print(f"   cold `costmodel report SPEC --symbolic`, medians of {runs} (target <= {SYMBOLIC_TARGET:g} s):")
+    for label, spec, extra in SYMBOLIC:
+        argv = [sys.executable, "-m", "costmodel", "report", spec, *extra, "--symbolic"]
+        with tempfile.TemporaryDirectory(prefix="costmodel-symbolic-") as folder:
+            env = {**os.environ, "COSTMODEL_CACHE_DIR": folder}  # the children's cache, not the user's
+            first_wall, first_cpu, out = cold([*argv[:3], "--no-cache", *argv[3:]], runs, env)
+            cold(argv, 1, env)  # fills the cache
+            seen_wall, seen_cpu, _ = cold(argv, runs, env)
+        met = "met" if first_wall <= SYMBOLIC_TARGET else "not met"
+        print(f"   {label:17s} {len(out) / 1e3:5.0f} kB   first time wall {first_wall:5.2f} s cpu {first_cpu:5.2f} s "
+              f"({met})   seen before wall {seen_wall:5.2f} s cpu {seen_cpu:5.2f} s")
+
+
 def sweep_throughput(runs: int) -> tuple[int, float, float, float, float]:
     """1,000 alphas x 100 deltas x 10 class counts = 1,000,000 configurations, with and without
     the Pareto front (the compile happens once per network and is timed apart)."""
@@ -322,6 +351,7 @@ def main() -> int:
     p.add_argument("--quick", action="store_true", help="3 runs, fewer torch configurations")
     p.add_argument("--sweep-only", action="store_true", help="only section 4 (the sweep end to end)")
     p.add_argument("--peers-only", action="store_true", help="only section 0 (cold costmodel against every peer)")
+    p.add_argument("--symbolic-only", action="store_true", help="only the cold `report --symbolic` figures (section 2)")
     args = p.parse_args()
     # An installed package has its bytecode compiled (pip does it, as the peers' was); a checkout run
     # with PYTHONDONTWRITEBYTECODE set would compile costmodel's sources in every cold process.
@@ -329,6 +359,9 @@ def main() -> int:
     runs = 3 if args.quick else args.runs
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; Python {sys.version.split()[0]}; "
           f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
+    if args.symbolic_only:
+        symbolic_reports(runs)
+        return 0
     if args.sweep_only:
         sweep_end_to_end(runs)
         print(f"load average after the run: {os.getloadavg()[0]:.2f}")
@@ -381,6 +414,7 @@ def main() -> int:
     small, large = derive_once(runs)
     print(f"   closed forms of one block repeated 200 / 2,000 times: {small:.3f} / {large:.3f} s, ratio "
           f"{large / small:.2f} (target <= 4: a repeat is derived once and multiplied)")
+    symbolic_reports(runs)
 
     print("\n3. sweep throughput, MobileNet-CIFAR (alpha x delta x classes; 31,000 of the configurations,"
           " alpha < 1/32, do not fit and are left out)")

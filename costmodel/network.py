@@ -227,8 +227,8 @@ class Network:
 
     def formula(self, metric: str, *, smooth_form: bool = False) -> str:
         """A total as readable text (expanded)."""
-        from .symbolic import readable
-        return str(readable(self.total(metric, smooth_form=smooth_form)))
+        from .symbolic import readable, text
+        return text(readable(self.total(metric, smooth_form=smooth_form)))
 
     def substitutions(self, resolved: dict) -> dict:
         import sympy

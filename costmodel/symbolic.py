@@ -12,6 +12,7 @@ from fractions import Fraction
 
 import sympy
 from sympy import Function, Integer, Rational
+from sympy.printing.str import StrPrinter
 
 from . import expr as ex
 
@@ -334,3 +335,30 @@ def readable(value: sympy.Expr) -> sympy.Expr:
     if not isinstance(value, sympy.Basic) or sympy.count_ops(value) > MAX_EXPAND_OPS:
         return value
     return sympy.expand(value)
+
+
+class OncePrinter(StrPrinter):
+    """sympy's str printer (the same settings, so the same text as `str(expr)`) that prints each
+    distinct subexpression once: a layer's spatial sizes (nested floors) recur in every formula of
+    the layers after it, and ordering an Add's terms is most of sympy's printing time. A text
+    depends on its expression only (not on where it sits: a parent adds its own parentheses
+    around it), so a kept text is the text that would be printed again. One printer serves one
+    batch (a report's formulas) and is dropped with it: its texts are not kept for the process."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: dict = {}
+
+    def _print(self, expr, **kwargs) -> str:
+        if kwargs or not isinstance(expr, sympy.Basic):
+            return super()._print(expr, **kwargs)
+        key = (type(expr), expr)  # the type too: 2 and 2.0 may compare equal
+        found = self.texts.get(key)
+        if found is None:
+            found = self.texts[key] = super()._print(expr)
+        return found
+
+
+def text(value: sympy.Basic) -> str:
+    """`str(value)`, each distinct subexpression printed once."""
+    return OncePrinter().doprint(value)

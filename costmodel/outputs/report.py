@@ -143,17 +143,10 @@ def _cells(row: LayerRow, cols, threshold, formulas, number, shapes, count=None)
 
 
 def layer_formulas(evaluation: Evaluation) -> list[dict]:
-    """Each row's closed forms (the iterations of a repeat share their template's)."""
-    net, shown = evaluation.network, {}
-    result = []
-    for leaf in evaluation.unrolled.leaves():
-        layer = net.cost_of(leaf)
-        key = (id(layer.params), id(layer.macs), id(layer.shape))
-        if key not in shown:
-            shown[key] = {"params": str(layer.params), "macs": str(layer.macs),
-                          "output_shape": [str(v) for v in layer.shape]}
-        result.append(shown[key])
-    return result
+    """Each row's closed forms (the iterations of a repeat share their template's): layertext.py,
+    from the cache of closed-form text when this spec's are there."""
+    from .layertext import layer_formulas as texts
+    return texts(evaluation)
 
 
 # --- the hierarchy: blocks, repeats and stages with subtotals ------------------------------------
