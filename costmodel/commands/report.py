@@ -55,6 +55,13 @@ def _depth(text: str) -> int:
 
 
 def run(args) -> int:
+    from ..spec import collector_paused
+
+    with collector_paused():  # loading, checking and printing 100,000 layers makes millions of objects, no cycles
+        return _run(args)
+
+
+def _run(args) -> int:
     import json
 
     from .. import analyze
