@@ -207,10 +207,10 @@ def _plainly_nested(text: str) -> bool:
     return flow + block + 2 <= MAX_YAML_DEPTH
 
 
-def _surprises(node) -> bool:
+def _census(node) -> tuple[bool, bool]:
     """Whether a composed document has more aliases (a node reached again) or a larger expansion
-    than _Loader allows."""
-    seen, aliases, stack = set(), 0, [node]
+    than _Loader allows; and whether any node is shared (an alias) or merged (`<<`)."""
+    seen, aliases, merges, stack = set(), 0, False, [node]
     while stack:
         n = stack.pop()
         if id(n) in seen:
@@ -220,12 +220,15 @@ def _surprises(node) -> bool:
         if isinstance(n, yaml.SequenceNode):
             stack.extend(n.value)
         elif isinstance(n, yaml.MappingNode):
-            stack.extend(c for pair in n.value for c in pair)
+            for k, v in n.value:
+                merges = merges or k.tag == _MERGE
+                stack += (k, v)
+    shared = aliases > 0 or merges
     if aliases > _Loader.MAX_ALIASES:
-        return True
+        return True, shared
     if aliases == 0:
-        return len(seen) > _Loader.MAX_EXPANDED_NODES
-    return _expanded(node, _Loader.MAX_EXPANDED_NODES) > _Loader.MAX_EXPANDED_NODES
+        return len(seen) > _Loader.MAX_EXPANDED_NODES, shared
+    return _expanded(node, _Loader.MAX_EXPANDED_NODES) > _Loader.MAX_EXPANDED_NODES, shared
 
 
 def _load_fast(text: str):
@@ -235,13 +238,62 @@ def _load_fast(text: str):
     loader = _CLoader(text)
     try:
         node = loader.get_single_node()
-        if node is None or _surprises(node):
+        if node is None:
             return None
+        surprising, shared = _census(node)
+        if surprising:
+            return None
+        if not shared:
+            return _plain_document(loader, node)
         return loader.construct_document(node)
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
+
+
+_MERGE, _MAP, _SEQ, _STR = (f"tag:yaml.org,2002:{t}" for t in ("merge", "map", "seq", "str"))
+
+
+def _plain_document(loader, root):
+    """The document of a tree without aliases or merge keys, built directly: what
+    construct_document gives (_construct_map's and _construct_seq's marks and refusals), without
+    its per-node bookkeeping for shared and recursive nodes, which such a tree has none of. Every
+    scalar but text (numbers, booleans, null, other tags) and every other tagged collection still
+    goes through the loader's constructors (test_scale_loader.py compares the two)."""
+    construct = loader.construct_object
+
+    def build(node):
+        tag = node.tag
+        if tag == _STR and type(node) is yaml.ScalarNode:
+            return node.value
+        if tag == _MAP and type(node) is yaml.MappingNode:
+            return build_map(node)
+        if tag == _SEQ and type(node) is yaml.SequenceNode:
+            result = Seq(build(child) for child in node.value)
+            result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+            result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
+            return result
+        return construct(node, deep=True)
+
+    def build_map(node):
+        result = Map()
+        result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+        result.marks, result.key_marks = marks, key_marks = {}, {}
+        for key_node, value_node in node.value:
+            key = build(key_node)
+            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
+                raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
+            if key in result:
+                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+            result[key] = build(value_node)
+            quoted = type(value_node) is yaml.ScalarNode and value_node.style in ("'", '"')
+            marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
+            key_marks[key] = where
+        return result
+
+    return build(root)
 
 
 for _loader in (_Loader, _CLoader):
