@@ -94,6 +94,8 @@ PLAIN_DOCUMENTS = [
     "input: [32, 32, 3]\nlayers:\n  - {type: conv, filters: 16*alpha, kernel: 3, name: 'c1'}\n",
     "a: 1\nb: 2.5\nc: true\nd: null\ne: \"quoted\"\nf: [1, [2, [3]]]\ng: {h: {i: x}}\n1: int key\n",
     "s: !!str 12\nt: !!int '7'\nu: !!set {x, y}\nv: 2024-01-01\nw: []\nx: {}\n",
+    # the same text plain, quoted and tagged (the resolver remembers plain scalars only)
+    "a: 12\nb: '12'\nc: 12\nd: !!str 12\ne: [true, 'true', true, null, '', ~]\n",
 ]
 
 

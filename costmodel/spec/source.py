@@ -193,6 +193,17 @@ class _CLoader(_CBase, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         _CParser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+        self.plain_tags: dict[str, str] = {}  # a plain scalar's text -> its tag
+
+    def resolve(self, kind, value, implicit):
+        """The resolver's answer, remembered for a plain scalar: it depends on the text alone (this
+        loader has no path resolvers), and 100,000 layers write `type`, `name`, `relu` 100,000 times."""
+        if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tag = self.plain_tags.get(value)
+        if tag is None:
+            tag = self.plain_tags[value] = super().resolve(kind, value, implicit)
+        return tag
 
     construct_object = _Loader.construct_object
 
