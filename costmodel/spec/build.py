@@ -399,7 +399,9 @@ class _Builder:
             return int(value) if value is not None and value.denominator == 1 and 1 <= value <= MAX_REPEAT else 2
 
         try:
-            unrolled = flatten(spec.tree, count_at_defaults)
+            # constant counts the builder accepted are their own defaults: the spec's unrolling, kept
+            plain = not self.problems and not spec.symbolic_repeats
+            unrolled = spec.unrolled if plain else flatten(spec.tree, count_at_defaults)
         except SpecError:
             return  # too many layers at the defaults: evaluating says so, located
         layers = [leaf.layer for leaf in unrolled.leaves()]
