@@ -131,3 +131,15 @@ def test_shared_nodes_go_through_construct_document(text, shared):
 def test_the_direct_build_refuses_as_the_constructors_do(text, message):
     small, large = refusal(text), refusal(padded(text))
     assert small == large and message in large
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", [
+    "a: [" + ", ".join(["1"] * 60) + "]\n",  # 62 nodes, no anchor: counted while built
+    "a: !!set {" + ", ".join(f"k{i}" for i in range(30)) + "}\n",  # 62 nodes inside a set
+])
+def test_the_node_cap_holds_without_aliases_too(text, monkeypatch):
+    monkeypatch.setattr(source._Loader, "MAX_EXPANDED_NODES", 50)
+    assert source._load_fast(padded(text)) is None  # the pure loader decides: it refuses
+    with pytest.raises(SpecError, match="more than 50 nodes"):
+        source.read_text(padded(text), "x.yaml")

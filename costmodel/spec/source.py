@@ -251,6 +251,10 @@ def _load_fast(text: str):
         node = loader.get_single_node()
         if node is None:
             return None
+        if not any(mark in text for mark in _SHARING_MARKS):  # no anchor, so no alias; no merge key
+            nodes: list = [0]
+            data = _plain_document(loader, node, nodes)
+            return data if nodes[0] <= _Loader.MAX_EXPANDED_NODES else None
         surprising, shared = _census(node)
         if surprising:
             return None
@@ -266,15 +270,23 @@ def _load_fast(text: str):
 _MERGE, _MAP, _SEQ, _STR = (f"tag:yaml.org,2002:{t}" for t in ("merge", "map", "seq", "str"))
 
 
-def _plain_document(loader, root):
+# without these in the text a document has no alias (each needs an anchor, `&`) and no merge key
+# (`<<`, or the tag `!!merge` / `tag:yaml.org,2002:merge`)
+_SHARING_MARKS = ("&", "<<", "merge")
+
+
+def _plain_document(loader, root, nodes: list | None = None):
     """The document of a tree without aliases or merge keys, built directly: what
     construct_document gives (_construct_map's and _construct_seq's marks and refusals), without
     its per-node bookkeeping for shared and recursive nodes, which such a tree has none of. Every
     scalar but text (numbers, booleans, null, other tags) and every other tagged collection still
-    goes through the loader's constructors (test_scale_loader.py compares the two)."""
+    goes through the loader's constructors (test_scale_loader.py compares the two). Counts the
+    nodes built into nodes[0]."""
     construct = loader.construct_object
+    nodes = [0] if nodes is None else nodes  # nodes[0]: how many were built
 
     def build(node):
+        nodes[0] += 1
         tag = node.tag
         if tag == _STR and type(node) is yaml.ScalarNode:
             return node.value
@@ -285,6 +297,8 @@ def _plain_document(loader, root):
             result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
             result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
             return result
+        if not isinstance(node, yaml.ScalarNode):  # `!!set`, `!!omap`...: its nodes count too
+            nodes[0] += _expanded(node, _Loader.MAX_EXPANDED_NODES) - 1
         return construct(node, deep=True)
 
     def build_map(node):
