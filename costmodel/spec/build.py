@@ -917,7 +917,9 @@ class _Builder:
         if name in self.full_names:
             self.record(self.fail(f"two layers are named {name!r}", entry, "name", display))
         typos: set = set()
-        self.check_keys(entry, LAYER_KEYS | set(op.params), f"a {op.type!r} layer", display, typos)
+        allowed = LAYER_KEYS | op.params.keys()
+        if not entry.keys() <= allowed:  # the common case, every key known, costs one set comparison
+            self.check_keys(entry, allowed, f"a {op.type!r} layer", display, typos)
         inputs = self.attempt(self.resolve_inputs, entry, scope, previous, display)
         if inputs is not BAD:
             if op.many_inputs and len(inputs) < 2:
@@ -950,7 +952,7 @@ class _Builder:
         if len(self.problems) == problems:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             counts = [v for a, v in args.items() if op.params[a].kind is Kind.CHANNELS and isinstance(v, ex.Node.__args__)]
-            integers = {n for n, sym in self.symbols.items() if sym.integer}
+            integers = {n for n, sym in self.symbols.items() if sym.integer} if counts else set()
             if counts and all(ex.whole_by_construction(v, integers) for v in counts):
                 rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
             into.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
