@@ -39,3 +39,17 @@ def test_a_reused_expression_gives_the_same_numbers():
     # a pointwise conv to 16*alpha = 8 channels: in x 8 weights + 8 biases; MACs 8*8 positions x in x 8
     assert [r.params for r in rows] == [16 * 8 + 8, 8 * 8 + 8, 8 * 8 + 8]
     assert [r.macs for r in rows] == [8 * 8 * 16 * 8, 8 * 8 * 8 * 8, 8 * 8 * 8 * 8]
+
+
+def test_a_report_leaves_its_objects_frozen_until_the_next_report(capsys):
+    import gc
+
+    from costmodel.cli import main
+    gc.unfreeze()
+    assert main(["report", "mobilenet_cifar"]) == 0
+    after_one = gc.get_freeze_count()
+    assert after_one > 0 and gc.isenabled()  # frozen, and the collector running again
+    assert main(["report", "mobilenet_cifar"]) == 0
+    assert gc.get_freeze_count() < 2 * after_one  # the first report's were unfrozen first: nothing piles up
+    gc.unfreeze()
+    capsys.readouterr()

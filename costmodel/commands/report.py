@@ -57,8 +57,8 @@ def _depth(text: str) -> int:
 def run(args) -> int:
     from ..spec import collector_paused
 
-    # loading, checking and printing 100,000 layers makes millions of objects, no cycles; they end
-    # in the oldest generation, not walked as young by the next collection
+    # loading, checking and printing 100,000 layers makes millions of objects, no cycles; frozen
+    # after the command, so that the collection at exit does not walk them all
     with collector_paused(frozen=True):
         return _run(args)
 

@@ -334,10 +334,12 @@ def collector_paused(frozen: bool = False):
     """The cyclic garbage collector paused (then restored): a 100,000-layer spec makes millions of
     objects, none of them cyclic garbage, and each full collection would walk them all (loading
     100,000 layers took 4x as long with it running). Reference counting frees everything as usual.
-    `frozen`: the objects still alive are then moved to the oldest generation without a walk
-    (gc.freeze, then gc.unfreeze: collectable as ever, by a full collection), else the first
-    collection after the pause walks every one of them as young (a second of a 100,000-layer
-    report)."""
+    `frozen` (a command): the objects still alive are then frozen (gc.freeze), out of the
+    collector's reach, else its next collection (the last one at exit, for a command) walks every
+    one of them (about a second of a 100,000-layer report); the next frozen pause in the same
+    process unfreezes them first, so that they stay collectable in a long-lived process."""
+    if frozen:
+        gc.unfreeze()  # the previous command's objects, collectable again
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -345,7 +347,6 @@ def collector_paused(frozen: bool = False):
     finally:
         if frozen:
             gc.freeze()
-            gc.unfreeze()
         if collecting:
             gc.enable()
 
