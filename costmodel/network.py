@@ -362,6 +362,16 @@ class _Numbers:
         self.spec = spec
         self.values = values
         self.memo: dict = {}
+        self.tokens: dict = {}  # id of a layer's key -> (the key, kept alive; a small int equal keys share)
+        self.kinds: dict = {}  # layer key -> that int
+
+    def token(self, key: tuple) -> int:
+        """A small int for a layer's key: copies of one layer share the key object, so it is hashed
+        once, not once per copy (a key's expressions hash their Fractions, a modular inverse each)."""
+        held = self.tokens.get(id(key))
+        if held is None:
+            held = self.tokens[id(key)] = (key, self.kinds.setdefault(key, len(self.kinds)))
+        return held[1]
 
     def rows(self, unrolled: Instance, expected: list | None) -> list:
         leaves = list(unrolled.leaves())
@@ -371,7 +381,7 @@ class _Numbers:
         for i, leaf in enumerate(leaves):
             layer = leaf.layer
             inputs = tuple(shapes[name] for name in layer.inputs)
-            key = (layer.key, tuple(tuple(v.numerator if v.denominator == 1 else v for v in s) for s in inputs))
+            key = (self.token(layer.key), tuple(tuple(v.numerator if v.denominator == 1 else v for v in s) for s in inputs))
             # (whole sizes as ints: a Fraction's hash costs a modular inverse, 100,000 layers hash 300,000)
             if key not in self.memo:
                 self.memo[key] = self.derive(layer, inputs)

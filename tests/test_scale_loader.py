@@ -74,3 +74,72 @@ def test_nesting_bound_counts_block_indentation_and_flow_brackets():
     assert source._plainly_nested("a:\n  b:\n    - [1, {c: 2}]\n")
     assert not source._plainly_nested("a:\n" + " " * 70 + "b: 1\n")
     assert not source._plainly_nested("a: " + "[" * 70 + "]" * 70 + "\n")
+
+
+def _same_tree(ours, theirs):
+    """The same values, types and marks, all the way down."""
+    assert type(ours) is type(theirs) and ours == theirs
+    if isinstance(ours, source.Map):
+        assert (ours.line, ours.column, ours.marks, ours.key_marks) == \
+            (theirs.line, theirs.column, theirs.marks, theirs.key_marks)
+        for key in ours:
+            _same_tree(ours[key], theirs[key])
+    elif isinstance(ours, source.Seq):
+        assert (ours.line, ours.column, ours.marks) == (theirs.line, theirs.column, theirs.marks)
+        for a, b in zip(ours, theirs):
+            _same_tree(a, b)
+
+
+PLAIN_DOCUMENTS = [
+    "input: [32, 32, 3]\nlayers:\n  - {type: conv, filters: 16*alpha, kernel: 3, name: 'c1'}\n",
+    "a: 1\nb: 2.5\nc: true\nd: null\ne: \"quoted\"\nf: [1, [2, [3]]]\ng: {h: {i: x}}\n1: int key\n",
+    "s: !!str 12\nt: !!int '7'\nu: !!set {x, y}\nv: 2024-01-01\nw: []\nx: {}\n",
+    # the same text plain, quoted and tagged (the resolver remembers plain scalars only)
+    "a: 12\nb: '12'\nc: 12\nd: !!str 12\ne: [true, 'true', true, null, '', ~]\n",
+]
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", PLAIN_DOCUMENTS)
+def test_a_tree_without_aliases_is_built_as_construct_document_builds_it(text):
+    def composed():
+        loader = source._CLoader(text)
+        return loader, loader.get_single_node()
+    loader, node = composed()
+    assert source._census(node) == (False, False)
+    ours = source._plain_document(loader, node)
+    loader, node = composed()
+    _same_tree(ours, loader.construct_document(node))
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text, shared", [
+    ("a: &x {k: 1}\nb: *x\n", True),  # an alias: the same object twice, so construct_document builds it
+    ("a: &x {k: 1}\nb: {<<: *x, j: 2}\n", True),  # a merge key
+    ("a: {k: 1}\nb: {k: 1}\n", False),
+])
+def test_shared_nodes_go_through_construct_document(text, shared):
+    node = source._CLoader(text).get_single_node()
+    assert source._census(node)[1] is shared
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text, message", [
+    ("a: 1\na: 2\n", "duplicate key 'a'"),
+    ("? [1, 2]\n: x\n", "a mapping key must be a plain scalar"),
+])
+def test_the_direct_build_refuses_as_the_constructors_do(text, message):
+    small, large = refusal(text), refusal(padded(text))
+    assert small == large and message in large
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", [
+    "a: [" + ", ".join(["1"] * 60) + "]\n",  # 62 nodes, no anchor: counted while built
+    "a: !!set {" + ", ".join(f"k{i}" for i in range(30)) + "}\n",  # 62 nodes inside a set
+])
+def test_the_node_cap_holds_without_aliases_too(text, monkeypatch):
+    monkeypatch.setattr(source._Loader, "MAX_EXPANDED_NODES", 50)
+    assert source._load_fast(padded(text)) is None  # the pure loader decides: it refuses
+    with pytest.raises(SpecError, match="more than 50 nodes"):
+        source.read_text(padded(text), "x.yaml")

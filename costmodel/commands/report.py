@@ -55,6 +55,15 @@ def _depth(text: str) -> int:
 
 
 def run(args) -> int:
+    from ..spec import collector_paused
+
+    # loading, checking and printing 100,000 layers makes millions of objects, no cycles; frozen
+    # after the command, so that the collection at exit does not walk them all
+    with collector_paused(frozen=True):
+        return _run(args)
+
+
+def _run(args) -> int:
     import json
 
     from .. import analyze

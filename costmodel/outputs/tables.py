@@ -110,10 +110,46 @@ def latex_header() -> str:
 
 def text_table(rows, headers, align, fmt: str) -> str:
     """rows (lists of cell text) as a table, markdown or LaTeX longtable."""
+    if fmt == "table" and _plain(rows, headers, align):
+        return simple_table(rows, headers, align)
     from tabulate import tabulate  # here: building the command line's parser reads FORMATS only
 
     table = tabulate(rows, headers=headers, tablefmt=_TABLEFMT[fmt], colalign=align, disable_numparse=True)
     return longtable(table) if fmt == "latex" else table
+
+
+# printable ASCII only: outside it tabulate measures widths its own way (colour codes, wide
+# characters, line breaks), so such a table goes to tabulate
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e]")
+_PAD = {"left": "<", "right": ">", "center": "^"}
+
+
+def _plain(rows, headers, align) -> bool:
+    """Whether simple_table prints these rows as tabulate's `simple` format does: text or whole
+    numbers, printable ASCII, at least one row, each as long as the header, alignments left, right
+    or center."""
+    width = len(headers)
+    if not rows:  # tabulate then aligns the headers left whatever `align` says
+        return False
+    if any(a not in _PAD for a in align) or len(align) != width or any(len(row) != width for row in rows):
+        return False
+    if not {type(cell) for row in rows for cell in row} <= {str, int}:  # None, bool, float: tabulate's rules
+        return False
+    text = "".join(map(str, headers)) + "".join("".join(map(str, row)) for row in rows)
+    return _NOT_PLAIN.search(text) is None
+
+
+def simple_table(rows, headers, align) -> str:
+    """tabulate's `simple` format (disable_numparse), byte for byte, in one pass per column: each
+    column as wide as its widest cell or its header plus 2, cells stripped and padded, two spaces
+    between columns, a dashed rule under the header, trailing spaces cut (tests/test_tables.py
+    compares the two)."""
+    columns = [[str(cell).strip() for cell in column] for column in zip(*rows)]
+    widths = [max(len(str(h)) + 2, max(map(len, column))) for h, column in zip(headers, columns)]
+    line = "  ".join(f"{{:{_PAD[a]}{w}}}" for a, w in zip(align, widths)).format
+    lines = [line(*map(str, headers)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines += [line(*cells).rstrip() for cells in zip(*columns)]
+    return "\n".join(lines)
 
 
 def fitted(rows, headers, align, fmt: str, width: int | None, drop: list[int]) -> tuple[str, list[int]]:

@@ -175,6 +175,7 @@ class _Builder:
         self.requested = dict(options or {})  # option name -> value asked for
         self.options: dict[str, OptionSpec] = {}
         self.option_values: dict = {}  # option name -> the Fraction this tree is built for
+        self.expressions_seen: dict = {}  # see expression()
         self.option_bindings: dict = {}  # option name -> its value as an expression node, seen everywhere
         self.hidden: dict[str, str] = {}  # names inside a symbolic repeat's template -> the repeat's name
         self.count = 0  # layers attempted, failed ones included: the index in messages
@@ -237,6 +238,13 @@ class _Builder:
                    in_channels=False, parse=ex.from_value):
         """Parse a field and bind block arguments; every remaining name must be a symbol (or
         `in_channels`, where the caller allows it: a layer's channel counts and groups)."""
+        bindings = scope.bindings if scope is not None else self.option_bindings
+        # a text seen before with nothing to bind passed every check below: the same (immutable) node
+        # (100,000 layers write `16*alpha` a few ways, 100,000 times)
+        seen = (value, limits, in_channels, parse, len(self.symbols), len(self.bad_symbols)) \
+            if not bindings and isinstance(value, str) else None
+        if seen is not None and seen in self.expressions_seen:
+            return self.expressions_seen[seen]
         line, column = m.where(key) if isinstance(m, Map) else (None, None)
         try:
             node = parse(value)
@@ -244,7 +252,6 @@ class _Builder:
             if column is not None and e.column is not None and isinstance(value, str) and "\n" not in value:
                 column += e.column - 1
             raise SpecError(f"{key}: {e}", line=line, column=column, layer=layer) from None
-        bindings = scope.bindings if scope is not None else self.option_bindings
         held = sorted(n for n in ex.names(node) if isinstance(bindings.get(n), HELD))
         if held:
             raise self.fail(f"{key}: block argument {held[0]!r} holds {_held(bindings[held[0]])}, not a number: "
@@ -269,6 +276,8 @@ class _Builder:
                 if v is None or v.denominator != 1 or not 1 <= v <= ex.MAX_LITERAL:
                     raise self.fail(f"{key}: make_divisible: the divisor and min_value must be positive whole "
                                     f"constants, got {ex.to_text(arg)}", m, key, layer)
+        if seen is not None:
+            self.expressions_seen[seen] = node
         return node
 
     def held(self, value, scope: _Scope | None):
@@ -390,7 +399,9 @@ class _Builder:
             return int(value) if value is not None and value.denominator == 1 and 1 <= value <= MAX_REPEAT else 2
 
         try:
-            unrolled = flatten(spec.tree, count_at_defaults)
+            # constant counts the builder accepted are their own defaults: the spec's unrolling, kept
+            plain = not self.problems and not spec.symbolic_repeats
+            unrolled = spec.unrolled if plain else flatten(spec.tree, count_at_defaults)
         except SpecError:
             return  # too many layers at the defaults: evaluating says so, located
         layers = [leaf.layer for leaf in unrolled.leaves()]
@@ -906,7 +917,9 @@ class _Builder:
         if name in self.full_names:
             self.record(self.fail(f"two layers are named {name!r}", entry, "name", display))
         typos: set = set()
-        self.check_keys(entry, LAYER_KEYS | set(op.params), f"a {op.type!r} layer", display, typos)
+        allowed = LAYER_KEYS | op.params.keys()
+        if not entry.keys() <= allowed:  # the common case, every key known, costs one set comparison
+            self.check_keys(entry, allowed, f"a {op.type!r} layer", display, typos)
         inputs = self.attempt(self.resolve_inputs, entry, scope, previous, display)
         if inputs is not BAD:
             if op.many_inputs and len(inputs) < 2:
@@ -939,7 +952,7 @@ class _Builder:
         if len(self.problems) == problems:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             counts = [v for a, v in args.items() if op.params[a].kind is Kind.CHANNELS and isinstance(v, ex.Node.__args__)]
-            integers = {n for n, sym in self.symbols.items() if sym.integer}
+            integers = {n for n, sym in self.symbols.items() if sym.integer} if counts else set()
             if counts and all(ex.whole_by_construction(v, integers) for v in counts):
                 rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
             into.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,

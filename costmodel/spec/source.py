@@ -193,6 +193,17 @@ class _CLoader(_CBase, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         _CParser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+        self.plain_tags: dict[str, str] = {}  # a plain scalar's text -> its tag
+
+    def resolve(self, kind, value, implicit):
+        """The resolver's answer, remembered for a plain scalar: it depends on the text alone (this
+        loader has no path resolvers), and 100,000 layers write `type`, `name`, `relu` 100,000 times."""
+        if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tag = self.plain_tags.get(value)
+        if tag is None:
+            tag = self.plain_tags[value] = super().resolve(kind, value, implicit)
+        return tag
 
     construct_object = _Loader.construct_object
 
@@ -207,10 +218,10 @@ def _plainly_nested(text: str) -> bool:
     return flow + block + 2 <= MAX_YAML_DEPTH
 
 
-def _surprises(node) -> bool:
+def _census(node) -> tuple[bool, bool]:
     """Whether a composed document has more aliases (a node reached again) or a larger expansion
-    than _Loader allows."""
-    seen, aliases, stack = set(), 0, [node]
+    than _Loader allows; and whether any node is shared (an alias) or merged (`<<`)."""
+    seen, aliases, merges, stack = set(), 0, False, [node]
     while stack:
         n = stack.pop()
         if id(n) in seen:
@@ -220,12 +231,15 @@ def _surprises(node) -> bool:
         if isinstance(n, yaml.SequenceNode):
             stack.extend(n.value)
         elif isinstance(n, yaml.MappingNode):
-            stack.extend(c for pair in n.value for c in pair)
+            for k, v in n.value:
+                merges = merges or k.tag == _MERGE
+                stack += (k, v)
+    shared = aliases > 0 or merges
     if aliases > _Loader.MAX_ALIASES:
-        return True
+        return True, shared
     if aliases == 0:
-        return len(seen) > _Loader.MAX_EXPANDED_NODES
-    return _expanded(node, _Loader.MAX_EXPANDED_NODES) > _Loader.MAX_EXPANDED_NODES
+        return len(seen) > _Loader.MAX_EXPANDED_NODES, shared
+    return _expanded(node, _Loader.MAX_EXPANDED_NODES) > _Loader.MAX_EXPANDED_NODES, shared
 
 
 def _load_fast(text: str):
@@ -235,13 +249,76 @@ def _load_fast(text: str):
     loader = _CLoader(text)
     try:
         node = loader.get_single_node()
-        if node is None or _surprises(node):
+        if node is None:
             return None
+        if not any(mark in text for mark in _SHARING_MARKS):  # no anchor, so no alias; no merge key
+            nodes: list = [0]
+            data = _plain_document(loader, node, nodes)
+            return data if nodes[0] <= _Loader.MAX_EXPANDED_NODES else None
+        surprising, shared = _census(node)
+        if surprising:
+            return None
+        if not shared:
+            return _plain_document(loader, node)
         return loader.construct_document(node)
     except yaml.YAMLError:
         return None
     finally:
         loader.dispose()
+
+
+_MERGE, _MAP, _SEQ, _STR = (f"tag:yaml.org,2002:{t}" for t in ("merge", "map", "seq", "str"))
+
+
+# without these in the text a document has no alias (each needs an anchor, `&`) and no merge key
+# (`<<`, or the tag `!!merge` / `tag:yaml.org,2002:merge`)
+_SHARING_MARKS = ("&", "<<", "merge")
+
+
+def _plain_document(loader, root, nodes: list | None = None):
+    """The document of a tree without aliases or merge keys, built directly: what
+    construct_document gives (_construct_map's and _construct_seq's marks and refusals), without
+    its per-node bookkeeping for shared and recursive nodes, which such a tree has none of. Every
+    scalar but text (numbers, booleans, null, other tags) and every other tagged collection still
+    goes through the loader's constructors (test_scale_loader.py compares the two). Counts the
+    nodes built into nodes[0]."""
+    construct = loader.construct_object
+    nodes = [0] if nodes is None else nodes  # nodes[0]: how many were built
+
+    def build(node):
+        nodes[0] += 1
+        tag = node.tag
+        if tag == _STR and type(node) is yaml.ScalarNode:
+            return node.value
+        if tag == _MAP and type(node) is yaml.MappingNode:
+            return build_map(node)
+        if tag == _SEQ and type(node) is yaml.SequenceNode:
+            result = Seq(build(child) for child in node.value)
+            result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+            result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
+            return result
+        if not isinstance(node, yaml.ScalarNode):  # `!!set`, `!!omap`...: its nodes count too
+            nodes[0] += _expanded(node, _Loader.MAX_EXPANDED_NODES) - 1
+        return construct(node, deep=True)
+
+    def build_map(node):
+        result = Map()
+        result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+        result.marks, result.key_marks = marks, key_marks = {}, {}
+        for key_node, value_node in node.value:
+            key = build(key_node)
+            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
+                raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
+            if key in result:
+                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+            result[key] = build(value_node)
+            quoted = type(value_node) is yaml.ScalarNode and value_node.style in ("'", '"')
+            marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
+            key_marks[key] = where
+        return result
+
+    return build(root)
 
 
 for _loader in (_Loader, _CLoader):
@@ -253,15 +330,23 @@ for _loader in (_Loader, _CLoader):
 
 
 @contextlib.contextmanager
-def collector_paused():
+def collector_paused(frozen: bool = False):
     """The cyclic garbage collector paused (then restored): a 100,000-layer spec makes millions of
     objects, none of them cyclic garbage, and each full collection would walk them all (loading
-    100,000 layers took 4x as long with it running). Reference counting frees everything as usual."""
+    100,000 layers took 4x as long with it running). Reference counting frees everything as usual.
+    `frozen` (a command): the objects still alive are then frozen (gc.freeze), out of the
+    collector's reach, else its next collection (the last one at exit, for a command) walks every
+    one of them (about a second of a 100,000-layer report); the next frozen pause in the same
+    process unfreezes them first, so that they stay collectable in a long-lived process."""
+    if frozen:
+        gc.unfreeze()  # the previous command's objects, collectable again
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if frozen:
+            gc.freeze()
         if collecting:
             gc.enable()
 
