@@ -35,7 +35,7 @@ from typing import Any
 from . import check
 from .errors import CheckError
 from .expr import make_divisible
-from .reference.compiled import WIDTH, Specialised
+from .reference.compiled import WIDTH, Specialised, generated_only
 
 FAST_AFTER = 16  # the evaluation that compiles (a command evaluating a few presets never pays the compile)
 MAX_LAYERS = 3_000  # larger networks keep the slow path (compiling their closed forms costs more)
@@ -162,8 +162,9 @@ class _Printer:
     def function(self, outputs: list):
         names = [self(e) for e in outputs]
         body = "\n".join(self.lines) or "    pass"
-        code = f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n"
-        exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated above
+        code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n",
+                              [*self.namespace, "compiled"])
+        exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["compiled"]
 
 

@@ -176,3 +176,34 @@ def test_the_printer_keeps_signs_and_rounds_exactly():
         exact = [f.subs(x, sympy.Rational(value.numerator, value.denominator)) for f in forms]
         got = function(value, value.numerator, value.denominator)
         assert list(got) == [Fraction(int(v.p), int(v.q)) for v in exact], value
+
+
+def test_generated_code_holds_no_text_but_its_own():
+    """Both printers' code passes `generated_only` before `exec`: generated names, helpers, integer
+    literals; a name, a float or a string from anywhere else is refused."""
+    from costmodel.reference.compiled import generated_only
+    own = "def f(a0, n0, d0):\n    t0 = _floor_pair(n0 * 3, d0)\n    return (t0.numerator, a0 + 12,)\n"
+    assert generated_only(own, ["_floor_pair", "f"]) == own
+    for foreign in ["def f(a0):\n    return (__import__('os'),)\n",  # a name of no printer
+                    "def f(a0):\n    return (alpha,)\n",  # a symbol's own name
+                    "def f(a0):\n    return (a0 * 0.5,)\n",  # a float literal
+                    "def f(a0):\n    return ('same',)\n"]:  # a string
+        with pytest.raises(ValueError, match="generated code"):
+            generated_only(foreign, ["f"])
+
+
+def test_a_spec_of_odd_names_compiles_without_them():
+    """Symbol and layer names that are Python (`exec`, `import`-like, helper names) never reach the
+    compiled code: the fast path compiles and gives the slow path's numbers."""
+    spec = costmodel.loads(
+        "input: [16, 16, 3]\n"
+        "symbols: {exec: {default: 1}, compiled: {default: 2, integer: true}}\n"
+        "layers:\n"
+        "  - {type: conv, name: __import__, filters: 8*exec, kernel: 3}\n"
+        "  - {type: conv, name: os, filters: 4*compiled, kernel: 1}\n", file="odd.yaml")
+    net = costmodel.load_network(spec)
+    slow = [net.evaluate({"exec": Fraction(k, 4), "compiled": 1}).totals for k in range(1, 9)]
+    for _ in range(fastpath.FAST_AFTER):
+        net.evaluate()
+    assert net._fast_path()  # compiled
+    assert [net.evaluate({"exec": Fraction(k, 4), "compiled": 1}).totals for k in range(1, 9)] == slow

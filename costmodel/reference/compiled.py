@@ -21,7 +21,10 @@ it exactly as it always does, located. This module imports nothing from the symb
 
 from __future__ import annotations
 
+import io
 import math
+import re
+import tokenize
 from fractions import Fraction
 
 from ..errors import SpecError
@@ -193,6 +196,27 @@ _KEY_HELPERS = {"_floor_pair": _floor_pair, "_ceil_pair": _ceil_pair, "_nearest_
                 "_F": Fraction, "_floor": math.floor, "_ceil": math.ceil, "_min": min, "_max": max}
 
 
+_GENERATED_NAME = re.compile(r"_?[a-z]\d+")  # a0, n3, t17, _c12: the printers' own names
+_PYTHON = {"def", "return", "pass", "numerator", "denominator"}
+
+
+def generated_only(code: str, names, strings=()) -> str:
+    """`code` if every name in it is a generated one, a helper's (`names`) or Python's own, every
+    number an integer literal and every string one of `strings`; else ValueError. The printers
+    write only such code, so no text of a spec (a symbol's or a layer's name, an argument) can
+    reach `exec`: this checks it instead of trusting it."""
+    allowed = set(names) | _PYTHON
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        text = token.string
+        if token.type == tokenize.NAME and not (text in allowed or _GENERATED_NAME.fullmatch(text)):
+            raise ValueError(f"generated code names {text!r}")
+        if token.type == tokenize.NUMBER and not text.isdigit():
+            raise ValueError(f"generated code has the number {text!r}")
+        if token.type == tokenize.STRING and text not in strings:
+            raise ValueError(f"generated code has the string {text!r}")
+    return code
+
+
 class _KeyPrinter:
     """The key's reads as one Python function of the symbol values (positional, generated names:
     no text of the spec is executed), mirroring `evaluate` operation by operation: `/` by zero
@@ -259,8 +283,9 @@ class _KeyPrinter:
         parts = [self.channels(node, rounding) if kind == "channels" else self(node) for kind, node, rounding in reads]
         parts += [f"a{self.index[name]}" for name in raw]
         arguments = ", ".join([f"a{i}" for i in range(len(self.index))] + [f"n{i}, d{i}" for i in range(len(self.index))])
-        code = f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n"
-        exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated above
+        code = generated_only(f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n",
+                              [*self.namespace, "read_all"], strings=("'channels'",))
+        exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["read_all"]
 
 

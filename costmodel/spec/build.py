@@ -438,11 +438,15 @@ class _Builder:
             if self.attempt(self.read_symbol, symbols, name, decl) is BAD and isinstance(name, str):
                 self.bad_symbols.add(name)  # its uses are not errors of their own
 
-    def read_symbol(self, symbols, name, decl):
+    def check_declared_name(self, name, mapping, what: str) -> None:
+        """A symbol's or an option's name: an identifier, not reserved, not dunder."""
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name) or name in RESERVED \
                 or name.startswith("__"):
-            raise self.fail_key(f"{_short(name)} cannot be a symbol name (letters, digits and '_'; {_NOT_NAMES})",
-                                symbols, name)
+            raise self.fail_key(f"{_short(name)} cannot be {what} (letters, digits and '_'; {_NOT_NAMES})",
+                                mapping, name)
+
+    def read_symbol(self, symbols, name, decl):
+        self.check_declared_name(name, symbols, "a symbol name")
         if not isinstance(decl, dict):  # shorthand `alpha: 1`
             decl = _at(Map({"default": decl} if decl is not None else {}), symbols, name)
         if not self.check_keys(decl, SYMBOL_KEYS, f"symbol {name!r}"):
@@ -472,10 +476,7 @@ class _Builder:
                 self.bad_symbols.add(name)  # its uses are not errors of their own
 
     def read_option(self, options, name, decl):
-        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name) or name in RESERVED \
-                or name.startswith("__"):
-            raise self.fail_key(f"{_short(name)} cannot be an option name (letters, digits and '_'; {_NOT_NAMES})",
-                                options, name)
+        self.check_declared_name(name, options, "an option name")
         if name in self.symbols or name in self.bad_symbols:
             raise self.fail_key(f"{name!r} is a symbol and an option: an option is a constant that selects the "
                                 f"structure, a symbol a value of the closed forms; give them different names",
