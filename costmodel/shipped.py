@@ -28,6 +28,7 @@ class Preset:
     description: str
     params: int
     macs: int
+    options: tuple[tuple[str, int], ...] = ()  # the option values the preset chooses (name, value)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Shipped:
     params: int
     macs: int
     presets: tuple[Preset, ...] = ()
+    options: tuple[tuple[str, int], ...] = ()  # the options' defaults (name, value)
 
 
 def names(folder: Path = SPECS) -> list[str]:
@@ -89,6 +91,7 @@ def catalogue() -> list[Shipped]:
 def describe(name: str) -> Shipped:
     """The shipped spec `name`: description, params and MACs at the defaults, presets."""
     from . import load_network
+    from .network import option_values
     from .spec import from_dict, read_yaml
 
     file = path(name)
@@ -98,8 +101,15 @@ def describe(name: str) -> Shipped:
     presets = []
     for preset in spec.presets.values():  # each analysed (and checked) at its values
         at = network.evaluate(preset=preset.name).totals
-        presets.append(Preset(preset.name, _one_line(preset.description), at.params, at.macs))
-    return Shipped(name, _one_line(spec.description), totals.params, totals.macs, tuple(presets))
+        chosen = _options(option_values(spec, {}, preset.name))
+        presets.append(Preset(preset.name, _one_line(preset.description), at.params, at.macs, chosen))
+    return Shipped(name, _one_line(spec.description), totals.params, totals.macs, tuple(presets),
+                   _options(spec.option_values))
+
+
+def _options(values: dict) -> tuple[tuple[str, int], ...]:
+    """Option values as (name, int) pairs: an option's choices are whole numbers."""
+    return tuple((name, int(value)) for name, value in values.items())
 
 
 def _one_line(text: object) -> str:

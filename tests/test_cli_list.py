@@ -92,3 +92,20 @@ def test_every_command_help_ends_with_examples_that_parse(name, capsys):
         assert words[0] == "costmodel"
         args = cli.parser().parse_args(words[1:])  # exits 2 on an option that does not exist
         assert args.run is commands[words[1]].get_default("run")
+
+
+def test_a_spec_with_options_lists_the_option_values_of_each_preset(cli):
+    # imagenet/vgg declares use_bn (0 or 1): vgg16 builds the plain tree, vgg16_bn the one with batch
+    # norm, whose 13 norms add 2 trainable numbers per channel to vgg16's params
+    status, out, _ = cli(["list", "--format", "json"])
+    vgg = next(e for e in json.loads(out) if e["name"] == "imagenet/vgg")
+    assert vgg["options"] == {"use_bn": 0}
+    by_name = {p["name"]: p for p in vgg["presets"]}
+    assert by_name["vgg16"]["options"] == {"use_bn": 0} and by_name["vgg16_bn"]["options"] == {"use_bn": 1}
+    vgg16_channels = 2 * 64 + 2 * 128 + 3 * 256 + 3 * 512 + 3 * 512
+    assert by_name["vgg16_bn"]["params"] == by_name["vgg16"]["params"] + 2 * vgg16_channels
+    conv = next(e for e in json.loads(out) if e["name"] == "blocks/conv5x5")
+    assert "options" not in conv  # no options: no key
+    status, table, _ = cli(["list"])
+    row = next(line for line in table.splitlines() if line.split()[:2] == ["--preset", "vgg16_bn"])
+    assert row.endswith("[use_bn=1]")

@@ -29,10 +29,22 @@ def run(args) -> int:
 
 
 def render_json(entries) -> str:
-    doc = [{"name": e.name, "description": e.description, "params": e.params, "macs": e.macs,
-            "presets": [{"name": p.name, "description": p.description, "params": p.params, "macs": p.macs}
-                        for p in e.presets]} for e in entries]
+    """One object per spec; a spec with options (`options:`) and each of its presets carry the
+    option values they are built for."""
+    def options(item) -> dict:
+        return {"options": dict(item.options)} if item.options else {}
+    doc = [{"name": e.name, "description": e.description, "params": e.params, "macs": e.macs, **options(e),
+            "presets": [{"name": p.name, "description": p.description, "params": p.params, "macs": p.macs,
+                         **options(p)} for p in e.presets]} for e in entries]
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _with_options(description: str, options) -> str:
+    """A table row's description, then the option values it is built for: `VGG-16 [use_bn=1]`."""
+    if not options:
+        return description
+    chosen = ", ".join(f"{name}={value}" for name, value in options)
+    return f"{description} [{chosen}]" if description else f"[{chosen}]"
 
 
 def render_markdown(entries) -> str:
@@ -49,10 +61,11 @@ def render_table(entries) -> str:
 
     rows = []
     for e in entries:
-        rows.append([e.name, f"{e.params:,}", f"{e.macs:,}", e.description])
-        rows += [[f"  --preset {p.name}", f"{p.params:,}", f"{p.macs:,}", p.description] for p in e.presets]
+        rows.append([e.name, f"{e.params:,}", f"{e.macs:,}", _with_options(e.description, e.options)])
+        rows += [[f"  --preset {p.name}", f"{p.params:,}", f"{p.macs:,}", _with_options(p.description, p.options)]
+                 for p in e.presets]
     table = tabulate(rows, headers=["spec", "params", "MACs", "description"], tablefmt="simple",
                      colalign=["left", "right", "right", "left"], disable_numparse=True)
     return (f"{table}\n\nparams: trainable; MACs: multiply-accumulates; both at the symbols' defaults (a preset's "
-            "row: at its values).\n"
+            "row: at its values); [name=value]: the structural options a row is built for.\n"
             "Any command takes a listed name for SPEC: costmodel report mobilenet_cifar\n")
