@@ -62,8 +62,12 @@ def test_the_difference_is_the_padding_arithmetic():
 def test_squeezenet_without_its_paddings():
     """SqueezeNet written with PyTorch's defaults (no `padding: 0`) is torchvision's; read with
     costmodel's, its first conv silently pads 'same': 112x112 outputs instead of 109x109."""
-    text = shipped.path("imagenet/squeezenet").read_text()
+    shipped_text = shipped.path("imagenet/squeezenet").read_text()
+    declared = [line for line in shipped_text.splitlines() if line.startswith("defaults_of:")]
+    assert [line.split()[:2] for line in declared] == [["defaults_of:", "pytorch"]]  # as torchvision's
+    text = shipped_text.replace(declared[0] + "\n", "")  # the spec under costmodel's defaults
     written = costmodel.analyze(costmodel.loads(text, file="squeezenet.yaml")).totals
+    assert written == costmodel.analyze(costmodel.loads(shipped_text, file="squeezenet.yaml")).totals
     bare = text.replace(", padding: 0, when:", ", when:")
     assert bare.count("padding: 0") == 1  # the pools' one, in `defaults:`
     pytorch = costmodel.analyze(costmodel.loads("defaults_of: pytorch\n" + bare, file="squeezenet.yaml")).totals
@@ -141,7 +145,8 @@ def test_verify_builds_the_pytorch_defaults(cli, tmp_path):
     and its measured counts agree: SqueezeNet without `padding: 0` is torchvision's 818,924,576 MACs."""
     pytest.importorskip("torch")
     text = shipped.path("imagenet/squeezenet").read_text().replace(", padding: 0, when:", ", when:")
+    assert "\ndefaults_of: pytorch " in text  # the shipped spec declares torchvision's defaults itself
     own = tmp_path / "squeezenet.yaml"
-    own.write_text("defaults_of: pytorch\n" + text)
+    own.write_text(text)
     status, out, _ = cli(["verify", str(own)])
     assert status == 0 and "MACs (FLOPs / 2) 818,924,576" in out and "all 66 layers agree" in out
