@@ -172,3 +172,15 @@ def test_set_applies_only_where_declared(cli):
     assert status == 0
     assert [n["symbols"] for n in doc["networks"]] == [{"resolution": 32, "classes": 10},
                                                         {"expansion": 4, "resolution": 32, "classes": 10}]
+
+
+def test_the_header_says_whose_defaults_each_network_takes(cli):
+    # mobilenet_cifar takes costmodel's defaults (no defaults_of), imagenet/mobilenet_v2 PyTorch's:
+    # different, so one line per network; the JSON names them per network
+    status, out, _ = cli(["dataflow", "mobilenet_cifar", "imagenet/mobilenet_v2"])
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[2].startswith("mobilenet_cifar: defaults_of costmodel: ") and "padding same" in lines[2]
+    assert lines[3].startswith("mobilenet_v2: defaults_of pytorch: ") and "padding valid" in lines[3]
+    status, out, _ = cli(["dataflow", "mobilenet_cifar", "imagenet/mobilenet_v2", "--format", "json"])
+    assert [n["defaults_of"] for n in json.loads(out)["networks"]] == ["costmodel", "pytorch"]

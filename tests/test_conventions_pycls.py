@@ -144,8 +144,16 @@ def test_a_softmax_head_is_bad_input(capsys, monkeypatch):
 def test_explain_shows_the_acts_and_the_bias_rule(capsys, monkeypatch):
     status, out, _ = run(["explain", "resnet_cifar", "--preset", "R-56", "--vs", "pycls"], capsys, monkeypatch)
     assert status == 0
-    assert "pycls acts" in out.splitlines()[4]  # the table's header
+    assert "pycls acts" in out.splitlines()[5]  # the table's header, after four header lines and a blank
     rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["dense"], ["total"])}
     assert "+10" in rows["dense"] and "bias: macs 0, pycls 1 per output element" in rows["dense"]
     assert rows["total"].split()[-1] == f"{R56_ACTS:,}"
     assert "pycls acts: output elements of every conv, linear and max-pool layer" in out
+
+
+def test_explain_says_whose_defaults_the_spec_takes(capsys, monkeypatch):
+    # resnet_cifar declares no defaults_of: costmodel's ('same' padding); the header's fourth line and the JSON say so
+    status, out, _ = run(["explain", "resnet_cifar", "--preset", "R-56", "--vs", "pycls"], capsys, monkeypatch)
+    assert status == 0 and out.splitlines()[3].startswith("defaults_of costmodel: ")
+    status, out, _ = run(["explain", "resnet_cifar", "--vs", "pycls", "--format", "json"], capsys, monkeypatch)
+    assert json.loads(out)["defaults_of"] == "costmodel"

@@ -34,7 +34,7 @@ from ..errors import SpecError
 from ..expr import IN_CHANNELS
 from ..network import Evaluation, LayerRow
 from ..ops import lookup
-from ..outputs.report import CONVENTION, DEFAULT_THRESHOLD, values_header
+from ..outputs.report import CONVENTION, DEFAULT_THRESHOLD, defaults_header, values_header
 from ..spec import NETWORK_INPUT
 from ..symbolic import to_sympy
 
@@ -240,13 +240,21 @@ def render_text(flow: DataFlow, fmt: str) -> str:
     table = tables.text_table(body, headers, align, fmt)  # LaTeX: a longtable
     comment = tables.comment(fmt)
     lines = ([tables.latex_header()] if fmt == "latex" else []) + [f"{comment}data flow: " + "; ".join(values_header(e) for e in flow.evaluations),
-             f"{comment}{CONVENTION}", "", table, ""]
+             f"{comment}{CONVENTION}", *_defaults_lines(flow, comment), "", table, ""]
     notes = [LEGEND, f"compression = floats in / floats out of a row; * marks >= {flow.threshold:g}"]
     for e in flow.evaluations:
         t = e.totals
         notes.append(f"{e.network.spec.name}: MACs {t.macs:,}, FLOPs (2 x MACs) {t.flops:,}, params {t.params:,}")
     lines += [f"{comment}{note}" for note in notes]
     return "\n".join(lines) + "\n"
+
+
+def _defaults_lines(flow: DataFlow, comment: str) -> list[str]:
+    """Whose defaults the networks' layers take: one line when they share them, else one per network."""
+    specs = [e.network.spec for e in flow.evaluations]
+    if len({s.defaults_of for s in specs}) == 1:
+        return [f"{comment}{defaults_header(specs[0])}"]
+    return [f"{comment}{s.name}: {defaults_header(s)}" for s in specs]
 
 
 def render_csv(flow: DataFlow) -> str:
@@ -277,6 +285,7 @@ def to_dict(flow: DataFlow) -> dict:
         "compression_threshold": flow.threshold,
         "networks": [{"network": e.network.spec.name, "spec": e.network.spec.file,
                       "symbols": {n: _json_number(v) for n, v in e.values.items()},
+                      "defaults_of": e.network.spec.defaults_of,
                       "totals": {"params": e.totals.params, "macs": e.totals.macs, "flops": e.totals.flops}}
                      for e in flow.evaluations],
         "rows": [{"stage": row.stage, "cells": [[line_dict(line) for line in lines] for lines in row.cells]}

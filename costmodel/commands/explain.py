@@ -70,7 +70,7 @@ def render(evaluation, a, b, rows: list[dict], fmt: str) -> str:
 
     from ..analyses import conventions
     from ..outputs import tables
-    from ..outputs.report import _json_number, values_header
+    from ..outputs.report import _json_number, defaults_header, values_header
 
     ta, tb = conventions.totals(evaluation, a), conventions.totals(evaluation, b)
     counting_acts = _counting_acts(a, b)
@@ -80,7 +80,7 @@ def render(evaluation, a, b, rows: list[dict], fmt: str) -> str:
     if fmt == "json":
         doc = {"network": evaluation.network.spec.name, "spec": evaluation.network.spec.file,
                "symbols": {n: _json_number(v) for n, v in evaluation.values.items()},
-               "convention": a.name, "vs": b.name, "unit": a.unit, "vs_unit": b.unit, "types": rows,
+               "defaults_of": evaluation.network.spec.defaults_of, "convention": a.name, "vs": b.name, "unit": a.unit, "vs_unit": b.unit, "types": rows,
                "totals": {"layers": len(evaluation.rows), "ops": ta["ops"], "vs_ops": tb["ops"],
                           "difference": tb["ops"] - ta["ops"], "params": ta["params"], "vs_params": tb["params"],
                           **acts_totals}}
@@ -93,7 +93,7 @@ def render(evaluation, a, b, rows: list[dict], fmt: str) -> str:
                   f"{ta['params']:,}", f"{tb['params']:,}", *(f"{acts_totals[k]:,}" for k in acts_keys), ""])
     c = tables.comment(fmt)
     out = ([tables.latex_header()] if fmt == "latex" else []) + [
-        c + values_header(evaluation), c + a.header(), c + b.header(), "",
+        c + values_header(evaluation), c + a.header(), c + b.header(), c + defaults_header(evaluation.network.spec), "",
         tables.text_table(cells, ["type", "layers", f"{a.name} {a.unit}", f"{b.name} {b.unit}", "difference",
                                   f"{a.name} params", f"{b.name} params",
                                   *(f"{p.name} acts" for p in counting_acts), "why"],
