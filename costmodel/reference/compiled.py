@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import re
 import tokenize
 from fractions import Fraction
 
 from ..errors import SpecError
 from ..expr import IN_CHANNELS, BinOp, Call, Name, Neg, Num
-from . import propagate
-from .numbers import _channels, _divisible, _rounded, _whole, evaluate
+from . import propagate, traced
+from .numbers import EXPRESSION, _channels, _divisible, _rounded, _whole, evaluate
 
 # Arguments that a type's rule reads only through `_channels` (rounded by the layer's rule), from
 # conv.py, linear.py and elementwise.py. Listing one that a rule also reads raw would be unsound;
@@ -81,6 +82,7 @@ class Specialised:
         self.spec = spec
         reads: dict = {}  # (kind, node, rounding) -> None, in order: what the key evaluates
         raw: set = set()  # symbols whose raw value joins the key (expressions with in_channels)
+        names_in_channels = False  # an argument reads in_channels: not traced (traced.py)
         for node in spec.input:
             reads[("value", node, None)] = None
         for repeat in _repeats(spec.tree):
@@ -93,6 +95,7 @@ class Specialised:
                     names = _names(node)
                     if IN_CHANNELS in names:
                         raw |= names - {IN_CHANNELS}
+                        names_in_channels = True
                     elif arg in channel and node is value:
                         reads[("channels", node, layer.rounding)] = None
                     else:
@@ -111,6 +114,7 @@ class Specialised:
         self.symbols = list(spec.symbols)
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
         self.memo: dict = {}
+        self.replays = Replays(self, traceable=not raw and not names_in_channels)
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -139,15 +143,163 @@ class Specialised:
     def rows(self, values: dict) -> tuple:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
         key = self.key(values)
-        found = self.memo.get(key) if key is not None else None
+        if key is None:
+            return flat(propagate(self.spec, values))
+        found = self.memo.get(key)
         if found is not None:
             return found
-        found = flat(propagate(self.spec, values))
-        if key is not None:
-            if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
-                self.memo.clear()
-            self.memo[key] = found
+        found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
+        if found is None:
+            found = flat(propagate(self.spec, values))
+            self.replays.learn(key, values, found)
+        if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
+            self.memo.clear()
+        self.memo[key] = found
         return found
+
+
+MAX_VARIANTS = 8  # recorded walks per value of the fixed numbers (a guard that flips makes another)
+MAX_REPLAYS = 256  # over all values of the fixed numbers: then forgotten and recorded again
+MAX_TRACED_LAYERS = 3_000  # a longer walk is not recorded (its function would take long to compile)
+CHECKED = 2  # configurations after the traced one at which a replay is also walked and compared
+
+
+class _Variant:
+    """One recorded walk: the layer names, the generated function of the channel counts (None
+    when a guard fails) and how many of its next answers are still to be walked and compared."""
+
+    def __init__(self, names: tuple, function, code: str):
+        self.names, self.function, self.code, self.unchecked = names, function, code, CHECKED
+
+
+class Replays:
+    """The rows for a key never seen: a recording of the reference's own walk (traced.py),
+    replayed, instead of the walk. Keyed on the key's fixed numbers (every read but the channel
+    counts: repeat counts, non-channel arguments, the input); within one, up to MAX_VARIANTS
+    recordings, tried in turn. `drift` lists any recording found to differ from the walk."""
+
+    def __init__(self, specialised: "Specialised", traceable: bool):
+        self.specialised = specialised
+        reads = specialised.reads
+        self.channel_reads = [read for read in reads if read[0] == "channels"]
+        channel = [i for i, read in enumerate(reads) if read[0] == "channels"]
+        fixed = [i for i in range(len(reads) + len(specialised.raw)) if i not in set(channel)]
+        self.channels_of = _picker(channel)
+        self.fixed_of = _picker(fixed)
+        self.traceable = traceable
+        self.variants: dict = {}  # fixed numbers -> [_Variant]
+        self.failed: dict = {}  # fixed numbers -> recordings that could not be made
+        self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
+
+    def rows(self, key: tuple, values: dict):
+        """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
+        variants = self.variants.get(self.fixed_of(key)) if self.traceable else None
+        if not variants:
+            return None
+        channels = self.channels_of(key)
+        for variant in variants:
+            try:
+                numbers = variant.function(*channels)
+            except ArithmeticError:  # a traced divisor is 0 here: the walk decides
+                numbers = None
+            if numbers is None:
+                continue
+            found = (variant.names, numbers, sums(numbers))
+            if variant.unchecked:
+                return self._checked(variant, variants, key, values, found)
+            return found
+        return None
+
+    def _checked(self, variant, variants, key, values, found) -> tuple:
+        """One of a recording's first answers held to the walk: a difference drops the recording
+        (and is recorded in `drift`) and the walk's answer (or refusal) is the one given."""
+        try:
+            walked = flat(propagate(self.specialised.spec, values))
+        except SpecError:
+            variants.remove(variant)
+            self.drift.append((self.fixed_of(key), self.channels_of(key), "the walk refuses"))
+            raise
+        if walked != found:
+            variants.remove(variant)
+            self.drift.append((self.fixed_of(key), self.channels_of(key), "numbers differ"))
+            return walked
+        variant.unchecked -= 1
+        return found
+
+    def learn(self, key: tuple, values: dict, walked: tuple) -> None:
+        """After a walk that no recording answered: record one at these values, if it can be
+        recorded and gives the walk's own rows here."""
+        if not self.traceable:
+            return
+        fixed = self.fixed_of(key)
+        variants = self.variants.setdefault(fixed, [])
+        if len(variants) >= MAX_VARIANTS or self.failed.get(fixed, 0) >= 2:
+            return
+        if sum(map(len, self.variants.values())) >= MAX_REPLAYS:
+            self.variants.clear()
+            variants = self.variants[fixed] = []
+        channels = self.channels_of(key)
+        try:
+            variant = self._record(values, channels)
+            numbers = variant.function(*channels)
+        except (traced.Untraceable, SpecError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError):
+            self.failed[fixed] = self.failed.get(fixed, 0) + 1
+            return
+        if numbers is None or (variant.names, numbers, sums(numbers)) != walked:
+            self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
+            self.failed[fixed] = self.failed.get(fixed, 0) + 1
+            return
+        variants.append(variant)
+
+    def _record(self, values: dict, channels: tuple) -> _Variant:
+        """The reference's walk at these values with the channel counts traced (traced.py)."""
+        from . import NETWORK_INPUT, RULES, _bounded, _input_shape, _layers, layer_values
+        spec = self.specialised.spec
+        layers = _layers(spec, values)
+        if len(layers) > MAX_TRACED_LAYERS:
+            raise ValueError("too many layers to record")
+        from . import arguments
+        reads = self.channel_reads
+
+        def walk(counts):
+            by_read = dict(zip(reads, counts))
+            shapes = {NETWORK_INPUT: _input_shape(spec, values)}
+            volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
+            numbers: list = []
+            for layer in layers:
+                args, rounding = arguments(layer, spec.defaults_of), layer.rounding
+                channel = CHANNEL_ARGUMENTS.get(layer.type, ())
+                if channel and all(isinstance(args.get(arg), EXPRESSION) for arg in channel):
+                    whole = {arg: by_read.get(("channels", args[arg], rounding)) for arg in channel}
+                    for arg, count in whole.items():
+                        if count is None:  # a constant: rounded by the layer's rule now
+                            whole[arg] = _channels(args[arg], {}, rounding, arg)
+                    args, rounding = traced.replaced(args, channel, whole), "floor"  # whole numbers: floor is itself
+                row = RULES[layer.type](args, [shapes[name] for name in layer.inputs],
+                                        layer_values(values, layer, shapes), rounding)
+                _bounded(row["shape"])
+                volume[layer.name] = math.prod(row["shape"])
+                numbers.extend(row["shape"])
+                numbers += (row["params"], row["params_non_trainable"], row["macs"], volume[layer.name],
+                            sum(volume[name] for name in layer.inputs))  # floats out, floats in
+                shapes[layer.name] = row["shape"]
+            return numbers
+
+        numbers, trace = traced.record(walk, list(channels))
+        code = generated_only(traced.function_text(trace, numbers, len(channels)), ["replay", "if", "not", "None"])
+        namespace: dict = {}
+        exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
+        return _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+
+
+def _picker(positions: list):
+    """A function of a key giving the numbers at these positions, as a tuple."""
+    if len(positions) >= 2:
+        return operator.itemgetter(*positions)
+    if positions:
+        i = positions[0]
+        return lambda key: (key[i],)
+    return lambda key: ()
 
 
 def _floordiv(a, b):
@@ -295,5 +447,10 @@ def flat(rows: list) -> tuple:
     for row in rows:
         numbers.extend(row["shape"])
         numbers += (row["params"], row["params_non_trainable"], row["macs"], row["floats_out"], row["floats_in"])
-    totals = tuple(sum(row[m] for row in rows) for m in ("params", "params_non_trainable", "macs", "floats_out"))
-    return tuple(row["name"] for row in rows), tuple(numbers), totals
+    return tuple(row["name"] for row in rows), tuple(numbers), sums(numbers)
+
+
+def sums(numbers) -> tuple:
+    """The four totals of flat numbers: params, non-trainable params, MACs, floats out, each the
+    sum of that field over the rows."""
+    return tuple(sum(numbers[j::WIDTH]) for j in (3, 4, 5, 6))
