@@ -119,7 +119,7 @@ def test_a_wrong_recording_is_caught_by_its_first_answers():
     fixed = ref.replays.fixed_of(ref.key(at(spec, Fraction(3, 4))))
     [variant] = ref.replays.variants[fixed]
     honest = variant.function
-    variant.function = lambda *a: (lambda n: (n[0] + 1, *n[1:]))(honest(*a))  # conv1's height one more
+    variant.function = lambda *a: (lambda n, t: ((n[0] + 1, *n[1:]), t))(*honest(*a))  # conv1's height one more
     values = at(spec, Fraction(3, 4) + Fraction(1, 1000))
     assert ref.rows(values) == compiled.flat(propagate(spec, values))  # the walk's rows, not the forged ones
     assert ref.replays.drift and variant not in ref.replays.variants[fixed]
@@ -135,7 +135,7 @@ def test_a_wrong_recording_past_its_checks_is_caught_by_the_other_side():
     [variant] = ref.replays.variants[ref.replays.fixed_of(ref.key(net.values({"alpha": Fraction(3, 4)})))]
     assert variant.unchecked == 0
     honest = variant.function
-    variant.function = lambda *a: (lambda n: (*n[:5], n[5] + 1, *n[6:]))(honest(*a))  # conv1's MACs one more
+    variant.function = lambda *a: (lambda n, t: ((*n[:5], n[5] + 1, *n[6:]), t))(*honest(*a))  # conv1's MACs + 1
     with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): macs symbolic \d+ != reference"):
         net.evaluate({"alpha": Fraction(3, 4) + Fraction(9, 1000)})
 

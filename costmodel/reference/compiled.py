@@ -115,6 +115,7 @@ class Specialised:
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
         self.memo: dict = {}
         self.replays = Replays(self, traceable=not raw and not names_in_channels)
+        self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -144,12 +145,15 @@ class Specialised:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
         key = self.key(values)
         if key is None:
+            self.walked += 1
             return flat(propagate(self.spec, values))
         found = self.memo.get(key)
         if found is not None:
+            self.remembered += 1
             return found
         found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
         if found is None:
+            self.walked += 1
             found = flat(propagate(self.spec, values))
             self.replays.learn(key, values, found)
         if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
@@ -190,6 +194,7 @@ class Replays:
         self.variants: dict = {}  # fixed numbers -> [_Variant]
         self.failed: dict = {}  # fixed numbers -> recordings that could not be made
         self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
+        self.replayed = 0  # answers replayed
 
     def rows(self, key: tuple, values: dict):
         """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
@@ -199,12 +204,13 @@ class Replays:
         channels = self.channels_of(key)
         for variant in variants:
             try:
-                numbers = variant.function(*channels)
+                out = variant.function(*channels)
             except ArithmeticError:  # a traced divisor is 0 here: the walk decides
-                numbers = None
-            if numbers is None:
+                out = None
+            if out is None:
                 continue
-            found = (variant.names, numbers, sums(numbers))
+            found = (variant.names, *out)  # the rows' numbers and their four sums
+            self.replayed += 1
             if variant.unchecked:
                 return self._checked(variant, variants, key, values, found)
             return found
@@ -241,11 +247,11 @@ class Replays:
         channels = self.channels_of(key)
         try:
             variant = self._record(values, channels)
-            numbers = variant.function(*channels)
+            out = variant.function(*channels)
         except (traced.Untraceable, SpecError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError):
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
-        if numbers is None or (variant.names, numbers, sums(numbers)) != walked:
+        if out is None or (variant.names, *out) != walked:
             self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
@@ -286,7 +292,8 @@ class Replays:
             return numbers
 
         numbers, trace = traced.record(walk, list(channels))
-        code = generated_only(traced.function_text(trace, numbers, len(channels)), ["replay", "if", "not", "None"])
+        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH)  # as `sums`
+        code = generated_only(text, ["replay", "if", "not", "None"])
         namespace: dict = {}
         exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
         return _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
@@ -337,13 +344,24 @@ def _ceil_pair(n: int, d: int) -> int:
     return _counted(-(-n // d))
 
 
+def _none_pair(n: int, d: int) -> int:
+    """`_rounded(n/d, 'none')` over ints: a positive whole value, else ValueError."""
+    if n <= 0 or n % d:
+        raise ValueError("not a positive whole channel count")  # `propagate` says which, located
+    return _counted(n // d)
+
+
 def _nearest_pair(n: int, d: int) -> int:
     if n <= 0:
         raise ValueError("not a positive channel count")
     return _counted((2 * n + d) // (2 * d))  # halves round up
 
 
-_KEY_HELPERS = {"_floor_pair": _floor_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
+def _whole_or_fraction(v: Fraction):
+    return v.numerator if v.denominator == 1 else v
+
+
+_KEY_HELPERS = {"_w": _whole_or_fraction, "_floor_pair": _floor_pair, "_none_pair": _none_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
                 "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
                 "_F": Fraction, "_floor": math.floor, "_ceil": math.ceil, "_min": min, "_max": max}
 
@@ -426,17 +444,25 @@ class _KeyPrinter:
         return f"{code}.numerator", f"{code}.denominator"
 
     def channels(self, node, rounding: str) -> str:
-        if rounding in ("floor", "ceil", "nearest"):
+        if rounding in ("floor", "ceil", "nearest", "none"):
             n, d = self.pair(node)
             return f"_{rounding}_pair({n}, {d})"
         return f"_rounded({self(node)}, {self.constant(rounding)}, 'channels')"
 
+    def value(self, node) -> str:
+        """A value read as an int when it is whole (equal, and hashed alike, but an int hashes in C:
+        the key is hashed three times per configuration)."""
+        if isinstance(node, Name):
+            i = self.index[node.name]
+            return f"(n{i} if d{i} == 1 else a{i})"
+        return f"_w({self(node)})"
+
     def function(self, reads: list, raw: list):
-        parts = [self.channels(node, rounding) if kind == "channels" else self(node) for kind, node, rounding in reads]
-        parts += [f"a{self.index[name]}" for name in raw]
+        parts = [self.channels(node, rounding) if kind == "channels" else self.value(node) for kind, node, rounding in reads]
+        parts += [self.value(Name(name)) for name in raw]
         arguments = ", ".join([f"a{i}" for i in range(len(self.index))] + [f"n{i}, d{i}" for i in range(len(self.index))])
         code = generated_only(f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n",
-                              [*self.namespace, "read_all"], strings=("'channels'",))
+                              [*self.namespace, "read_all", "if", "else"], strings=("'channels'",))
         exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["read_all"]
 
@@ -453,4 +479,4 @@ def flat(rows: list) -> tuple:
 def sums(numbers) -> tuple:
     """The four totals of flat numbers: params, non-trainable params, MACs, floats out, each the
     sum of that field over the rows."""
-    return tuple(sum(numbers[j::WIDTH]) for j in (3, 4, 5, 6))
+    return sum(numbers[3::WIDTH]), sum(numbers[4::WIDTH]), sum(numbers[5::WIDTH]), sum(numbers[6::WIDTH])

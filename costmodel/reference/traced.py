@@ -60,6 +60,10 @@ class _Trace:
             raise Untraceable(f"{type(x).__name__} with a traced int")
         return repr(x) if x >= 0 else f"({x})"
 
+    def value_of(self, x) -> int:
+        self.operand(x)  # refuses what is not an int
+        return int(x)
+
     def op(self, symbol: str, a, b, value: int):
         ca, cb = self.operand(a), self.operand(b)
         if not isinstance(a, Traced) and not isinstance(b, Traced):
@@ -189,12 +193,15 @@ def record(walk, channels: list):
     return result, trace
 
 
-def function_text(trace: _Trace, outputs: list, arguments: int, name: str = "replay") -> str:
+def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple = (), width: int = 1,
+                  name: str = "replay") -> str:
     """The recording as Python: the lines that the guards and outputs need, each guard as early as
     its operands are known (a failed one returns None: a variant that does not apply fails at its
-    first lines), then the outputs as one tuple."""
+    first lines), then the outputs as one tuple and, for each of `columns`, the sum of that column
+    of the outputs (`width` to a row) as a second one."""
     codes = [trace.operand(x) for x in outputs]
-    needed = set(codes)
+    sums = [_column_sum(trace, outputs[j::width]) for j in columns]
+    needed = set(codes) | {name for text in sums for name in text.replace("+", " ").replace("*", " ").split()}
     for _, _, _, operands in trace.guards:
         needed.update(operands)
     for line_name, _, operands in reversed(trace.lines):
@@ -211,7 +218,24 @@ def function_text(trace: _Trace, outputs: list, arguments: int, name: str = "rep
             body.append(f"    {line_name} = {code}")
         body += [_guard_line(g) for g in after.get(position + 1, [])]
     args = ", ".join(f"a{i}" for i in range(arguments))
-    return f"def {name}({args}):\n" + "\n".join(body) + f"\n    return ({', '.join(codes)},)\n"
+    totals = f", ({', '.join(sums)},)" if columns else ""
+    return f"def {name}({args}):\n" + "\n".join(body) + f"\n    return ({', '.join(codes)},){totals}\n"
+
+
+def _column_sum(trace: _Trace, column: list) -> str:
+    """The sum of a column of traced and plain ints as one expression: each traced int's multiples
+    gathered (k * y from a row and j * y from another are (k + j) * y), the plain ints added now."""
+    constant, terms = 0, {}
+    for x in column:
+        if not isinstance(x, Traced):
+            constant += trace.value_of(x)
+            continue
+        k, y = x.scale if x.scale is not None else (1, x)
+        terms[y.code] = terms.get(y.code, 0) + k
+    parts = [code if k == 1 else f"{code} * {trace.operand(k)}" for code, k in terms.items() if k]
+    if constant or not parts:
+        parts.append(trace.operand(constant))
+    return " + ".join(parts)
 
 
 def _guard_line(guard) -> str:
