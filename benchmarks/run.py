@@ -119,9 +119,9 @@ def warm_throughput(seconds: float = 3.0) -> dict:
     x 3 depth multipliers, as a grid search or an optimiser revisits them: the reference's rows for
     channel counts seen before are remembered); `fresh`, every configuration new (a random width
     with a denominator of 100,000 and a depth multiplier of 1 to 3, drawn without replacement: no
-    configuration twice), timed from the evaluation that compiles the fast path on (the reference's
-    recordings of its walk are made inside the timed loop); `fresh_later`, the same after 2,000 other
-    new configurations. Each workload also gives how the reference answered in the timed loop:
+    configuration twice), timed from the first evaluation after the one that compiles the fast path
+    (the reference's recordings of its walk, per depth multiplier and guard outcome, are made inside
+    the timed loop); `fresh_later`, the same after 2,000 other new configurations. Each workload also gives how the reference answered in the timed loop:
     (remembered rows, i.e. channel counts seen before; replayed recordings; walks)."""
     import random
     from fractions import Fraction

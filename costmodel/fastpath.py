@@ -12,8 +12,10 @@ layers compiles, once, two independent things and from then on runs both per con
   name works; constants are integer literals or Fractions in the namespace: no text of the
   spec is ever executed);
 - the reference side: `reference.compiled.Specialised`, the reference propagator keyed on the few
-  numbers its rows depend on (each row is `propagate`'s own, computed the first time its key is
-  seen), which imports nothing from the symbolic side.
+  numbers its rows depend on: rows remembered for a key seen before, else replayed from a
+  recording of the reference's own walk (`reference/traced.py`: its rules run once on traced
+  channel counts, straight-line ints and guards; held to the walk on its first answers), else
+  `propagate` itself. It imports nothing from the symbolic side.
 
 Per configuration the two flat tuples (eight numbers per layer) are compared in one comparison,
 the layer names and count too, and the closed-form totals against the reference's sums; any

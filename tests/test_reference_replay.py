@@ -169,3 +169,18 @@ def test_the_replays_code_is_generated_only():
     assert compiled.generated_only(variant.code, ["replay", "if", "not", "None"]) == variant.code
     with pytest.raises(ValueError, match="generated code names 'if'"):
         compiled.generated_only(variant.code, ["replay"])  # the allowed words are exactly these
+
+
+def test_a_long_sum_is_split_and_still_the_walks():
+    """300 convolutions of widths 2*alpha ... 301*alpha: each total gathers some 300 terms, written
+    in lines of traced.SUM_TERMS (one expression of 300 additions would strain the compiler)."""
+    lines = ["input: [4, 4, 3]", "symbols: {alpha: 1}", "rounding: floor", "layers:"]
+    lines += [f"  - {{type: conv, filters: {i + 2}*alpha, kernel: 1}}" for i in range(300)]
+    spec = costmodel.loads("\n".join(lines) + "\n", file="deep.yaml")
+    ref = compiled.Specialised(spec)
+    for alpha in (Fraction(7, 4), Fraction(9, 5), Fraction(11, 6), Fraction(13, 7)):  # 2*alpha floors to 3
+        assert ref.rows({"alpha": alpha}) == compiled.flat(propagate(spec, {"alpha": alpha}))
+    [variant] = next(iter(ref.replays.variants.values()))
+    assert ref.replays.replayed == 3 and "    s0 = " in variant.code and ref.replays.drift == []
+    # layer 1: 3 input channels, floor(2 * 7/4) = 3 filters, 1x1 kernels and a bias: 3*3 + 3
+    assert ref.rows({"alpha": Fraction(7, 4)})[1][3] == 3 * 3 + 3

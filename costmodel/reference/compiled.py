@@ -1,20 +1,41 @@
 """The reference propagator specialised once per spec: many configurations, each checked cheaply.
 
-`propagate(spec, values)` walks every layer with the reference's own evaluator: about 2 ms for
+`propagate(spec, values)` walks every layer with the reference's own evaluator: about 1 ms for
 MobileNet-CIFAR. Yet its rows depend on the values only through a few numbers: the network
 input, the repeat counts, and each layer argument that is an expression of the symbols, as the
 reference reads it (a channel count rounded by the layer's rule, `_channels`; any other argument
 evaluated exactly, `evaluate`). `Specialised(spec)` finds those expressions once (deduplicated:
 MobileNet-CIFAR's 85 layers read 8: 32*alpha, 64*alpha, ..., delta, classes) and, per
-configuration, evaluates only them into a key; the rows for a key are `propagate`'s own, computed
-the first time the key is seen. A key seen before returns the same rows without walking: the
-configurations 0.30 and 0.31 of alpha give the same channel counts everywhere, so the same rows.
+configuration, evaluates only them into a key (generated code, `read_all`, held to the
+reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the rows, in turn:
+
+- the memo: a key seen before returns the same rows (alpha 0.30 and 0.31 give the same channel
+  counts everywhere, so the same rows);
+- a replay (`Replays`, traced.py): a key never seen, whose fixed numbers (every read but the
+  channel counts) were seen, is answered by a recording of the reference's own walk: the walk run
+  once with the channel counts as traced ints through the layers' own rules (RULES), each
+  arithmetic operation a line of straight-line Python over exact ints, each comparison a guard;
+  the four totals gathered into one sum each. About as fast as the memo (MobileNet-CIFAR: 125
+  lines and a tuple of 680 numbers, a few to ten microseconds against a millisecond's walk);
+- the walk, `propagate` itself: when there is no key (a value cannot be read: the walk refuses
+  it, located, as it always does), no recording of these fixed numbers yet (this walk is then
+  recorded), or no recording whose guards hold (one more is recorded, up to MAX_VARIANTS).
+
+A recording is never trusted blind: it is made only after the walk succeeded at the same values
+and must give the walk's rows there, and its next CHECKED answers are walked too and compared; a
+difference drops it (`Replays.drift` says where) and the walk's answer is the one given. After
+that its answers are still one of the two sides `fastpath` compares field by field with the
+closed forms, so a wrong row would be a CheckError, not a number. Why not a per-layer memo: on the
+benchmark's random widths a new configuration brings, for its first thousand, some 30 layers
+whose input shape and channel counts were never seen (6 per configuration over 10,000): a rule
+call each; a recording answers any channel counts its guards admit.
 
 Why the key is enough: a rule sees the symbol values only through its arguments; a channel
 argument only through `_channels` (CHANNEL_ARGUMENTS lists those, per type, from the rules in the
 family files); `in_channels` is the layer's input channel count, itself a function of the key by
 induction over the layers, so an expression naming it joins the key through the raw values of its
-other symbols. Constants are evaluated once, here. Anything that fails while the key is read
+other symbols (such a spec is not recorded: the reference reads `in_channels` through Fraction
+arithmetic). Constants are evaluated once, here. Anything that fails while the key is read
 (a zero divisor, a channel count below 1, a fractional count) is left to `propagate`, which refuses
 it exactly as it always does, located. This module imports nothing from the symbolic side.
 """

@@ -200,8 +200,14 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
     first lines), then the outputs as one tuple and, for each of `columns`, the sum of that column
     of the outputs (`width` to a row) as a second one."""
     codes = [trace.operand(x) for x in outputs]
-    sums = [_column_sum(trace, outputs[j::width]) for j in columns]
-    needed = set(codes) | {name for text in sums for name in text.replace("+", " ").replace("*", " ").split()}
+    parts = [_column_sum(trace, outputs[j::width]) for j in columns]
+    partial, sums = [], []  # a long sum in lines of SUM_TERMS terms (the compiler recurses once per `+`)
+    for terms in parts:
+        while len(terms) > SUM_TERMS:
+            partial.append((f"s{len(partial)}", " + ".join(terms[:SUM_TERMS])))
+            terms = [partial[-1][0], *terms[SUM_TERMS:]]
+        sums.append(" + ".join(terms))
+    needed = set(codes) | {term.split(" * ")[0] for terms in parts for term in terms}
     for _, _, _, operands in trace.guards:
         needed.update(operands)
     for line_name, _, operands in reversed(trace.lines):
@@ -218,12 +224,16 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
             body.append(f"    {line_name} = {code}")
         body += [_guard_line(g) for g in after.get(position + 1, [])]
     args = ", ".join(f"a{i}" for i in range(arguments))
+    body += [f"    {line_name} = {code}" for line_name, code in partial]
     totals = f", ({', '.join(sums)},)" if columns else ""
     return f"def {name}({args}):\n" + "\n".join(body) + f"\n    return ({', '.join(codes)},){totals}\n"
 
 
-def _column_sum(trace: _Trace, column: list) -> str:
-    """The sum of a column of traced and plain ints as one expression: each traced int's multiples
+SUM_TERMS = 64
+
+
+def _column_sum(trace: _Trace, column: list) -> list:
+    """The sum of a column of traced and plain ints as terms to add: each traced int's multiples
     gathered (k * y from a row and j * y from another are (k + j) * y), the plain ints added now."""
     constant, terms = 0, {}
     for x in column:
@@ -235,7 +245,7 @@ def _column_sum(trace: _Trace, column: list) -> str:
     parts = [code if k == 1 else f"{code} * {trace.operand(k)}" for code, k in terms.items() if k]
     if constant or not parts:
         parts.append(trace.operand(constant))
-    return " + ".join(parts)
+    return parts
 
 
 def _guard_line(guard) -> str:
