@@ -30,9 +30,7 @@ hold it to the walk on every shipped spec at several values.
 from __future__ import annotations
 
 import operator
-import warnings
 
-from ..errors import SpecError
 from ..expr import Num
 
 
@@ -46,7 +44,7 @@ class _Trace:
     def __init__(self):
         self.lines: list = []  # (name, code, operands)
         self.known: dict = {}  # (op, a, b) -> Traced: one line per distinct operation
-        self.guards: list = []  # (code, outcome, operands), in the order met
+        self.guards: list = []  # (lines before it, code, outcome, operands), in the order met
         self.guarded: set = set()
 
     def operand(self, x):
@@ -183,14 +181,10 @@ del _name
 
 def record(walk, channels: list):
     """Run `walk(traced)` (the reference's walk, the traced channel counts in place of the given
-    ones) and return (its result, the lines of one function of a0, a1, ... giving it).
-    Raises Untraceable (or what the walk raises) when the walk cannot be recorded."""
+    ones) and return (its result, the recording: `function_text` writes it as a function of a0,
+    a1, ...). Raises Untraceable (or what the walk raises) when the walk cannot be recorded."""
     trace = _Trace()
-    traced = [Traced(c, f"a{i}", trace) for i, c in enumerate(channels)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        result = walk(traced)
-    return result, trace
+    return walk([Traced(c, f"a{i}", trace) for i, c in enumerate(channels)]), trace
 
 
 def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple = (), width: int = 1,
@@ -201,7 +195,8 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
     of the outputs (`width` to a row) as a second one."""
     codes = [trace.operand(x) for x in outputs]
     parts = [_column_sum(trace, outputs[j::width]) for j in columns]
-    partial, sums = [], []  # a long sum in lines of SUM_TERMS terms (the compiler recurses once per `+`)
+    partial: list = []  # a long sum in lines of SUM_TERMS terms (the compiler recurses once per `+`)
+    sums: list = []
     for terms in parts:
         while len(terms) > SUM_TERMS:
             partial.append((f"s{len(partial)}", " + ".join(terms[:SUM_TERMS])))
@@ -235,7 +230,7 @@ SUM_TERMS = 64
 def _column_sum(trace: _Trace, column: list) -> list:
     """The sum of a column of traced and plain ints as terms to add: each traced int's multiples
     gathered (k * y from a row and j * y from another are (k + j) * y), the plain ints added now."""
-    constant, terms = 0, {}
+    constant, terms = 0, {}  # type: tuple[int, dict[str, int]]
     for x in column:
         if not isinstance(x, Traced):
             constant += trace.value_of(x)
@@ -259,4 +254,4 @@ def replaced(args: dict, channel_args, counts: dict) -> dict:
     return {**args, **{arg: Num(counts[arg]) for arg in channel_args}}
 
 
-__all__ = ["Untraceable", "Traced", "record", "function_text", "replaced", "SpecError"]
+__all__ = ["Untraceable", "Traced", "record", "function_text", "replaced"]
