@@ -248,9 +248,10 @@ class FastPath:
         agreed = self.agreed.get(id(theirs))
         if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
             self._compare(layout, names, out, theirs, their_totals)
-            if len(self.agreed) > 4096:
-                self.agreed.clear()
-            self.agreed[id(theirs)] = (theirs, layout, out)
+            if self.reference.kept:  # rows the reference keeps come back as the same tuple
+                if len(self.agreed) > 4096:
+                    self.agreed.clear()
+                self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
         from .network import Evaluation
         return Evaluation.checked(self.network, resolved, theirs, their_totals, layout, self, preset)

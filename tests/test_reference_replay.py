@@ -184,3 +184,16 @@ def test_a_long_sum_is_split_and_still_the_walks():
     assert ref.replays.replayed == 3 and "    s0 = " in variant.code and ref.replays.drift == []
     # layer 1: 3 input channels, floor(2 * 7/4) = 3 filters, 1x1 kernels and a bias: 3*3 + 3
     assert ref.rows({"alpha": Fraction(7, 4)})[1][3] == 3 * 3 + 3
+
+
+def test_replayed_rows_are_kept_when_their_key_comes_back():
+    spec, ref = mobilenet()
+    ref.rows(at(spec, Fraction(3, 4)))  # walked: kept
+    values = at(spec, Fraction(5, 8))
+    key = ref.key(values)
+    for _ in range(compiled.REMEMBER_AFTER):
+        ref.rows(values)
+        assert key not in ref.memo and not ref.kept  # replayed, not kept (the collector would walk them)
+    rows = ref.rows(values)
+    assert ref.memo[key] is rows and ref.kept
+    assert ref.rows(values) is rows and ref.remembered == 1

@@ -61,6 +61,8 @@ CHANNEL_ARGUMENTS = {"conv": ("filters",), "pointwise": ("filters",), "dense": (
                      "channel_pad": ("channels",)}
 WIDTH = 8  # numbers per row in the flat tuple: h, w, c, params, non-trainable, MACs, floats out, floats in
 MAX_ENTRIES_FIELDS = 1_000_000  # numbers kept over all remembered keys: tens of MB at most
+MAX_SEEN = 65_536  # keys replayed, counted: their rows are kept once replayed REMEMBER_AFTER times
+REMEMBER_AFTER = 3  # replays of one key before its rows are kept
 
 
 def _names(node) -> set:
@@ -137,6 +139,12 @@ class Specialised:
         self.memo: dict = {}
         self.replays = Replays(self, traceable=not raw and not names_in_channels)
         self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
+        # How many times each key (by its hash) was replayed. A replay costs about what a kept row
+        # saves, and keeping rows for every new key costs more: the collector traverses each kept
+        # tuple of numbers (MobileNet-CIFAR: 680 ints, each read from memory), 20 to 30 us per
+        # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
+        self.seen: dict = {}
+        self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -165,21 +173,32 @@ class Specialised:
     def rows(self, values: dict) -> tuple:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
         key = self.key(values)
+        self.kept = False
         if key is None:
             self.walked += 1
             return flat(propagate(self.spec, values))
         found = self.memo.get(key)
         if found is not None:
             self.remembered += 1
+            self.kept = True
             return found
         found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
         if found is None:
             self.walked += 1
             found = flat(propagate(self.spec, values))
             self.replays.learn(key, values, found)
+        else:  # replayed rows are kept once their key has been replayed REMEMBER_AFTER times
+            h = hash(key)  # counted by hash: a collision only keeps some rows sooner
+            seen = self.seen.get(h, 0)
+            if seen < REMEMBER_AFTER:
+                if len(self.seen) >= MAX_SEEN:
+                    self.seen.clear()
+                self.seen[h] = seen + 1
+                return found
         if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
             self.memo.clear()
         self.memo[key] = found
+        self.kept = True
         return found
 
 
