@@ -196,15 +196,6 @@ class FastPath:
                 self.index[id(cost)] = len(costs)
                 costs.append(cost)
         self.costs = costs
-        printer = _Printer([deriver.symbols[name] for name in self.symbol_names])
-        outputs = []
-        for cost in costs:
-            outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
-        outputs += [network.total(metric) for metric in TOTALS]
-        self.function = printer.function(outputs)
-        self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
-                           for cost in costs]
-        self.reference = Specialised(spec)
         self.repeats = []
 
         def walk(nodes):
@@ -214,6 +205,21 @@ class FastPath:
                 walk(children_of(node))
         walk(spec.tree)
         self.layouts: dict = {}
+        # With no symbolic repeat there is one layout: the closed forms are printed in its layer
+        # order (a layer's fields where a template's were), so no per-configuration gather.
+        fixed = _Layout(network, spec.unrolled, self.index) if not self.repeats else None
+        printer = _Printer([deriver.symbols[name] for name in self.symbol_names])
+        outputs = []
+        for cost in costs if fixed is None else [costs[t] for t in fixed.templates]:
+            outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
+        if fixed is not None:
+            fixed.take = operator.itemgetter(slice(0, len(outputs)))
+            self.layouts[()] = fixed
+        outputs += [network.total(metric) for metric in TOTALS]
+        self.function = printer.function(outputs)
+        self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
+                           for cost in costs]
+        self.reference = Specialised(spec)
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
 
     def layout(self, resolved: dict) -> _Layout:
