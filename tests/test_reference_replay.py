@@ -197,3 +197,27 @@ def test_replayed_rows_are_kept_when_their_key_comes_back():
     rows = ref.rows(values)
     assert ref.memo[key] is rows and ref.kept
     assert ref.rows(values) is rows and ref.remembered == 1
+
+
+def test_a_number_the_trace_fixed_silently_is_caught_before_any_answer(monkeypatch):
+    """A recording that gives the walk's rows where it was made but holds a number fixed (as C code
+    reading a traced int would leave it) is probed at other channel counts, and dropped."""
+    spec, ref = mobilenet()
+    real = compiled.Replays._record
+
+    def fixing(self, values, channels):
+        variant = real(self, values, channels)
+        honest, fixed = variant.function, variant.function(*channels)[0][2]  # conv1's channels, as recorded
+
+        def forged(*a):
+            out = honest(*a)
+            return None if out is None else ((*out[0][:2], fixed, *out[0][3:]), out[1])
+        variant.function = forged
+        return variant
+    monkeypatch.setattr(compiled.Replays, "_record", fixing)
+    values = at(spec, Fraction(3, 4))
+    assert ref.rows(values) == compiled.flat(propagate(spec, values))  # the walk's
+    assert ref.replays.variants[ref.replays.fixed_of(ref.key(values))] == []
+    assert ref.replays.drift and "other channel counts" in ref.replays.drift[0][2]
+    other = at(spec, Fraction(4, 5))
+    assert ref.rows(other) == compiled.flat(propagate(spec, other)) and ref.replays.replayed == 0

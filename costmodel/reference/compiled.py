@@ -23,8 +23,10 @@ reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the r
   recorded), or no recording whose guards hold (one more is recorded, up to MAX_VARIANTS).
 
 A recording is never trusted blind: it is made only after the walk succeeded at the same values
-and must give the walk's rows there, and its next CHECKED answers are walked too and compared; a
-difference drops it (`Replays.drift` says where) and the walk's answer is the one given. After
+and must give the walk's rows there and, where its guards hold, the same walk's rows on plain ints
+at two other sets of channel counts (each + 1, each x 2: a number the trace fixed silently would
+differ); its next CHECKED answers are walked too and compared; a difference drops it
+(`Replays.drift` says where) and the walk's answer is the one given. After
 that its answers are still one of the two sides `fastpath` compares field by field with the
 closed forms, so a wrong row would be a CheckError, not a number. Why not a per-layer memo: on the
 benchmark's random widths a new configuration brings, for its first thousand, some 30 layers
@@ -49,6 +51,7 @@ import operator
 import re
 import tokenize
 from fractions import Fraction
+from typing import Any
 
 from ..errors import SpecError
 from ..expr import IN_CHANNELS, BinOp, Call, Name, Neg, Num
@@ -215,6 +218,7 @@ class _Variant:
 
     def __init__(self, names: tuple, function, code: str):
         self.names, self.function, self.code, self.unchecked = names, function, code, CHECKED
+        self.walk: Any = None  # set by `_record`; dropped once probed
 
 
 class Replays:
@@ -296,7 +300,31 @@ class Replays:
             self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
+        for probe in (tuple(c + 1 for c in channels), tuple(2 * c for c in channels)):
+            if not self._probed(variant, probe):
+                self.drift.append((fixed, probe, "the recording differs from the walk at other channel counts"))
+                self.failed[fixed] = self.failed.get(fixed, 0) + 1
+                return
+        variant.walk = None  # the closure holds the configuration's values and layers
         variants.append(variant)
+
+    @staticmethod
+    def _probed(variant, channels: tuple) -> bool:
+        """Whether the recording agrees, at channel counts of no configuration, with the same walk
+        run on plain ints there: a number the trace fixed silently (read by C code, not recorded)
+        differs. Where a guard fails there is nothing to compare; where the walk refuses, a guard
+        must fail."""
+        try:
+            out = variant.function(*channels)
+        except ArithmeticError:
+            out = None
+        if out is None:
+            return True
+        try:
+            numbers = tuple(variant.walk(list(channels)))
+        except (SpecError, ArithmeticError):
+            return False
+        return out == (numbers, sums(numbers))
 
     def _record(self, values: dict, channels: tuple) -> _Variant:
         """The reference's walk at these values with the channel counts traced (traced.py)."""
@@ -337,7 +365,9 @@ class Replays:
         code = generated_only(text, ["replay", "if", "not", "None"])
         namespace: dict = {}
         exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
-        return _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+        variant.walk = walk  # the walk as recorded, for `_probed` (plain ints in, the rows' numbers out)
+        return variant
 
 
 def _picker(positions: list):

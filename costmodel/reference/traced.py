@@ -22,9 +22,10 @@ with `/`, raised to a power, shifted, or turned into a float raises `Untraceable
 spec whose arguments name `in_channels` is not traced (the reference reads that through Fraction
 arithmetic, which reads ints in C). What C code reads of an int subclass without calling Python
 (`operator.index`, `math.gcd`) would be a number fixed silently: so each variant's result is held
-to the walk's rows at the configuration it was traced at and at the next CHECKED configurations it
-answers (a difference drops the variant and is recorded in `Specialised.drift`), and the tests
-hold it to the walk on every shipped spec at several values.
+to the walk's rows at the configuration it was traced at, to the same walk run on plain ints at
+two other sets of channel counts, and at the next CHECKED configurations it answers (a difference
+drops the variant and is recorded in `Replays.drift`), and the tests hold it to the walk on every
+shipped spec at several values.
 """
 
 from __future__ import annotations
