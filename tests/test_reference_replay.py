@@ -64,8 +64,13 @@ def _reads_in_channels(spec):
 
 
 def mobilenet():
+    """MobileNet-CIFAR's reference, walked once at the defaults: its next walk at a depth
+    multiplier of 1 is recorded (RECORD_AFTER)."""
     spec = costmodel.load_network("mobilenet_cifar").spec
-    return spec, compiled.Specialised(spec)
+    ref = compiled.Specialised(spec)
+    ref.rows(spec.defaults())
+    assert compiled.RECORD_AFTER == 2 and ref.replays.variants == {}
+    return spec, ref
 
 
 def at(spec, alpha, delta=1):
@@ -181,7 +186,7 @@ def test_a_long_sum_is_split_and_still_the_walks():
     for alpha in (Fraction(7, 4), Fraction(9, 5), Fraction(11, 6), Fraction(13, 7)):  # 2*alpha floors to 3
         assert ref.rows({"alpha": alpha}) == compiled.flat(propagate(spec, {"alpha": alpha}))
     [variant] = next(iter(ref.replays.variants.values()))
-    assert ref.replays.replayed == 3 and "    s0 = " in variant.code and ref.replays.drift == []
+    assert ref.replays.replayed == 2 and "    s0 = " in variant.code and ref.replays.drift == []
     # layer 1: 3 input channels, floor(2 * 7/4) = 3 filters, 1x1 kernels and a bias: 3*3 + 3
     assert ref.rows({"alpha": Fraction(7, 4)})[1][3] == 3 * 3 + 3
 
@@ -221,3 +226,17 @@ def test_a_number_the_trace_fixed_silently_is_caught_before_any_answer(monkeypat
     assert ref.replays.drift and "other channel counts" in ref.replays.drift[0][2]
     other = at(spec, Fraction(4, 5))
     assert ref.rows(other) == compiled.flat(propagate(spec, other)) and ref.replays.replayed == 0
+
+
+def test_a_value_walked_once_is_not_recorded():
+    """Each new resolution is a new value of the fixed numbers: recording one costs some four
+    walks, so only a value walked RECORD_AFTER times is recorded."""
+    spec = costmodel.load_network("imagenet/mobilenet_v2").spec
+    ref = compiled.Specialised(spec)
+    for resolution in (96, 128, 160):
+        values = {**spec.defaults(), "resolution": Fraction(resolution)}
+        assert ref.rows(values) == compiled.flat(propagate(spec, values))
+    assert ref.replays.variants == {} and ref.walked == 3
+    again = {**spec.defaults(), "resolution": Fraction(128), "alpha": Fraction(3, 4)}
+    ref.rows(again)  # the second walk at 128: recorded
+    assert sum(map(len, ref.replays.variants.values())) == 1

@@ -19,8 +19,9 @@ reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the r
   totals gathered into one sum each (MobileNet-CIFAR: about 60 lines, 40 guards, a tuple of 680
   numbers: some 20 us at a load of 5, where the walk takes 2.4 ms);
 - the walk, `propagate` itself: when there is no key (a value cannot be read: the walk refuses
-  it, located, as it always does), no recording of these fixed numbers yet (this walk is then
-  recorded), or no recording whose guards hold (one more is recorded, up to MAX_VARIANTS).
+  it, located, as it always does), no recording of these fixed numbers yet (the second walk of a
+  value, RECORD_AFTER, is recorded: a value walked once, as a finely swept resolution's, may
+  never come back), or no recording whose guards hold (one more is recorded, up to MAX_VARIANTS).
 
 A recording is never trusted blind: it is made only after the walk succeeded at the same values
 and must give the walk's rows there and, where its guards hold, the same walk's rows on plain ints
@@ -209,6 +210,9 @@ class Specialised:
 MAX_VARIANTS = 8  # recorded walks per value of the fixed numbers (a guard that flips makes another)
 MAX_REPLAYS = 256  # over all values of the fixed numbers: then forgotten and recorded again
 MAX_TRACED_LAYERS = 3_000  # a longer walk is not recorded (its function would take long to compile)
+RECORD_AFTER = 2  # walks of one value of the fixed numbers before one is recorded (a recording costs
+# about four walks: the traced one, two probes, the compile)
+MAX_FIXED = 4_096  # values of the fixed numbers counted: then counted afresh
 CHECKED = 2  # configurations after the traced one at which a replay is also walked and compared
 
 
@@ -238,6 +242,7 @@ class Replays:
         self.traceable = traceable
         self.variants: dict = {}  # fixed numbers -> [_Variant]
         self.failed: dict = {}  # fixed numbers -> recordings that could not be made
+        self.walks: dict = {}  # fixed numbers -> walks with no recording to answer them
         self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
         self.replayed = 0  # answers replayed
 
@@ -283,6 +288,13 @@ class Replays:
         if not self.traceable:
             return
         fixed = self.fixed_of(key)
+        walks = self.walks.get(fixed, 0) + 1  # a value walked once may never come back (a resolution
+        if len(self.walks) >= MAX_FIXED:       # swept finely): recorded from its RECORD_AFTER-th walk
+            self.walks.clear()
+            self.failed.clear()
+        self.walks[fixed] = walks
+        if walks < RECORD_AFTER:
+            return
         variants = self.variants.setdefault(fixed, [])
         if len(variants) >= MAX_VARIANTS or self.failed.get(fixed, 0) >= 2:
             return
