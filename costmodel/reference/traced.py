@@ -8,7 +8,8 @@ the same walk runs once with *traced* channel counts: each layer's channel argum
 files) as an int that records what is done with it. Every `+ - * // %` on a traced int is one
 line of generated code; every comparison and truth test on one (a rule's `if cin % groups`, the
 walk's size bound, `max` of a shape) records its outcome as a guard. The result is one function of
-the traced channel counts: the guards, in the order they were met, then the rows' numbers.
+the traced channel counts: each guard as early as its operands are known, the lines the rows
+need, then the rows' numbers and the four totals (each one sum, a traced int's multiples gathered).
 
 Everything else of the key is fixed in that function (the non-channel argument values, repeat
 counts, the input): a function serves one value of those numbers (`Specialised` keeps them apart)
@@ -18,7 +19,9 @@ the walk decides, with its own refusals. Generated code passes `generated_only` 
 integer literals, `if`/`not`/`return`/`None`): no text of a spec is executed.
 
 What cannot be traced is refused, never guessed: a traced int that is hashed, printed, divided
-with `/`, raised to a power, shifted, or turned into a float raises `Untraceable` (no variant); a
+with `/`, raised to a power, shifted, turned into a float or passed to `int()` (which copies an
+int subclass to a plain int: so `numbers._rounded` returns its count as it is, already an int)
+raises `Untraceable` (no variant); a
 spec whose arguments name `in_channels` is not traced (the reference reads that through Fraction
 arithmetic, which reads ints in C). What C code reads of an int subclass without calling Python
 (`operator.index`, `math.gcd`) would be a number fixed silently: so each variant's result is held
