@@ -109,13 +109,16 @@ def test_configurations_the_walk_refuses_are_refused_as_before():
     spec, ref = mobilenet()
     for alpha in (Fraction(3, 4), Fraction(5, 8), Fraction(1, 2)):
         ref.rows(at(spec, alpha))
-    # floor(32 / 64) = 0 filters; a fractional depth multiplier; a zero width
-    for values in (at(spec, Fraction(1, 64)), at(spec, Fraction(3, 4), Fraction(1, 2)), at(spec, 0)):
+    # floor(32 / 64) = 0 filters; a fractional depth multiplier; a zero width; 1024 * 2**36 = 2**46
+    # channels, past the walk's bound of 2**40 (a guard of the recording: the walk refuses it)
+    for values in (at(spec, Fraction(1, 64)), at(spec, Fraction(3, 4), Fraction(1, 2)), at(spec, 0),
+                   at(spec, 2**36)):
         with pytest.raises(SpecError) as replayed:
             ref.rows(values)
         with pytest.raises(SpecError) as walked_:
             propagate(spec, values)
         assert str(replayed.value) == str(walked_.value)
+    assert "above 2**40" in str(walked_.value) and ref.replays.drift == []
 
 
 def test_a_wrong_recording_is_caught_by_its_first_answers():
