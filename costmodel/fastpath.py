@@ -220,6 +220,8 @@ class FastPath:
         self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
                            for cost in costs]
         self.reference = Specialised(spec)
+        from .network import Evaluation  # network imports this module: not at the top
+        self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
 
     def layout(self, resolved: dict) -> _Layout:
@@ -259,8 +261,7 @@ class FastPath:
                     self.agreed.clear()
                 self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
-        from .network import Evaluation
-        return Evaluation.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
+        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
 
     def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple) -> None:
         """The closed forms against the reference's rows, field by field for every layer, and the
