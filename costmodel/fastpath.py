@@ -12,8 +12,10 @@ layers compiles, once, two independent things and from then on runs both per con
   name works; constants are integer literals or Fractions in the namespace: no text of the
   spec is ever executed);
 - the reference side: `reference.compiled.Specialised`, the reference propagator keyed on the few
-  numbers its rows depend on (each row is `propagate`'s own, computed the first time its key is
-  seen), which imports nothing from the symbolic side.
+  numbers its rows depend on: rows remembered for a key seen before, else replayed from a
+  recording of the reference's own walk (`reference/traced.py`: its rules run once on traced
+  channel counts, straight-line ints and guards; held to the walk on its first answers), else
+  `propagate` itself. It imports nothing from the symbolic side.
 
 Per configuration the two flat tuples (eight numbers per layer) are compared in one comparison,
 the layer names and count too, and the closed-form totals against the reference's sums; any
@@ -194,15 +196,6 @@ class FastPath:
                 self.index[id(cost)] = len(costs)
                 costs.append(cost)
         self.costs = costs
-        printer = _Printer([deriver.symbols[name] for name in self.symbol_names])
-        outputs = []
-        for cost in costs:
-            outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
-        outputs += [network.total(metric) for metric in TOTALS]
-        self.function = printer.function(outputs)
-        self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
-                           for cost in costs]
-        self.reference = Specialised(spec)
         self.repeats = []
 
         def walk(nodes):
@@ -212,6 +205,23 @@ class FastPath:
                 walk(children_of(node))
         walk(spec.tree)
         self.layouts: dict = {}
+        # With no symbolic repeat there is one layout: the closed forms are printed in its layer
+        # order (a layer's fields where a template's were), so no per-configuration gather.
+        fixed = _Layout(network, spec.unrolled, self.index) if not self.repeats else None
+        printer = _Printer([deriver.symbols[name] for name in self.symbol_names])
+        outputs = []
+        for cost in costs if fixed is None else [costs[t] for t in fixed.templates]:
+            outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
+        if fixed is not None:
+            fixed.take = operator.itemgetter(slice(0, len(outputs)))
+            self.layouts[()] = fixed
+        outputs += [network.total(metric) for metric in TOTALS]
+        self.function = printer.function(outputs)
+        self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
+                           for cost in costs]
+        self.reference = Specialised(spec)
+        from .network import Evaluation  # network imports this module: not at the top
+        self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
 
     def layout(self, resolved: dict) -> _Layout:
@@ -246,12 +256,12 @@ class FastPath:
         agreed = self.agreed.get(id(theirs))
         if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
             self._compare(layout, names, out, theirs, their_totals)
-            if len(self.agreed) > 4096:
-                self.agreed.clear()
-            self.agreed[id(theirs)] = (theirs, layout, out)
+            if self.reference.kept:  # rows the reference keeps come back as the same tuple
+                if len(self.agreed) > 4096:
+                    self.agreed.clear()
+                self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
-        from .network import Evaluation
-        return Evaluation.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
+        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
 
     def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple) -> None:
         """The closed forms against the reference's rows, field by field for every layer, and the

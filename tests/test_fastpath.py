@@ -121,7 +121,8 @@ def test_a_tampered_closed_form_total_is_caught():
 def test_a_tampered_remembered_reference_row_is_caught():
     net = compiled_network("mobilenet_cifar")
     values = {"alpha": Fraction(5, 8)}
-    net.evaluate(values)  # remembered
+    for _ in range(compiled.REMEMBER_AFTER + 1):
+        net.evaluate(values)  # replayed, then its rows remembered
     ref = net._fast.reference
     key = ref.key(net.values(values))
     names, numbers, totals = ref.memo[key]

@@ -1,20 +1,45 @@
 """The reference propagator specialised once per spec: many configurations, each checked cheaply.
 
-`propagate(spec, values)` walks every layer with the reference's own evaluator: about 2 ms for
+`propagate(spec, values)` walks every layer with the reference's own evaluator: about 1 ms for
 MobileNet-CIFAR. Yet its rows depend on the values only through a few numbers: the network
 input, the repeat counts, and each layer argument that is an expression of the symbols, as the
 reference reads it (a channel count rounded by the layer's rule, `_channels`; any other argument
 evaluated exactly, `evaluate`). `Specialised(spec)` finds those expressions once (deduplicated:
 MobileNet-CIFAR's 85 layers read 8: 32*alpha, 64*alpha, ..., delta, classes) and, per
-configuration, evaluates only them into a key; the rows for a key are `propagate`'s own, computed
-the first time the key is seen. A key seen before returns the same rows without walking: the
-configurations 0.30 and 0.31 of alpha give the same channel counts everywhere, so the same rows.
+configuration, evaluates only them into a key (generated code, `read_all`, held to the
+reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the rows, in turn:
+
+- the memo: a key whose rows were kept returns the same rows (alpha 0.30 and 0.31 give the same
+  channel counts everywhere, so the same rows). A walk's rows are kept; a replay's once its key
+  has been replayed REMEMBER_AFTER times (kept rows cost the collector a read of each number);
+- a replay (`Replays`, traced.py): any other key whose fixed numbers (every read but the channel
+  counts) were seen is answered by a recording of the reference's own walk: the walk run once
+  with the channel counts as traced ints through the layers' own rules (RULES), each arithmetic
+  operation a line of straight-line Python over exact ints, each comparison a guard; the four
+  totals gathered into one sum each (MobileNet-CIFAR: about 60 lines, 40 guards, a tuple of 680
+  numbers: some 20 us at a load of 5, where the walk takes 2.4 ms);
+- the walk, `propagate` itself: when there is no key (a value cannot be read: the walk refuses
+  it, located, as it always does), no recording of these fixed numbers yet (the second walk of a
+  value, RECORD_AFTER, is recorded: a value walked once, as a finely swept resolution's, may
+  never come back), or no recording whose guards hold (one more is recorded, up to MAX_VARIANTS).
+
+A recording is never trusted blind: it is made only after the walk succeeded at the same values
+and must give the walk's rows there and, where its guards hold, the same walk's rows on plain ints
+at two other sets of channel counts (each + 1, each x 2: a number the trace fixed silently would
+differ); its next CHECKED answers are walked too and compared; a difference drops it
+(`Replays.drift` says where) and the walk's answer is the one given. After
+that its answers are still one of the two sides `fastpath` compares field by field with the
+closed forms, so a wrong row would be a CheckError, not a number. Why not a per-layer memo: on the
+benchmark's random widths a new configuration brings, for its first thousand, some 30 layers
+whose input shape and channel counts were never seen (6 per configuration over 10,000): a rule
+call each; a recording answers any channel counts its guards admit.
 
 Why the key is enough: a rule sees the symbol values only through its arguments; a channel
 argument only through `_channels` (CHANNEL_ARGUMENTS lists those, per type, from the rules in the
 family files); `in_channels` is the layer's input channel count, itself a function of the key by
 induction over the layers, so an expression naming it joins the key through the raw values of its
-other symbols. Constants are evaluated once, here. Anything that fails while the key is read
+other symbols (such a spec is not recorded: the reference reads `in_channels` through Fraction
+arithmetic). Constants are evaluated once, here. Anything that fails while the key is read
 (a zero divisor, a channel count below 1, a fractional count) is left to `propagate`, which refuses
 it exactly as it always does, located. This module imports nothing from the symbolic side.
 """
@@ -23,14 +48,16 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import re
 import tokenize
 from fractions import Fraction
+from typing import Any
 
 from ..errors import SpecError
 from ..expr import IN_CHANNELS, BinOp, Call, Name, Neg, Num
-from . import propagate
-from .numbers import _channels, _divisible, _rounded, _whole, evaluate
+from . import propagate, traced
+from .numbers import EXPRESSION, _channels, _divisible, _rounded, _whole, evaluate
 
 # Arguments that a type's rule reads only through `_channels` (rounded by the layer's rule), from
 # conv.py, linear.py and elementwise.py. Listing one that a rule also reads raw would be unsound;
@@ -39,6 +66,8 @@ CHANNEL_ARGUMENTS = {"conv": ("filters",), "pointwise": ("filters",), "dense": (
                      "channel_pad": ("channels",)}
 WIDTH = 8  # numbers per row in the flat tuple: h, w, c, params, non-trainable, MACs, floats out, floats in
 MAX_ENTRIES_FIELDS = 1_000_000  # numbers kept over all remembered keys: tens of MB at most
+MAX_SEEN = 65_536  # keys replayed, counted: their rows are kept once replayed REMEMBER_AFTER times
+REMEMBER_AFTER = 3  # replays of one key before its rows are kept
 
 
 def _names(node) -> set:
@@ -81,6 +110,7 @@ class Specialised:
         self.spec = spec
         reads: dict = {}  # (kind, node, rounding) -> None, in order: what the key evaluates
         raw: set = set()  # symbols whose raw value joins the key (expressions with in_channels)
+        names_in_channels = False  # an argument reads in_channels: not traced (traced.py)
         for node in spec.input:
             reads[("value", node, None)] = None
         for repeat in _repeats(spec.tree):
@@ -93,6 +123,7 @@ class Specialised:
                     names = _names(node)
                     if IN_CHANNELS in names:
                         raw |= names - {IN_CHANNELS}
+                        names_in_channels = True
                     elif arg in channel and node is value:
                         reads[("channels", node, layer.rounding)] = None
                     else:
@@ -111,6 +142,14 @@ class Specialised:
         self.symbols = list(spec.symbols)
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
         self.memo: dict = {}
+        self.replays = Replays(self, traceable=not raw and not names_in_channels)
+        self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
+        # How many times each key (by its hash) was replayed. A replay costs about what a kept row
+        # saves, and keeping rows for every new key costs more: the collector traverses each kept
+        # tuple of numbers (MobileNet-CIFAR: 680 ints, each read from memory), 20 to 30 us per
+        # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
+        self.seen: dict = {}
+        self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -139,15 +178,218 @@ class Specialised:
     def rows(self, values: dict) -> tuple:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
         key = self.key(values)
-        found = self.memo.get(key) if key is not None else None
+        self.kept = False
+        if key is None:
+            self.walked += 1
+            return flat(propagate(self.spec, values))
+        found = self.memo.get(key)
         if found is not None:
+            self.remembered += 1
+            self.kept = True
             return found
-        found = flat(propagate(self.spec, values))
-        if key is not None:
-            if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
-                self.memo.clear()
-            self.memo[key] = found
+        found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
+        if found is None:
+            self.walked += 1
+            found = flat(propagate(self.spec, values))
+            self.replays.learn(key, values, found)
+        else:  # replayed rows are kept once their key has been replayed REMEMBER_AFTER times
+            h = hash(key)  # counted by hash: a collision only keeps some rows sooner
+            seen = self.seen.get(h, 0)
+            if seen < REMEMBER_AFTER:
+                if len(self.seen) >= MAX_SEEN:
+                    self.seen.clear()
+                self.seen[h] = seen + 1
+                return found
+        if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
+            self.memo.clear()
+        self.memo[key] = found
+        self.kept = True
         return found
+
+
+MAX_VARIANTS = 8  # recorded walks per value of the fixed numbers (a guard that flips makes another)
+MAX_REPLAYS = 256  # over all values of the fixed numbers: then forgotten and recorded again
+MAX_TRACED_LAYERS = 3_000  # a longer walk is not recorded (its function would take long to compile)
+RECORD_AFTER = 2  # walks of one value of the fixed numbers before one is recorded (a recording costs
+# about four walks: the traced one, two probes, the compile)
+MAX_FIXED = 4_096  # values of the fixed numbers counted: then counted afresh
+CHECKED = 2  # configurations after the traced one at which a replay is also walked and compared
+
+
+class _Variant:
+    """One recorded walk: the layer names, the generated function of the channel counts (None
+    when a guard fails) and how many of its next answers are still to be walked and compared."""
+
+    def __init__(self, names: tuple, function, code: str):
+        self.names, self.function, self.code, self.unchecked = names, function, code, CHECKED
+        self.walk: Any = None  # set by `_record`; dropped once probed
+
+
+class Replays:
+    """The rows for a key never seen: a recording of the reference's own walk (traced.py),
+    replayed, instead of the walk. Keyed on the key's fixed numbers (every read but the channel
+    counts: repeat counts, non-channel arguments, the input); within one, up to MAX_VARIANTS
+    recordings, tried in turn. `drift` lists any recording found to differ from the walk."""
+
+    def __init__(self, specialised: "Specialised", traceable: bool):
+        self.specialised = specialised
+        reads = specialised.reads
+        self.channel_reads = [read for read in reads if read[0] == "channels"]
+        channel = [i for i, read in enumerate(reads) if read[0] == "channels"]
+        fixed = [i for i in range(len(reads) + len(specialised.raw)) if i not in set(channel)]
+        self.channels_of = _picker(channel)
+        self.fixed_of = _picker(fixed)
+        self.traceable = traceable
+        self.variants: dict = {}  # fixed numbers -> [_Variant]
+        self.failed: dict = {}  # fixed numbers -> recordings that could not be made
+        self.walks: dict = {}  # fixed numbers -> walks with no recording to answer them
+        self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
+        self.replayed = 0  # answers replayed
+
+    def rows(self, key: tuple, values: dict):
+        """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
+        variants = self.variants.get(self.fixed_of(key)) if self.traceable else None
+        if not variants:
+            return None
+        channels = self.channels_of(key)
+        for variant in variants:
+            try:
+                out = variant.function(*channels)
+            except ArithmeticError:  # a traced divisor is 0 here: the walk decides
+                out = None
+            if out is None:
+                continue
+            found = (variant.names, *out)  # the rows' numbers and their four sums
+            self.replayed += 1
+            if variant.unchecked:
+                return self._checked(variant, variants, key, values, found)
+            return found
+        return None
+
+    def _checked(self, variant, variants, key, values, found) -> tuple:
+        """One of a recording's first answers held to the walk: a difference drops the recording
+        (and is recorded in `drift`) and the walk's answer (or refusal) is the one given."""
+        try:
+            walked = flat(propagate(self.specialised.spec, values))
+        except SpecError:
+            variants.remove(variant)
+            self.drift.append((self.fixed_of(key), self.channels_of(key), "the walk refuses"))
+            raise
+        if walked != found:
+            variants.remove(variant)
+            self.drift.append((self.fixed_of(key), self.channels_of(key), "numbers differ"))
+            return walked
+        variant.unchecked -= 1
+        return found
+
+    def learn(self, key: tuple, values: dict, walked: tuple) -> None:
+        """After a walk that no recording answered: record one at these values, if it can be
+        recorded and gives the walk's own rows here."""
+        if not self.traceable:
+            return
+        fixed = self.fixed_of(key)
+        walks = self.walks.get(fixed, 0) + 1  # a value walked once may never come back (a resolution
+        if len(self.walks) >= MAX_FIXED:       # swept finely): recorded from its RECORD_AFTER-th walk
+            self.walks.clear()
+            self.failed.clear()
+        self.walks[fixed] = walks
+        if walks < RECORD_AFTER:
+            return
+        variants = self.variants.setdefault(fixed, [])
+        if len(variants) >= MAX_VARIANTS or self.failed.get(fixed, 0) >= 2:
+            return
+        if sum(map(len, self.variants.values())) >= MAX_REPLAYS:
+            self.variants.clear()
+            variants = self.variants[fixed] = []
+        channels = self.channels_of(key)
+        try:
+            variant = self._record(values, channels)
+            out = variant.function(*channels)
+        except (traced.Untraceable, SpecError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError):
+            self.failed[fixed] = self.failed.get(fixed, 0) + 1
+            return
+        if out is None or (variant.names, *out) != walked:
+            self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
+            self.failed[fixed] = self.failed.get(fixed, 0) + 1
+            return
+        for probe in (tuple(c + 1 for c in channels), tuple(2 * c for c in channels)):
+            if not self._probed(variant, probe):
+                self.drift.append((fixed, probe, "the recording differs from the walk at other channel counts"))
+                self.failed[fixed] = self.failed.get(fixed, 0) + 1
+                return
+        variant.walk = None  # the closure holds the configuration's values and layers
+        variants.append(variant)
+
+    @staticmethod
+    def _probed(variant, channels: tuple) -> bool:
+        """Whether the recording agrees, at channel counts of no configuration, with the same walk
+        run on plain ints there: a number the trace fixed silently (read by C code, not recorded)
+        differs. Where a guard fails there is nothing to compare; where the walk refuses, a guard
+        must fail."""
+        try:
+            out = variant.function(*channels)
+        except ArithmeticError:
+            out = None
+        if out is None:
+            return True
+        try:
+            numbers = tuple(variant.walk(list(channels)))
+        except (SpecError, ArithmeticError):
+            return False
+        return out == (numbers, sums(numbers))
+
+    def _record(self, values: dict, channels: tuple) -> _Variant:
+        """The reference's walk at these values with the channel counts traced (traced.py)."""
+        from . import NETWORK_INPUT, RULES, _bounded, _input_shape, _layers, layer_values
+        spec = self.specialised.spec
+        layers = _layers(spec, values)
+        if len(layers) > MAX_TRACED_LAYERS:
+            raise ValueError("too many layers to record")
+        from . import arguments
+        reads = self.channel_reads
+
+        def walk(counts):
+            by_read = dict(zip(reads, counts))
+            shapes = {NETWORK_INPUT: _input_shape(spec, values)}
+            volume = {NETWORK_INPUT: math.prod(shapes[NETWORK_INPUT])}
+            numbers: list = []
+            for layer in layers:
+                args, rounding = arguments(layer, spec.defaults_of), layer.rounding
+                channel = CHANNEL_ARGUMENTS.get(layer.type, ())
+                if channel and all(isinstance(args.get(arg), EXPRESSION) for arg in channel):
+                    whole = {arg: by_read.get(("channels", args[arg], rounding)) for arg in channel}
+                    for arg, count in whole.items():
+                        if count is None:  # a constant: rounded by the layer's rule now
+                            whole[arg] = _channels(args[arg], {}, rounding, arg)
+                    args, rounding = traced.replaced(args, channel, whole), "floor"  # whole numbers: floor is itself
+                row = RULES[layer.type](args, [shapes[name] for name in layer.inputs],
+                                        layer_values(values, layer, shapes), rounding)
+                _bounded(row["shape"])
+                volume[layer.name] = math.prod(row["shape"])
+                numbers.extend(row["shape"])
+                numbers += (row["params"], row["params_non_trainable"], row["macs"], volume[layer.name],
+                            sum(volume[name] for name in layer.inputs))  # floats out, floats in
+                shapes[layer.name] = row["shape"]
+            return numbers
+
+        numbers, trace = traced.record(walk, list(channels))
+        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH)  # as `sums`
+        code = generated_only(text, ["replay", "if", "not", "None"])
+        namespace: dict = {}
+        exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
+        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+        variant.walk = walk  # the walk as recorded, for `_probed` (plain ints in, the rows' numbers out)
+        return variant
+
+
+def _picker(positions: list):
+    """A function of a key giving the numbers at these positions, as a tuple."""
+    if len(positions) >= 2:
+        return operator.itemgetter(*positions)
+    if positions:
+        i = positions[0]
+        return lambda key: (key[i],)
+    return lambda key: ()
 
 
 def _floordiv(a, b):
@@ -185,13 +427,24 @@ def _ceil_pair(n: int, d: int) -> int:
     return _counted(-(-n // d))
 
 
+def _none_pair(n: int, d: int) -> int:
+    """`_rounded(n/d, 'none')` over ints: a positive whole value, else ValueError."""
+    if n <= 0 or n % d:
+        raise ValueError("not a positive whole channel count")  # `propagate` says which, located
+    return _counted(n // d)
+
+
 def _nearest_pair(n: int, d: int) -> int:
     if n <= 0:
         raise ValueError("not a positive channel count")
     return _counted((2 * n + d) // (2 * d))  # halves round up
 
 
-_KEY_HELPERS = {"_floor_pair": _floor_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
+def _whole_or_fraction(v: Fraction):
+    return v.numerator if v.denominator == 1 else v
+
+
+_KEY_HELPERS = {"_w": _whole_or_fraction, "_floor_pair": _floor_pair, "_none_pair": _none_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
                 "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
                 "_F": Fraction, "_floor": math.floor, "_ceil": math.ceil, "_min": min, "_max": max}
 
@@ -274,17 +527,25 @@ class _KeyPrinter:
         return f"{code}.numerator", f"{code}.denominator"
 
     def channels(self, node, rounding: str) -> str:
-        if rounding in ("floor", "ceil", "nearest"):
+        if rounding in ("floor", "ceil", "nearest", "none"):
             n, d = self.pair(node)
             return f"_{rounding}_pair({n}, {d})"
         return f"_rounded({self(node)}, {self.constant(rounding)}, 'channels')"
 
+    def value(self, node) -> str:
+        """A value read as an int when it is whole (equal, and hashed alike, but an int hashes in C:
+        the key is hashed three times per configuration)."""
+        if isinstance(node, Name):
+            i = self.index[node.name]
+            return f"(n{i} if d{i} == 1 else a{i})"
+        return f"_w({self(node)})"
+
     def function(self, reads: list, raw: list):
-        parts = [self.channels(node, rounding) if kind == "channels" else self(node) for kind, node, rounding in reads]
-        parts += [f"a{self.index[name]}" for name in raw]
+        parts = [self.channels(node, rounding) if kind == "channels" else self.value(node) for kind, node, rounding in reads]
+        parts += [self.value(Name(name)) for name in raw]
         arguments = ", ".join([f"a{i}" for i in range(len(self.index))] + [f"n{i}, d{i}" for i in range(len(self.index))])
         code = generated_only(f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n",
-                              [*self.namespace, "read_all"], strings=("'channels'",))
+                              [*self.namespace, "read_all", "if", "else"], strings=("'channels'",))
         exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["read_all"]
 
@@ -295,5 +556,10 @@ def flat(rows: list) -> tuple:
     for row in rows:
         numbers.extend(row["shape"])
         numbers += (row["params"], row["params_non_trainable"], row["macs"], row["floats_out"], row["floats_in"])
-    totals = tuple(sum(row[m] for row in rows) for m in ("params", "params_non_trainable", "macs", "floats_out"))
-    return tuple(row["name"] for row in rows), tuple(numbers), totals
+    return tuple(row["name"] for row in rows), tuple(numbers), sums(numbers)
+
+
+def sums(numbers) -> tuple:
+    """The four totals of flat numbers: params, non-trainable params, MACs, floats out, each the
+    sum of that field over the rows."""
+    return sum(numbers[3::WIDTH]), sum(numbers[4::WIDTH]), sum(numbers[5::WIDTH]), sum(numbers[6::WIDTH])

@@ -118,7 +118,7 @@ def _rounded(v: Fraction, rule: str, what: str) -> int:
         raise SpecError(f"unknown rounding rule {rule!r}")
     if c < 1:
         raise SpecError(f"{what} must be a positive integer, got {c} (from {v} rounded by {rule})")
-    return int(c)
+    return c  # an int on every branch above (a traced one stays traced: reference/traced.py)
 
 
 def _ints(pair, values) -> tuple:
