@@ -318,21 +318,99 @@ def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:
     return RoundDivisible(value, Integer(int(rule.removeprefix("multiple_of_"))))
 
 
-def smooth(value: sympy.Expr) -> sympy.Expr:
-    """The closed form without channel rounding: each rounding replaced by its argument."""
+def smooth(value: sympy.Expr, memo: dict | None = None) -> sympy.Expr:
+    """The closed form without channel rounding: each rounding replaced by its argument.
+
+    The result is `value.replace(is a rounding, its argument)`'s, node for node: the same walk
+    (children first, a node whose children changed rebuilt by `node.func(*children)`, evaluated,
+    then a rounding replaced by its argument, sympy's `simultaneous` rule kept), but each distinct
+    subexpression walked once. sympy's walk visits a shared subexpression (a layer's spatial size
+    recurs in every layer after it) as often as it occurs and rebuilds it each time; the walk is a
+    function of the node alone, so the result kept for a node is the one a second walk would give.
+    `memo` may be shared by the totals of one network (they share most of their nodes)."""
     if not isinstance(value, sympy.Basic) or not value.has(_ChannelRounding):
         return value
-    return value.replace(lambda e: isinstance(e, _ChannelRounding), lambda e: e.args[0])
+    return _smooth_walk(value, {} if memo is None else memo)
+
+
+def _smooth_walk(node: sympy.Basic, memo: dict) -> sympy.Basic:
+    key = (type(node), node)  # the type too: 2 and 2.0 may compare equal
+    found = memo.get(key)
+    if found is not None:
+        return found
+    args = node.args
+    result = node
+    if args:
+        new_args = tuple(_smooth_walk(a, memo) for a in args)
+        if args != new_args:
+            result = node.func(*new_args)
+            if any(result == old and old != new for old, new in zip(args, new_args)):
+                memo[key] = result  # sympy's simultaneous rule: a replacement is not replaced again
+                return result
+        if isinstance(result, _ChannelRounding) and result.args[0] != result:
+            result = result.args[0]
+    memo[key] = result
+    return result
 
 
 MAX_EXPAND_OPS = 5000  # larger closed forms are shown as built (a sum of per-layer terms)
+
+
+def ops_bound(value: sympy.Basic, limit: int) -> int:
+    """An upper bound of `sympy.count_ops(value)`, or a number above `limit` once the bound passes
+    it (the walk stops there). Each node of the tree (shared subexpressions counted as often as
+    they occur, as count_ops walks them) is given at least the operations count_ops can count for
+    it: a number -1/3 a NEG and a DIV; any other atom one (count_ops: a symbol none, E one EXP); an
+    Add of n terms n (n - 1 ADD or SUB, a NEG when all are negative); a Mul of n factors n + 1 (its
+    NEG, a DIV, n - 1 MUL: count_ops splits it into a numerator and a denominator over the same
+    factors, an exponent -1 dropped); a power two (POW or DIV, and one slack); any other node with
+    arguments (floor, Max, the roundings) one. The bound costs a walk of the distinct nodes, where
+    count_ops rebuilds negated terms and fractions as it goes."""
+    weights: dict = {}  # id of a node (alive: `value` holds it) -> the bound of its subtree
+    stack = [(value, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in weights:
+            continue
+        if node.args and not children_done:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in weights)
+            continue
+        weight = _own_ops(node) + sum(weights[id(a)] for a in node.args)
+        weights[id(node)] = weight
+        if weight > limit:
+            return weight
+    return weights[id(value)]
+
+
+def _own_ops(node: sympy.Basic) -> int:
+    """The operations count_ops may count for this node itself (see ops_bound)."""
+    if not node.args:
+        if node.is_Rational:
+            return (node.p < 0) + (node.q != 1)
+        return 1
+    if node.is_Add:
+        return len(node.args)
+    if node.is_Mul:
+        return len(node.args) + 1
+    if node.is_Pow:
+        return 2
+    return 1
+
+
+def expands(value: sympy.Basic) -> bool:
+    """Whether `readable` expands this form: at most MAX_EXPAND_OPS operations by count_ops. The
+    bound decides when it is within the limit (count_ops is then too); count_ops only above it."""
+    if ops_bound(value, MAX_EXPAND_OPS) <= MAX_EXPAND_OPS:
+        return True
+    return sympy.count_ops(value) <= MAX_EXPAND_OPS
 
 
 def readable(value: sympy.Expr) -> sympy.Expr:
     """Expanded polynomial form for display: short for MobileNet-like networks. A form with more
     than MAX_EXPAND_OPS operations is left unexpanded: expanding products of sums of many symbols
     can grow combinatorially, and the per-layer sum is already exact."""
-    if not isinstance(value, sympy.Basic) or sympy.count_ops(value) > MAX_EXPAND_OPS:
+    if not isinstance(value, sympy.Basic) or not expands(value):
         return value
     return sympy.expand(value)
 
