@@ -241,10 +241,11 @@ class Network:
             raise CheckError(f"total {metric}: closed form {closed} != {checked}, the reference's")
         return closed
 
-    def formula(self, metric: str, *, smooth_form: bool = False) -> str:
-        """A total as readable text (expanded)."""
-        from .symbolic import text
-        return text(self._shown(metric, smooth_form))
+    def formula(self, metric: str, *, smooth_form: bool = False, printer=None) -> str:
+        """A total as readable text (expanded). `printer`, a symbolic.OncePrinter, may be shared by
+        the formulas of one report (they share most subexpressions); by default one of its own."""
+        from .symbolic import OncePrinter
+        return (printer or OncePrinter()).doprint(self._shown(metric, smooth_form))
 
     def _shown(self, metric: str, smooth_form: bool):
         """readable(total(metric, smooth_form)), the form `formula` prints, without expanding twice:

@@ -71,16 +71,20 @@ def _rebuilt(value: sympy.Basic, plain: dict, memo: dict) -> sympy.Basic:
         return value.func(*args)
 
 
-def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
-    """Translate a parsed spec expression; every name must be a declared symbol."""
+def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol], built: dict | None = None) -> sympy.Expr:
+    """Translate a parsed spec expression; every name must be a declared symbol. `built`, a dict
+    kept by the caller (the deriver: one per spec), keeps each min and max built: sympy evaluates
+    them by comparing every pair of arguments under the symbols' assumptions (milliseconds each),
+    and a block called with the same arguments builds the same ones again (the result is a
+    function of the arguments alone)."""
     if isinstance(node, ex.Num):
         return Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, ex.Name):
         return symbols[node.name]
     if isinstance(node, ex.Neg):
-        return -to_sympy(node.operand, symbols)
+        return -to_sympy(node.operand, symbols, built)
     if isinstance(node, ex.BinOp):
-        a, b = to_sympy(node.left, symbols), to_sympy(node.right, symbols)
+        a, b = to_sympy(node.left, symbols, built), to_sympy(node.right, symbols, built)
         if node.op == "+":
             return a + b
         if node.op == "-":
@@ -92,10 +96,16 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
         if node.op == "//":
             return sympy.floor(a / b)
         return a ** b  # '**': the parser allows only a small integer constant exponent
-    args = [to_sympy(a, symbols) for a in node.args]
+    args = [to_sympy(a, symbols, built) for a in node.args]
     if node.func == "make_divisible":  # min_value defaults to the divisor, as in torchvision
         return MakeDivisible(*args) if len(args) == 3 else MakeDivisible(*args, args[1])
-    return {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func](*args)
+    func = {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func]
+    if built is None or node.func in ("floor", "ceil"):  # sympy keeps floor's and ceiling's itself
+        return func(*args)
+    key = (node.func, *((type(a), a) for a in args))  # the type too: 2 and 2.0 may compare equal
+    if key not in built:
+        built[key] = func(*args)
+    return built[key]
 
 
 SNAP = 1e-12  # lambdify on floats: a rounding's argument this close (relatively) to a step is on it
