@@ -220,10 +220,11 @@ class Network:
         """(symbolic.readable(value), whether it expanded) for the value `make()` gives, kept."""
         if key not in self._forms:
             import sympy
-            from .symbolic import expands
+            from .symbolic import expand, expands
             value = make()
             expanded = isinstance(value, sympy.Basic) and expands(value)
-            self._forms[key] = (sympy.expand(value) if expanded else value, expanded)
+            memo = self._forms.setdefault("expand memo", {})  # the totals share most nodes
+            self._forms[key] = (expand(value, memo) if expanded else value, expanded)
         return self._forms[key]
 
     def _total_at(self, values: dict, metric: str, smooth_form: bool, preset: str | None):

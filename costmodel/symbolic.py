@@ -416,13 +416,68 @@ def expands(value: sympy.Basic) -> bool:
     return sympy.count_ops(value) <= MAX_EXPAND_OPS
 
 
-def readable(value: sympy.Expr) -> sympy.Expr:
+def readable(value: sympy.Expr, memo: dict | None = None) -> sympy.Expr:
     """Expanded polynomial form for display: short for MobileNet-like networks. A form with more
     than MAX_EXPAND_OPS operations is left unexpanded: expanding products of sums of many symbols
-    can grow combinatorially, and the per-layer sum is already exact."""
+    can grow combinatorially, and the per-layer sum is already exact. `memo`: see `expand`."""
     if not isinstance(value, sympy.Basic) or not expands(value):
         return value
-    return sympy.expand(value)
+    return expand(value, memo)
+
+
+# sympy's expand (Expr.expand with its default hints) as `expand` drives it; the same driver in
+# sympy 1.12 to 1.14 (compared), so a later sympy gets its own expand
+_EXPAND_HINTS = {"basic": True, "log": True, "multinomial": True, "mul": True, "power_base": True, "power_exp": True}
+_FIRST_PASS = ("basic", "log", "multinomial", "mul", "power_base", "power_exp")  # sympy's order: multinomial first
+_REPEATED = ("multinomial", "mul", "log")  # then these again until nothing changes
+_DRIVER_KNOWN = tuple(int(p) for p in sympy.__version__.split(".")[:2]) < (1, 15)
+
+
+def expand(value: sympy.Basic, memo: dict | None = None) -> sympy.Basic:
+    """`sympy.expand(value)`, node for node, each distinct subexpression expanded once per hint.
+
+    sympy applies each hint in turn (its order, then multinomial, mul and log again until nothing
+    changes) by a walk of the tree: the arguments first, a node rebuilt when one changed, then the
+    node's own `_eval_expand_<hint>`. The walk visits a shared subexpression as often as it occurs
+    (a layer's spatial size, nested floors, recurs in the cost of every layer after it); its result
+    is a function of the node and the hint alone, so the result kept for a node is the one a second
+    walk would give. This driver calls the same per-node methods in the same order. `memo` may be
+    shared by the expansions of one network's totals."""
+    if not _DRIVER_KNOWN or not isinstance(value, sympy.Expr):
+        return sympy.expand(value)
+    memo = {} if memo is None else memo
+    result = value
+    for hint in _FIRST_PASS:
+        result = _expand_walk(result, "_eval_expand_" + hint, memo)[0]
+    while True:
+        before = result
+        for hint in _REPEATED:
+            result = _expand_walk(result, "_eval_expand_" + hint, memo)[0]
+        if result == before:
+            return result
+
+
+def _expand_walk(node: sympy.Basic, method: str, memo: dict) -> tuple:
+    """(the node with `method` applied below and at it, whether anything changed), as sympy's
+    Expr._expand_hint gives it, kept per (method, node)."""
+    key = (method, type(node), node)  # the type too: 2 and 2.0 may compare equal
+    found = memo.get(key)
+    if found is not None:
+        return found
+    changed = False
+    if node.args and not node.is_Atom:
+        parts = [_expand_walk(a, method, memo) for a in node.args]
+        if any(hit for _, hit in parts):
+            changed = True
+            node = node.func(*(part for part, _ in parts))
+    result = (node, changed)
+    own = getattr(node, method, None)
+    if own is not None:
+        expanded = own(**_EXPAND_HINTS)
+        if expanded != node:
+            result = (expanded, True)
+    memo[key] = result
+    return result
 
 
 class OncePrinter(StrPrinter):
