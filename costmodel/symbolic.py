@@ -375,8 +375,10 @@ def ops_bound(value: sympy.Basic, limit: int) -> int:
     NEG, a DIV, n - 1 MUL: count_ops splits it into a numerator and a denominator over the same
     factors, an exponent -1 dropped); a power two (POW or DIV, and one slack); any other node with
     arguments (floor, Max, the roundings) one. The bound costs a walk of the distinct nodes, where
-    count_ops rebuilds negated terms and fractions as it goes."""
+    count_ops rebuilds negated terms and fractions as it goes; it stops as soon as the distinct
+    nodes weighed so far (each once: less than the tree's bound) are over the limit."""
     weights: dict = {}  # id of a node (alive: `value` holds it) -> the bound of its subtree
+    distinct = 0  # the own weights of the distinct nodes weighed: at most the tree's bound
     stack = [(value, False)]
     while stack:
         node, children_done = stack.pop()
@@ -386,10 +388,11 @@ def ops_bound(value: sympy.Basic, limit: int) -> int:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if id(a) not in weights)
             continue
-        weight = _own_ops(node) + sum(weights[id(a)] for a in node.args)
-        weights[id(node)] = weight
-        if weight > limit:
-            return weight
+        own = _own_ops(node)
+        weight = weights[id(node)] = own + sum(weights[id(a)] for a in node.args)
+        distinct += own
+        if weight > limit or distinct > limit:
+            return max(weight, distinct)
     return weights[id(value)]
 
 
