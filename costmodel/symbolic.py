@@ -104,8 +104,51 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol], built: dict | None
         return func(*args)
     key = (node.func, *((type(a), a) for a in args))  # the type too: 2 and 2.0 may compare equal
     if key not in built:
-        built[key] = func(*args)
+        built[key] = func(*args, evaluate=False) if unrelated(args) else func(*args)
     return built[key]
+
+
+def unrelated(args) -> bool:
+    """True when sympy's Min and Max would keep every one of `args` as it is, shown without asking it.
+
+    sympy flattens a Min or Max argument into its own, drops the redundant ones (none unless an
+    argument is a Min or Max), then compares each pair under the symbols' assumptions and drops an
+    argument proven never above (Max) or below (Min) another; with nothing dropped, the result is
+    `Max(*args, evaluate=False)`: the same arguments, in sympy's order. A pair it cannot order is
+    one whose difference takes both signs for values the assumptions allow: sympy proves only
+    what is true. So: no argument a Min or Max, every symbol positive (integer or not) as the
+    deriver declares them, and for every pair, at one of a few sample points one argument is
+    above the other and at another below (exact values: the roundings evaluate on Rationals).
+    Otherwise (a pair the samples do not separate) sympy decides, as before."""
+    if len(args) < 2 or any(isinstance(a, (sympy.Min, sympy.Max)) for a in args):
+        return False
+    symbols = sorted(set().union(*(a.free_symbols for a in args)), key=lambda s: s.name)
+    if not symbols or any(s != make_symbol(s.name, bool(s.is_integer)) for s in symbols):
+        return False
+    values = [[_sample(a, point) for a in args] for point in _sample_points(symbols)]
+    for i in range(len(args)):
+        for j in range(i + 1, len(args)):
+            pairs = [(at[i], at[j]) for at in values if at[i] is not None and at[j] is not None]
+            if not (any(u > v for u, v in pairs) and any(u < v for u, v in pairs)):
+                return False
+    return True
+
+
+def _sample_points(symbols: list) -> list:
+    """Values the assumptions allow (positive; whole for an integer symbol): all small, all large,
+    increasing and decreasing in the symbols' order."""
+    def value(symbol, k: int):
+        return Integer(k) if symbol.is_integer else Rational(k, 64)
+    n = len(symbols)
+    return [{s: value(s, 1) for s in symbols}, {s: value(s, 4096) for s in symbols},
+            {s: value(s, 8 * (i + 1)) for i, s in enumerate(symbols)},
+            {s: value(s, 8 * (n - i)) for i, s in enumerate(symbols)}]
+
+
+def _sample(expr: sympy.Expr, point: dict):
+    """`expr` at the point as an exact Rational, or None when it does not evaluate to one."""
+    value = expr.xreplace(point)
+    return value if value.is_Rational else None
 
 
 SNAP = 1e-12  # lambdify on floats: a rounding's argument this close (relatively) to a step is on it

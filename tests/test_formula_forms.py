@@ -152,3 +152,46 @@ def test_a_form_over_the_limit_is_left_as_built():
     assert ops_bound(big, MAX_EXPAND_OPS) > MAX_EXPAND_OPS
     assert not expands(big)
     assert symbolic.readable(big) is big
+
+
+g = sympy.Symbol("gw", positive=True, integer=True)
+w = sympy.Symbol("w", positive=True, integer=True)
+WIDTH = 8 * sympy.floor(2 * a + sympy.Rational(1, 2))  # torchvision's rounding of 16*alpha to a multiple of 8
+
+
+@pytest.mark.parametrize(("args", "kept"), [
+    ((8, WIDTH), True),  # below 8 at alpha = 1/64 (0), above at 64 (1024): sympy can order neither way
+    ((g, w), True),  # RegNet's min(gw, w): 8 < 16 at one point, 16 > 8 at another
+    ((a, a + 1), False),  # a + 1 is always above: sympy drops alpha
+    ((1, sympy.floor(RoundDivisible(32 * a, sympy.Integer(8)) / 4)), False),  # always >= 2 here: sympy decides
+    ((0, sympy.Max(8, WIDTH)), False),  # a Max inside: sympy flattens and collapses, not this shortcut
+    ((x, 1), False),  # a plain symbol (no assumptions): not the deriver's
+    ((3, 5), False),  # numbers: sympy compares them
+])
+def test_min_max_kept_as_sympy_keeps_them(args, kept):
+    args = [sympy.sympify(v) for v in args]
+    assert symbolic.unrelated(args) is kept
+    for func in (sympy.Max, sympy.Min):
+        if kept:
+            assert func(*args, evaluate=False) == func(*args)
+            assert func(*args, evaluate=False).args == func(*args).args
+
+
+def test_on_random_pairs_a_kept_min_max_is_sympys():
+    rng = random.Random(5)
+    kept = 0
+    for _ in range(150):
+        u, v = _random_form(rng, 2), _random_form(rng, 2)
+        args = [u.xreplace({x: a, y: r}), v.xreplace({x: a, y: r})]  # the deriver's symbols only
+        if symbolic.unrelated(args):
+            kept += 1
+            for func in (sympy.Max, sympy.Min):
+                assert func(*args, evaluate=False) == func(*args), args
+    assert kept > 20
+
+
+def test_the_deriver_builds_each_min_max_once():
+    from costmodel.closedform import derive
+    deriver = derive(costmodel.load_network("imagenet/regnet_y").spec)
+    mins = [key for key in deriver.built if key[0] == "min"]
+    assert len(mins) == 4  # min(gw, w1) ... min(gw, w4), each built once for its 20-odd uses
