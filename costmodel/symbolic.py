@@ -117,13 +117,14 @@ def unrelated(args) -> bool:
     `Max(*args, evaluate=False)`: the same arguments, in sympy's order. A pair it cannot order is
     one whose difference takes both signs for values the assumptions allow: sympy proves only
     what is true. So: no argument a Min or Max, every symbol positive (integer or not) as the
-    deriver declares them, and for every pair, at one of a few sample points one argument is
-    above the other and at another below (exact values: the roundings evaluate on Rationals).
-    Otherwise (a pair the samples do not separate) sympy decides, as before."""
+    deriver declares them or plain (no assumption: any value is allowed), and for every pair, at
+    one of a few sample points one argument is above the other and at another below (exact
+    values: the roundings evaluate on Rationals). Otherwise (a pair the samples do not separate)
+    sympy decides, as before."""
     if len(args) < 2 or any(isinstance(a, (sympy.Min, sympy.Max)) for a in args):
         return False
     symbols = sorted(set().union(*(a.free_symbols for a in args)), key=lambda s: s.name)
-    if not symbols or any(s != make_symbol(s.name, bool(s.is_integer)) for s in symbols):
+    if not symbols or any(s not in (make_symbol(s.name, bool(s.is_integer)), plain_symbol(s.name)) for s in symbols):
         return False
     values = [[_sample(a, point) for a in args] for point in _sample_points(symbols)]
     for i in range(len(args)):
@@ -135,12 +136,12 @@ def unrelated(args) -> bool:
 
 
 def _sample_points(symbols: list) -> list:
-    """Values the assumptions allow (positive; whole for an integer symbol): all small, all large,
-    increasing and decreasing in the symbols' order."""
+    """Values the assumptions allow (positive; whole for an integer symbol; a plain symbol any):
+    all small, all large, increasing and decreasing in the symbols' order."""
     def value(symbol, k: int):
         return Integer(k) if symbol.is_integer else Rational(k, 64)
     n = len(symbols)
-    return [{s: value(s, 1) for s in symbols}, {s: value(s, 4096) for s in symbols},
+    return [{s: Integer(1) if s.is_integer else Rational(1, 4096) for s in symbols}, {s: value(s, 4096) for s in symbols},
             {s: value(s, 8 * (i + 1)) for i, s in enumerate(symbols)},
             {s: value(s, 8 * (n - i)) for i, s in enumerate(symbols)}]
 
@@ -380,6 +381,7 @@ def smooth(value: sympy.Expr, memo: dict | None = None) -> sympy.Expr:
     subexpression walked once. sympy's walk visits a shared subexpression (a layer's spatial size
     recurs in every layer after it) as often as it occurs and rebuilds it each time; the walk is a
     function of the node alone, so the result kept for a node is the one a second walk would give.
+    A Min or Max whose arguments `unrelated` finds sympy would keep is rebuilt as sympy keeps it.
     `memo` may be shared by the totals of one network (they share most of their nodes)."""
     if not isinstance(value, sympy.Basic) or not value.has(_ChannelRounding):
         return value
@@ -396,7 +398,8 @@ def _smooth_walk(node: sympy.Basic, memo: dict) -> sympy.Basic:
     if args:
         new_args = tuple(_smooth_walk(a, memo) for a in args)
         if args != new_args:
-            result = node.func(*new_args)
+            lattice = node.func in (sympy.Min, sympy.Max)  # sympy's result without its search (`unrelated`)
+            result = node.func(*new_args, evaluate=False) if lattice and unrelated(new_args) else node.func(*new_args)
             if any(result == old and old != new for old, new in zip(args, new_args)):
                 memo[key] = result  # sympy's simultaneous rule: a replacement is not replaced again
                 return result

@@ -165,7 +165,9 @@ WIDTH = 8 * sympy.floor(2 * a + sympy.Rational(1, 2))  # torchvision's rounding 
     ((a, a + 1), False),  # a + 1 is always above: sympy drops alpha
     ((1, sympy.floor(RoundDivisible(32 * a, sympy.Integer(8)) / 4)), False),  # always >= 2 here: sympy decides
     ((0, sympy.Max(8, WIDTH)), False),  # a Max inside: sympy flattens and collapses, not this shortcut
-    ((x, 1), False),  # a plain symbol (no assumptions): not the deriver's
+    ((x, 1), True),  # a plain symbol (any value allowed, as in a closed form given to the user): both orders
+    ((x, x + 1), False),
+    ((sympy.Symbol("n", negative=True), 1), False),  # assumptions the samples do not respect: sympy decides
     ((3, 5), False),  # numbers: sympy compares them
 ])
 def test_min_max_kept_as_sympy_keeps_them(args, kept):
