@@ -105,6 +105,7 @@ class _Deriver:
         self.input_shape: tuple = ()  # set by derive()
         self.shapes: dict = {}
         self.nodes: list = []
+        self.built: dict = {}  # the min and max built (symbolic.to_sympy)
 
     def shape(self, shapes: dict, name: str):
         """A layer's output shape; a name inside copy k >= 3 of a closed repeat is copy 2's."""
@@ -140,7 +141,7 @@ class _Deriver:
         return self.repeat(node, template, shapes, path)
 
     def repeat(self, node: Repeat, template: Repeat, shapes: dict, path: tuple) -> RepeatNode:
-        count = to_sympy(node.count, self.symbols)
+        count = to_sympy(node.count, self.symbols, self.built)
         first = self.node(node.first, template.first, shapes, (*path, (id(template), 1)))
         rest = self.node(node.rest, template.rest, shapes, (*path, (id(template), 2)))
         before, after = self.shape(shapes, node.first.output), self.shape(shapes, node.rest.output)
@@ -173,7 +174,7 @@ class _Deriver:
         symbols = self.symbols
         if len(inputs) == 1:  # `in_channels` in the layer's arguments: its input's channel count
             symbols = {**symbols, IN_CHANNELS: inputs[0][2]}
-        args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols)
+        args = {name: _sympy_arg(value, op.params[name].kind, layer.rounding, symbols, self.built)
                 for name, value in layer.args.items()}
         where: dict[str, Any] = dict(file=self.spec.file, line=layer.line, column=layer.column,
                      layer=f"{layer.index} '{layer.name}' ({layer.type})")
@@ -203,7 +204,7 @@ def derive(spec: NetworkSpec) -> "_Deriver":
     `floor(resolution)` to `resolution`), then given in plain symbols, `sympy.Symbol("alpha")` as a
     user writes it (symbolic.plain_symbol)."""
     deriver = _Deriver(spec, {name: make_symbol(name, s.integer) for name, s in spec.symbols.items()})
-    deriver.input_shape = tuple(to_sympy(node, deriver.symbols) for node in spec.input)
+    deriver.input_shape = tuple(to_sympy(node, deriver.symbols, deriver.built) for node in spec.input)
     deriver.shapes = {NETWORK_INPUT: deriver.input_shape}
     deriver.nodes = [deriver.node(node, node, deriver.shapes, ()) for node in spec.tree]
     _to_plain(deriver)
@@ -249,11 +250,11 @@ def _substitute(value, subs: dict):
     return value.xreplace(subs) if isinstance(value, sympy.Basic) else value
 
 
-def _sympy_arg(value, kind: Kind, rounding: str, symbols: dict):
+def _sympy_arg(value, kind: Kind, rounding: str, symbols: dict, built: dict):
     if value is None or isinstance(value, (bool, str)):
         return value
     if kind is Kind.CHANNELS:
-        return round_channels(to_sympy(value, symbols), rounding)
+        return round_channels(to_sympy(value, symbols, built), rounding)
     if isinstance(value, tuple):
-        return tuple(to_sympy(v, symbols) for v in value)
-    return to_sympy(value, symbols)
+        return tuple(to_sympy(v, symbols, built) for v in value)
+    return to_sympy(value, symbols, built)

@@ -88,6 +88,7 @@ class Network:
         self.spec = spec
         self._derived = None
         self._totals: dict = {}
+        self._forms: dict = {}  # the totals' smooth and display forms, as total/formula give them
         self._static: dict = {}
         self._evaluations = 0  # checked evaluations so far: the FAST_AFTER-th compiles the fast path
         self._fast = None  # fastpath.FastPath once compiled; False when this network cannot have one
@@ -203,12 +204,28 @@ class Network:
             return 2 * self.total("macs", smooth_form=smooth_form)
         if metric not in METRICS:
             raise SpecError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}, flops")
-        from .symbolic import readable, smooth
         if metric not in self._totals:
             import sympy
             self._totals[metric] = sympy.Add(*(node.total(metric) for node in self.nodes))
         value = self._totals[metric]
-        return readable(smooth(value)) if smooth_form else value
+        return self._smooth_total(metric) if smooth_form else value
+
+    def _smooth_total(self, metric: str):
+        """readable(smooth(total)), kept; the totals' smooth walks share one memo (and most nodes)."""
+        from .symbolic import smooth
+        memo = self._forms.setdefault("smooth memo", {})
+        return self._readable_kept(("smooth", metric), lambda: smooth(self._totals[metric], memo))[0]
+
+    def _readable_kept(self, key, make) -> tuple:
+        """(symbolic.readable(value), whether it expanded) for the value `make()` gives, kept."""
+        if key not in self._forms:
+            import sympy
+            from .symbolic import expand, expands
+            value = make()
+            expanded = isinstance(value, sympy.Basic) and expands(value)
+            memo = self._forms.setdefault("expand memo", {})  # the totals share most nodes
+            self._forms[key] = (expand(value, memo) if expanded else value, expanded)
+        return self._forms[key]
 
     def _total_at(self, values: dict, metric: str, smooth_form: bool, preset: str | None):
         """A total's closed form at these values (others at a preset's or the defaults), checked."""
@@ -225,10 +242,38 @@ class Network:
             raise CheckError(f"total {metric}: closed form {closed} != {checked}, the reference's")
         return closed
 
-    def formula(self, metric: str, *, smooth_form: bool = False) -> str:
-        """A total as readable text (expanded)."""
-        from .symbolic import readable, text
-        return text(readable(self.total(metric, smooth_form=smooth_form)))
+    def formula(self, metric: str, *, smooth_form: bool = False, printer=None) -> str:
+        """A total as readable text (expanded). `printer`, a symbolic.OncePrinter, may be shared by
+        the formulas of one report (they share most subexpressions); by default one of its own."""
+        from .symbolic import OncePrinter
+        return (printer or OncePrinter()).doprint(self._shown(metric, smooth_form))
+
+    def _shown(self, metric: str, smooth_form: bool):
+        """readable(total(metric, smooth_form)), the form `formula` prints, without expanding twice:
+        - a smooth total is readable already, and readable leaves it as it is: above the limit it
+          is the same form (so the same count), and an expanded form expands to itself (sympy's
+          expand repeats its hints until nothing changes);
+        - the FLOPs are twice the MACs, and twice an expanded sum is expanded (sympy distributes a
+          number over a sum's terms as it builds the product): 2 * expand(macs), which is
+          expand(2 * macs), whenever the MACs' form expanded (the exact FLOPs' own count still
+          decides whether they are shown expanded, as before)."""
+        if metric != "flops":
+            if smooth_form:
+                return self.total(metric, smooth_form=True)
+            return self._readable_kept(("shown", metric), lambda: self.total(metric))[0]
+        if smooth_form:
+            self.total("macs", smooth_form=True)
+            macs, expanded = self._forms[("smooth", "macs")]
+            return 2 * macs if expanded else self._readable_kept(("shown smooth", "flops"), lambda: 2 * macs)[0]
+        macs, expanded = self._readable_kept(("shown", "macs"), lambda: self.total("macs"))
+        if not expanded:
+            return self._readable_kept(("shown", "flops"), lambda: self.total("flops"))[0]
+        from .symbolic import expands
+        key = ("shown", "flops")
+        if key not in self._forms:
+            flops = self.total("flops")
+            self._forms[key] = (2 * macs, True) if expands(flops) else (flops, False)
+        return self._forms[key][0]
 
     def substitutions(self, resolved: dict) -> dict:
         import sympy

@@ -71,16 +71,20 @@ def _rebuilt(value: sympy.Basic, plain: dict, memo: dict) -> sympy.Basic:
         return value.func(*args)
 
 
-def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
-    """Translate a parsed spec expression; every name must be a declared symbol."""
+def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol], built: dict | None = None) -> sympy.Expr:
+    """Translate a parsed spec expression; every name must be a declared symbol. `built`, a dict
+    kept by the caller (the deriver: one per spec), keeps each min and max built: sympy evaluates
+    them by comparing every pair of arguments under the symbols' assumptions (milliseconds each),
+    and a block called with the same arguments builds the same ones again (the result is a
+    function of the arguments alone)."""
     if isinstance(node, ex.Num):
         return Rational(node.value.numerator, node.value.denominator)
     if isinstance(node, ex.Name):
         return symbols[node.name]
     if isinstance(node, ex.Neg):
-        return -to_sympy(node.operand, symbols)
+        return -to_sympy(node.operand, symbols, built)
     if isinstance(node, ex.BinOp):
-        a, b = to_sympy(node.left, symbols), to_sympy(node.right, symbols)
+        a, b = to_sympy(node.left, symbols, built), to_sympy(node.right, symbols, built)
         if node.op == "+":
             return a + b
         if node.op == "-":
@@ -92,10 +96,60 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol]) -> sympy.Expr:
         if node.op == "//":
             return sympy.floor(a / b)
         return a ** b  # '**': the parser allows only a small integer constant exponent
-    args = [to_sympy(a, symbols) for a in node.args]
+    args = [to_sympy(a, symbols, built) for a in node.args]
     if node.func == "make_divisible":  # min_value defaults to the divisor, as in torchvision
         return MakeDivisible(*args) if len(args) == 3 else MakeDivisible(*args, args[1])
-    return {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func](*args)
+    func = {"floor": sympy.floor, "ceil": sympy.ceiling, "min": sympy.Min, "max": sympy.Max}[node.func]
+    if built is None or node.func in ("floor", "ceil"):  # sympy keeps floor's and ceiling's itself
+        return func(*args)
+    key = (node.func, *((type(a), a) for a in args))  # the type too: 2 and 2.0 may compare equal
+    if key not in built:
+        built[key] = func(*args, evaluate=False) if unrelated(args) else func(*args)
+    return built[key]
+
+
+def unrelated(args) -> bool:
+    """True when sympy's Min and Max would keep every one of `args` as it is, shown without asking it.
+
+    sympy flattens a Min or Max argument into its own, drops the redundant ones (none unless an
+    argument is a Min or Max), then compares each pair under the symbols' assumptions and drops an
+    argument proven never above (Max) or below (Min) another; with nothing dropped, the result is
+    `Max(*args, evaluate=False)`: the same arguments, in sympy's order. A pair it cannot order is
+    one whose difference takes both signs for values the assumptions allow: sympy proves only
+    what is true. So: no argument a Min or Max, every symbol positive (integer or not) as the
+    deriver declares them or plain (no assumption: any value is allowed), and for every pair, at
+    one of a few sample points one argument is above the other and at another below (exact
+    values: the roundings evaluate on Rationals). Otherwise (a pair the samples do not separate)
+    sympy decides, as before."""
+    if len(args) < 2 or any(isinstance(a, (sympy.Min, sympy.Max)) for a in args):
+        return False
+    symbols = sorted(set().union(*(a.free_symbols for a in args)), key=lambda s: s.name)
+    if not symbols or any(s not in (make_symbol(s.name, bool(s.is_integer)), plain_symbol(s.name)) for s in symbols):
+        return False
+    values = [[_sample(a, point) for a in args] for point in _sample_points(symbols)]
+    for i in range(len(args)):
+        for j in range(i + 1, len(args)):
+            pairs = [(at[i], at[j]) for at in values if at[i] is not None and at[j] is not None]
+            if not (any(u > v for u, v in pairs) and any(u < v for u, v in pairs)):
+                return False
+    return True
+
+
+def _sample_points(symbols: list) -> list:
+    """Values the assumptions allow (positive; whole for an integer symbol; a plain symbol any):
+    all small, all large, increasing and decreasing in the symbols' order."""
+    def value(symbol, k: int):
+        return Integer(k) if symbol.is_integer else Rational(k, 64)
+    n = len(symbols)
+    return [{s: Integer(1) if s.is_integer else Rational(1, 4096) for s in symbols}, {s: value(s, 4096) for s in symbols},
+            {s: value(s, 8 * (i + 1)) for i, s in enumerate(symbols)},
+            {s: value(s, 8 * (n - i)) for i, s in enumerate(symbols)}]
+
+
+def _sample(expr: sympy.Expr, point: dict):
+    """`expr` at the point as an exact Rational, or None when it does not evaluate to one."""
+    value = expr.xreplace(point)
+    return value if value.is_Rational else None
 
 
 SNAP = 1e-12  # lambdify on floats: a rounding's argument this close (relatively) to a step is on it
@@ -318,23 +372,161 @@ def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:
     return RoundDivisible(value, Integer(int(rule.removeprefix("multiple_of_"))))
 
 
-def smooth(value: sympy.Expr) -> sympy.Expr:
-    """The closed form without channel rounding: each rounding replaced by its argument."""
+def smooth(value: sympy.Expr, memo: dict | None = None) -> sympy.Expr:
+    """The closed form without channel rounding: each rounding replaced by its argument.
+
+    The result is `value.replace(is a rounding, its argument)`'s, node for node: the same walk
+    (children first, a node whose children changed rebuilt by `node.func(*children)`, evaluated,
+    then a rounding replaced by its argument, sympy's `simultaneous` rule kept), but each distinct
+    subexpression walked once. sympy's walk visits a shared subexpression (a layer's spatial size
+    recurs in every layer after it) as often as it occurs and rebuilds it each time; the walk is a
+    function of the node alone, so the result kept for a node is the one a second walk would give.
+    A Min or Max whose arguments `unrelated` finds sympy would keep is rebuilt as sympy keeps it.
+    `memo` may be shared by the totals of one network (they share most of their nodes)."""
     if not isinstance(value, sympy.Basic) or not value.has(_ChannelRounding):
         return value
-    return value.replace(lambda e: isinstance(e, _ChannelRounding), lambda e: e.args[0])
+    return _smooth_walk(value, {} if memo is None else memo)
+
+
+def _smooth_walk(node: sympy.Basic, memo: dict) -> sympy.Basic:
+    key = (type(node), node)  # the type too: 2 and 2.0 may compare equal
+    found = memo.get(key)
+    if found is not None:
+        return found
+    args = node.args
+    result = node
+    if args:
+        new_args = tuple(_smooth_walk(a, memo) for a in args)
+        if args != new_args:
+            lattice = node.func in (sympy.Min, sympy.Max)  # sympy's result without its search (`unrelated`)
+            result = node.func(*new_args, evaluate=False) if lattice and unrelated(new_args) else node.func(*new_args)
+            if any(result == old and old != new for old, new in zip(args, new_args)):
+                memo[key] = result  # sympy's simultaneous rule: a replacement is not replaced again
+                return result
+        if isinstance(result, _ChannelRounding) and result.args[0] != result:
+            result = result.args[0]
+    memo[key] = result
+    return result
 
 
 MAX_EXPAND_OPS = 5000  # larger closed forms are shown as built (a sum of per-layer terms)
 
 
-def readable(value: sympy.Expr) -> sympy.Expr:
+def ops_bound(value: sympy.Basic, limit: int) -> int:
+    """An upper bound of `sympy.count_ops(value)`, or a number above `limit` once the bound passes
+    it (the walk stops there). Each node of the tree (shared subexpressions counted as often as
+    they occur, as count_ops walks them) is given at least the operations count_ops can count for
+    it: a number -1/3 a NEG and a DIV; any other atom one (count_ops: a symbol none, E one EXP); an
+    Add of n terms n (n - 1 ADD or SUB, a NEG when all are negative); a Mul of n factors n + 1 (its
+    NEG, a DIV, n - 1 MUL: count_ops splits it into a numerator and a denominator over the same
+    factors, an exponent -1 dropped); a power two (POW or DIV, and one slack); any other node with
+    arguments (floor, Max, the roundings) one. The bound costs a walk of the distinct nodes, where
+    count_ops rebuilds negated terms and fractions as it goes; it stops as soon as the distinct
+    nodes weighed so far (each once: less than the tree's bound) are over the limit."""
+    weights: dict = {}  # id of a node (alive: `value` holds it) -> the bound of its subtree
+    distinct = 0  # the own weights of the distinct nodes weighed: at most the tree's bound
+    stack = [(value, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in weights:
+            continue
+        if node.args and not children_done:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if id(a) not in weights)
+            continue
+        own = _own_ops(node)
+        weight = weights[id(node)] = own + sum(weights[id(a)] for a in node.args)
+        distinct += own
+        if weight > limit or distinct > limit:
+            return max(weight, distinct)
+    return weights[id(value)]
+
+
+def _own_ops(node: sympy.Basic) -> int:
+    """The operations count_ops may count for this node itself (see ops_bound)."""
+    if not node.args:
+        if node.is_Rational:
+            return (node.p < 0) + (node.q != 1)
+        return 1
+    if node.is_Add:
+        return len(node.args)
+    if node.is_Mul:
+        return len(node.args) + 1
+    if node.is_Pow:
+        return 2
+    return 1
+
+
+def expands(value: sympy.Basic) -> bool:
+    """Whether `readable` expands this form: at most MAX_EXPAND_OPS operations by count_ops. The
+    bound decides when it is within the limit (count_ops is then too); count_ops only above it."""
+    if ops_bound(value, MAX_EXPAND_OPS) <= MAX_EXPAND_OPS:
+        return True
+    return sympy.count_ops(value) <= MAX_EXPAND_OPS
+
+
+def readable(value: sympy.Expr, memo: dict | None = None) -> sympy.Expr:
     """Expanded polynomial form for display: short for MobileNet-like networks. A form with more
     than MAX_EXPAND_OPS operations is left unexpanded: expanding products of sums of many symbols
-    can grow combinatorially, and the per-layer sum is already exact."""
-    if not isinstance(value, sympy.Basic) or sympy.count_ops(value) > MAX_EXPAND_OPS:
+    can grow combinatorially, and the per-layer sum is already exact. `memo`: see `expand`."""
+    if not isinstance(value, sympy.Basic) or not expands(value):
         return value
-    return sympy.expand(value)
+    return expand(value, memo)
+
+
+# sympy's expand (Expr.expand with its default hints) as `expand` drives it; the same driver in
+# sympy 1.12 to 1.14 (compared), so a later sympy gets its own expand
+_EXPAND_HINTS = {"basic": True, "log": True, "multinomial": True, "mul": True, "power_base": True, "power_exp": True}
+_FIRST_PASS = ("basic", "log", "multinomial", "mul", "power_base", "power_exp")  # sympy's order: multinomial first
+_REPEATED = ("multinomial", "mul", "log")  # then these again until nothing changes
+_DRIVER_KNOWN = tuple(int(p) for p in sympy.__version__.split(".")[:2]) < (1, 15)
+
+
+def expand(value: sympy.Basic, memo: dict | None = None) -> sympy.Basic:
+    """`sympy.expand(value)`, node for node, each distinct subexpression expanded once per hint.
+
+    sympy applies each hint in turn (its order, then multinomial, mul and log again until nothing
+    changes) by a walk of the tree: the arguments first, a node rebuilt when one changed, then the
+    node's own `_eval_expand_<hint>`. The walk visits a shared subexpression as often as it occurs
+    (a layer's spatial size, nested floors, recurs in the cost of every layer after it); its result
+    is a function of the node and the hint alone, so the result kept for a node is the one a second
+    walk would give. This driver calls the same per-node methods in the same order. `memo` may be
+    shared by the expansions of one network's totals."""
+    if not _DRIVER_KNOWN or not isinstance(value, sympy.Expr):
+        return sympy.expand(value)
+    memo = {} if memo is None else memo
+    result = value
+    for hint in _FIRST_PASS:
+        result = _expand_walk(result, "_eval_expand_" + hint, memo)[0]
+    while True:
+        before = result
+        for hint in _REPEATED:
+            result = _expand_walk(result, "_eval_expand_" + hint, memo)[0]
+        if result == before:
+            return result
+
+
+def _expand_walk(node: sympy.Basic, method: str, memo: dict) -> tuple:
+    """(the node with `method` applied below and at it, whether anything changed), as sympy's
+    Expr._expand_hint gives it, kept per (method, node)."""
+    key = (method, type(node), node)  # the type too: 2 and 2.0 may compare equal
+    found = memo.get(key)
+    if found is not None:
+        return found
+    changed = False
+    if node.args and not node.is_Atom:
+        parts = [_expand_walk(a, method, memo) for a in node.args]
+        if any(hit for _, hit in parts):
+            changed = True
+            node = node.func(*(part for part, _ in parts))
+    result = (node, changed)
+    own = getattr(node, method, None)
+    if own is not None:
+        expanded = own(**_EXPAND_HINTS)
+        if expanded != node:
+            result = (expanded, True)
+    memo[key] = result
+    return result
 
 
 class OncePrinter(StrPrinter):

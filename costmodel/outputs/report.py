@@ -239,9 +239,14 @@ def total_formulas(evaluation: Evaluation) -> dict:
     """The closed-form totals as text (from the cache of closed-form text when this spec's are there)."""
     from .. import cache
     net = evaluation.network
-    return cache.formulas(net.spec, lambda: {
-        metric: {"exact": net.formula(metric), "smooth": net.formula(metric, smooth_form=True)}
-        for metric in ("params", "params_non_trainable", "macs", "flops")})
+
+    def texts() -> dict:
+        from ..symbolic import OncePrinter
+        printer = OncePrinter()  # one for the eight texts: they share most subexpressions
+        return {metric: {"exact": net.formula(metric, printer=printer),
+                         "smooth": net.formula(metric, smooth_form=True, printer=printer)}
+                for metric in ("params", "params_non_trainable", "macs", "flops")}
+    return cache.formulas(net.spec, texts)
 
 
 @dataclass(frozen=True)
