@@ -159,6 +159,11 @@ def propagate(spec, values: dict) -> list[dict]:
             raise
         raise SpecError(e.message, file=spec.file, line=e.line, column=e.column) from None
     rows = []
+    # a layer's costs depend on its type, arguments, rounding, which arguments the spec wrote and its
+    # input shapes (the values are this walk's): computed once per distinct such layer. Layers share
+    # an arguments dict only when they are made from the same written values (a repeat's copies, the
+    # same line written twice); the dict is alive for the walk, so its id cannot be reused
+    derived: dict = {}
     for layer in layers:
         try:
             rule = RULES.get(layer.type)
@@ -171,9 +176,14 @@ def propagate(spec, values: dict) -> list[dict]:
                 raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
-            row = rule(arguments(layer, spec.defaults_of), [shapes[name] for name in layer.inputs], layer_values(values, layer, shapes),
-                       layer.rounding)
-            _bounded(row["shape"])
+            inputs = [shapes[name] for name in layer.inputs]
+            key = (id(layer.args), layer.type, layer.rounding, layer.written, *inputs)
+            row = derived.get(key)
+            if row is None:
+                row = rule(arguments(layer, spec.defaults_of), inputs, layer_values(values, layer, shapes),
+                           layer.rounding)
+                _bounded(row["shape"])
+                derived[key] = row
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column,
                             layer=_where(layer)) from None
