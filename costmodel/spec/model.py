@@ -250,7 +250,13 @@ class Instance:
         if self.layer is not None:
             yield self
         for child in self.children:
-            yield from child.leaves()
+            if child.children:
+                yield from child.leaves()
+            elif child.layer is not None:  # a leaf read here: no generator per layer
+                yield child
+
+
+_NO_CHILDREN: tuple = ()  # a leaf's children: none, one shared empty tuple rather than a list per leaf
 
 
 def _copied(layer: LayerSpec, **fields) -> LayerSpec:
@@ -281,18 +287,18 @@ def flatten(nodes, count_of) -> Instance:
     """Unroll a tree: `count_of(repeat)` gives each repeat's count (an int, already checked).
     Returns the root Instance; its leaves, in order, are the flat layers."""
     alias: dict[str, str] = {}  # a repeat's template output -> its last iteration's output
-    state = {"index": 0}
+    index = 0
 
     def emit(node, template, path) -> Instance:
+        nonlocal index
         if isinstance(node, LayerSpec):
-            state["index"] += 1
-            if state["index"] > MAX_LAYERS:
+            index += 1
+            if index > MAX_LAYERS:
                 raise SpecError(f"more than {MAX_LAYERS} layers after expanding blocks and repeats",
                                 line=node.line, column=node.column)
-            inputs = tuple(alias.get(i, i) for i in node.inputs)
-            layer = node if (inputs == node.inputs and node.index == state["index"]) else \
-                _moved(node, state["index"], inputs)
-            return Instance("layer", layer.name, layer=layer, template=template, path=path)
+            inputs = tuple(alias.get(i, i) for i in node.inputs) if alias else node.inputs  # (none before a repeat)
+            layer = node if (inputs == node.inputs and node.index == index) else _moved(node, index, inputs)
+            return Instance("layer", layer.name, children=_NO_CHILDREN, layer=layer, template=template, path=path)
         if isinstance(node, (BlockCall, Stage)):
             kids = [emit(c, t, path) for c, t in zip(node.children, template.children)]
             return Instance(node.kind, node.name, children=kids, template=template, path=path)

@@ -193,16 +193,18 @@ class _CLoader(_CBase, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         _CParser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
-        self.plain_tags: dict[str, str] = {}  # a plain scalar's text -> its tag
+        self.tags: dict = {}  # (node kind, text, implicit) -> the resolver's tag
 
     def resolve(self, kind, value, implicit):
-        """The resolver's answer, remembered for a plain scalar: it depends on the text alone (this
-        loader has no path resolvers), and 100,000 layers write `type`, `name`, `relu` 100,000 times."""
-        if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+        """The resolver's answer, remembered: without path resolvers it depends on the node's kind,
+        its text (None for a collection) and whether its tag was implicit alone, and 100,000 layers
+        write `type`, `name`, `relu` and a mapping 100,000 times each."""
+        if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
-        tag = self.plain_tags.get(value)
+        key = (kind, value, implicit)
+        tag = self.tags.get(key)
         if tag is None:
-            tag = self.plain_tags[value] = super().resolve(kind, value, implicit)
+            tag = self.tags[key] = super().resolve(kind, value, implicit)
         return tag
 
     construct_object = _Loader.construct_object
@@ -284,41 +286,54 @@ def _plain_document(loader, root, nodes: list | None = None):
     nodes built into nodes[0]."""
     construct = loader.construct_object
     nodes = [0] if nodes is None else nodes  # nodes[0]: how many were built
+    scalar, text = yaml.ScalarNode, _STR
 
-    def build(node):
-        nodes[0] += 1
+    def build(node):  # counted by its parent (the root below)
         tag = node.tag
-        if tag == _STR and type(node) is yaml.ScalarNode:
+        if tag == _STR and type(node) is scalar:
             return node.value
         if tag == _MAP and type(node) is yaml.MappingNode:
+            nodes[0] += 2 * len(node.value)
             return build_map(node)
         if tag == _SEQ and type(node) is yaml.SequenceNode:
+            nodes[0] += len(node.value)
             result = Seq(build(child) for child in node.value)
             result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
             result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
             return result
-        if not isinstance(node, yaml.ScalarNode):  # `!!set`, `!!omap`...: its nodes count too
+        if not isinstance(node, scalar):  # `!!set`, `!!omap`...: its nodes count too
             nodes[0] += _expanded(node, _Loader.MAX_EXPANDED_NODES) - 1
         return construct(node, deep=True)
 
     def build_map(node):
         result = Map()
-        result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+        start = node.start_mark
+        result.line, result.column = start.line + 1, start.column + 1
         result.marks, result.key_marks = marks, key_marks = {}, {}
         for key_node, value_node in node.value:
-            key = build(key_node)
-            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            # a plain text key and a text value (nearly every pair of a spec) read inline
+            key = key_node.value if key_node.tag == text and type(key_node) is scalar else build(key_node)
+            mark = key_node.start_mark
+            where = (mark.line + 1, mark.column + 1)
             if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
                 raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
             if key in result:
                 raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
-            result[key] = build(value_node)
-            quoted = type(value_node) is yaml.ScalarNode and value_node.style in ("'", '"')
-            marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
+            mark = value_node.start_mark
+            if type(value_node) is scalar:
+                result[key] = value_node.value if value_node.tag == text else build(value_node)
+                marks[key] = (mark.line + 1, mark.column + 1 + (value_node.style in _QUOTES))
+            else:
+                result[key] = build(value_node)
+                marks[key] = (mark.line + 1, mark.column + 1)
             key_marks[key] = where
         return result
 
+    nodes[0] += 1  # the root
     return build(root)
+
+
+_QUOTES = ("'", '"')  # a quoted scalar's value starts one column after its mark
 
 
 for _loader in (_Loader, _CLoader):
