@@ -49,7 +49,7 @@ from .. import expr as ex
 from ..errors import SpecError, SpecWarning
 from ..ops import ALIASES, FRAMEWORKS, REGISTRY, REQUIRED, Kind, find, lookup
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, OptionSpec, Preset,
-                    Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
+                    Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, new_layer, rename)
 from .source import Map, Seq
 
 MAX_BLOCK_DEPTH = 20
@@ -951,8 +951,7 @@ class _Builder:
             line, column = entry.where() if isinstance(entry, Map) else (None, None)
             if whole:
                 rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
-            layer = LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs, rounding=rounding,
-                              line=line, column=column, stage=stage, written=written)
+            layer = new_layer(self.count, name, op.type, args, inputs, rounding, line, column, stage, written)
             share_key(layer, keys)
             into.append(layer)
         return name

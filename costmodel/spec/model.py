@@ -15,7 +15,7 @@ counts the closed forms use and the counts the reference uses are computed indep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from fractions import Fraction
 from functools import cached_property
@@ -254,6 +254,22 @@ class Instance:
                 yield from child.leaves()
             elif child.layer is not None:  # a leaf read here: no generator per layer
                 yield child
+
+
+def new_layer(index: int, name: str, type: str, args: dict, inputs: tuple, rounding: str, line: int | None,
+              column: int | None, stage: str | None, written: frozenset) -> LayerSpec:
+    """`LayerSpec(...)` with the constructor's check done here and the fields set directly, eight
+    times faster than a frozen dataclass's constructor (100,000 layers are built per report)."""
+    if index < 1 or not inputs:
+        raise ValueError(f"layer {name!r}: index must be >= 1 and inputs non-empty")
+    layer = object.__new__(LayerSpec)
+    layer.__dict__.update(index=index, name=name, type=type, args=args, inputs=inputs, rounding=rounding, line=line,
+                          column=column, stage=stage, written=written)
+    return layer
+
+
+if tuple(f.name for f in fields(LayerSpec)) != tuple(new_layer.__code__.co_varnames[:10]):
+    raise ImportError("spec.model.new_layer must set every field of LayerSpec")  # a field added to one only
 
 
 _NO_CHILDREN: tuple = ()  # a leaf's children: none, one shared empty tuple rather than a list per leaf
