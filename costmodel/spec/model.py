@@ -240,7 +240,7 @@ class Instance:
     kind: str  # layer | block | repeat | stage
     name: str
     count: int = 1  # iterations, for a repeat
-    children: list = field(default_factory=list)
+    children: list | tuple = field(default_factory=list)  # a leaf: the shared empty tuple
     layer: LayerSpec | None = None
     template: Any = None
     path: tuple = ()  # (id of the written Repeat, iteration k) for each enclosing repeat, outermost first
