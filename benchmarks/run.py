@@ -265,11 +265,13 @@ MEMORY_FORMATS = (("table", []), ("json", ["--format", "json"]), ("symbolic", ["
 
 def peak_rss(argv: list[str]) -> float:
     """Peak RSS (MiB) of one fresh process running argv: wait4's rusage of that child alone."""
-    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} failed: {child.stderr.read().decode()[:300]}")
-    child.stderr.close()
+    import tempfile
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a child that says a lot cannot block on it
+        child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        if status != 0:
+            errors.seek(0)
+            raise RuntimeError(f"{' '.join(argv[2:])} failed: {errors.read().decode()[:300]}")
     return usage.ru_maxrss / 1024  # KiB on Linux
 
 
