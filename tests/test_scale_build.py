@@ -112,3 +112,20 @@ def test_the_reference_derives_a_shared_layer_again_for_another_input_shape():
     # 1x1 conv 16 -> 16 channels: 16*16 MACs per position; 8x8 positions before the pool, 4x4 after
     assert [rows[i]["macs"] for i in (0, 2, 3)] == [8 * 8 * 16 * 16, 4 * 4 * 16 * 16, 4 * 4 * 16 * 16]
     assert rows[2]["shape"] == rows[3]["shape"] == (4, 4, 16)
+
+
+def test_the_reference_reuses_the_specs_unrolling_only_at_its_own_counts(monkeypatch):
+    from costmodel import CheckError
+    from costmodel.spec import model
+    text = ("input: [8, 8, 16]\nblocks:\n  unit: {layers: [{type: pointwise, filters: 16}, {type: relu}]}\n"
+            "layers:\n  - {block: unit, repeat: 5}\n  - {type: global_avgpool}\n")
+    # 5 iterations of 2 layers, then the pool: 11 rows, each 1x1 conv 16 -> 16 with bias: 16*16 + 16
+    rows = costmodel.analyze(costmodel.loads(text, file="x.yaml")).rows
+    assert len(rows) == 5 * 2 + 1 and sum(r.params for r in rows) == 5 * (16 * 16 + 16)
+    # a spec whose own unrolling miscounts (one iteration short) is not taken by the reference
+    spec = costmodel.loads(text, file="x.yaml")
+    del spec.__dict__["unrolled"]  # made again, under the miscount
+    real = model.constant_count
+    monkeypatch.setattr(model, "constant_count", lambda repeat: real(repeat) - 1)
+    with pytest.raises(CheckError, match="this side unrolls 9 layers, the reference 11"):
+        costmodel.analyze(spec)

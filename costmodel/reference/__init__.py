@@ -128,6 +128,9 @@ def _layers(spec, values) -> list:
     kept = _FLAT.get(id(spec))
     if kept is not None and kept[0] is spec and all(_count(rep, values, spec) == n for rep, n in kept[1]):
         return kept[2]
+    reused = _unrolled_as_counted(spec, values)
+    if reused is not None:
+        return reused
     asked = []
 
     def count_of(repeat):
@@ -140,6 +143,29 @@ def _layers(spec, values) -> list:
             _FLAT.clear()
         _FLAT[id(spec)] = (spec, asked, layers)
     return layers
+
+
+def _unrolled_as_counted(spec, values) -> list | None:
+    """The layers of the spec's own unrolling (made once by its builder, read by the rows) when each
+    of its repeats ran as many times as the reference counts at these values: flatten would make
+    the same from those counts, so the layers are not unrolled twice. None when a count differs
+    (the reference then unrolls at its own counts, and the rows' check sees the difference) or
+    when counts depend on symbols."""
+    if spec.symbolic_repeats:
+        return None
+    unrolled = spec.unrolled
+    counted: dict = {}  # id of a written repeat -> the reference's count
+    stack = [unrolled]
+    while stack:
+        node = stack.pop()
+        if node.kind == "repeat":
+            template = node.template
+            if id(template) not in counted:
+                counted[id(template)] = _count(template, values, spec)
+            if node.count != counted[id(template)] or len(node.children) != node.count:
+                return None
+        stack.extend(child for child in node.children if child.children)  # a leaf holds no repeat
+    return [leaf.layer for leaf in unrolled.leaves()]
 
 
 def _where(layer) -> str:
