@@ -390,7 +390,8 @@ class NetworkSpec:
     def symbolic_repeats(self) -> bool:
         """True when some repeat count names a symbol: the layer list then depends on the values."""
         def walk(nodes):
-            return any((isinstance(n, Repeat) and n.symbolic) or walk(children_of(n)) for n in nodes)
+            return any((isinstance(n, Repeat) and n.symbolic) or (not isinstance(n, LayerSpec) and walk(children_of(n)))
+                       for n in nodes)  # (a layer has no children: not walked into)
         return walk(self.tree)
 
     @cached_property

@@ -312,11 +312,14 @@ def _plain_document(loader, root, nodes: list | None = None):
         result.marks, result.key_marks = marks, key_marks = {}, {}
         for key_node, value_node in node.value:
             # a plain text key and a text value (nearly every pair of a spec) read inline
-            key = key_node.value if key_node.tag == text and type(key_node) is scalar else build(key_node)
             mark = key_node.start_mark
             where = (mark.line + 1, mark.column + 1)
-            if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
-                raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
+            if key_node.tag == text and type(key_node) is scalar:
+                key = key_node.value
+            else:
+                key = build(key_node)
+                if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
+                    raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
             if key in result:
                 raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
             mark = value_node.start_mark
