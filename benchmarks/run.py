@@ -264,15 +264,10 @@ MEMORY_FORMATS = (("table", []), ("json", ["--format", "json"]), ("symbolic", ["
 
 
 def peak_rss(argv: list[str]) -> float:
-    """Peak RSS (MiB) of one fresh process running argv: wait4's rusage of that child alone."""
-    import tempfile
-    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a child that says a lot cannot block on it
-        child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(child.pid, 0)
-        if status != 0:
-            errors.seek(0)
-            raise RuntimeError(f"{' '.join(argv[2:])} failed: {errors.read().decode()[:300]}")
-    return usage.ru_maxrss / 1024  # KiB on Linux
+    """Peak RSS (MiB) of one fresh process running argv, measured by a small wrapper process
+    (timed_child): a child's ru_maxrss starts from the size of the process that forked it, so a
+    large benchmark process would inflate it."""
+    return timed_child(argv, dict(os.environ))[2]
 
 
 def shipped_configurations() -> list[tuple[str, list[str]]]:
