@@ -1,6 +1,7 @@
 """costmodel's speed on this machine, against PyTorch's flop counter where torch is installed.
 
-    python benchmarks/run.py [--runs 5] [--quick] [--peers-only | --sweep-only | --symbolic-only]
+    python benchmarks/run.py [--runs 5] [--quick] [--peers-only | --sweep-only | --symbolic-only | --scale-only |
+                             --memory-only]
 
 0. cold process, against every peer: `costmodel report SPEC --format json` (a fresh Python each
    time; once with the spec's closed-form text in the cache, once without) against each peer counter
@@ -15,7 +16,8 @@
 2. analysis time of generated deep specs of 100, 1,000 and 10,000 layers (load, symbolic build,
    evaluation checked against the reference propagator), and the growth ratio per 10x layers;
    cold `costmodel report SPEC --symbolic` of the largest shipped specs, the first time and with
-   the spec seen before (target <= 3 s);
+   the spec seen before (target <= 3 s); the peak memory of a cold report (table, JSON and
+   `--symbolic`) of every shipped spec and preset, the largest against the 100 MiB target;
 3. sweep throughput on MobileNet-CIFAR (configurations per second, compiled closed forms) against
    the torch counter's (one model built and counted per configuration, warm process);
 4. `costmodel sweep` end to end (a fresh process, start to file written) over 1,000 x 1,000
@@ -245,9 +247,12 @@ def cold_report(path: Path, runs: int) -> tuple[float, float, int]:
 
 
 def scale(runs: int) -> None:
-    """10,000 and 100,000 layers, written out and as a repeated block, reported from a cold process."""
+    """10,000 and 100,000 layers, written out and as a repeated block, reported from a cold process
+    (the load average before and after: on a shared machine the wall time follows it)."""
+    import shutil
     import tempfile
     folder = Path(tempfile.mkdtemp(prefix="costmodel-scale-"))
+    print(f"   load average before: {os.getloadavg()[0]:.2f}")
     for label, make in (("flat list", deep_spec), ("repeated block", repeated_deep_spec)):
         figures = {}
         for n in (10_000, 100_000):
@@ -260,6 +265,48 @@ def scale(runs: int) -> None:
         (w1, c1, _), (w2, c2, peak) = figures[10_000], figures[100_000]
         print(f"   {label:15s} t(100k)/t(10k): wall x {w2 / w1:.1f}, cpu x {c2 / c1:.1f} (target <= 12); 100k in "
               f"{w2:.1f} s wall, {c2:.1f} s cpu (target <= 10 s), {peak / 2**20:.0f} MiB (target <= 1,024)")
+    print(f"   load average after: {os.getloadavg()[0]:.2f}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+MEMORY_TARGET_MIB = 100  # issue 11: a report of any shipped spec (the peers use 250-450 MiB)
+MEMORY_FORMATS = (("table", []), ("json", ["--format", "json"]), ("symbolic", ["--symbolic"]))
+
+
+def peak_rss(argv: list[str]) -> float:
+    """Peak RSS (MiB) of one fresh process running argv, measured by a small wrapper process
+    (timed_child): a child's ru_maxrss starts from the size of the process that forked it, so a
+    large benchmark process would inflate it."""
+    return timed_child(argv, dict(os.environ))[2]
+
+
+def shipped_configurations() -> list[tuple[str, list[str]]]:
+    """Every shipped spec at its defaults and at each of its presets, as `costmodel list` names them."""
+    listed = subprocess.run([sys.executable, "-m", "costmodel", "list", "--format", "json"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    import json
+    return [(entry["name"], extra) for entry in json.loads(listed.stdout)
+            for extra in ([], *(["--preset", p["name"]] for p in entry["presets"]))]
+
+
+def memory(largest: int = 5) -> tuple[float, str]:
+    """Peak RSS of a cold `costmodel --no-cache report SPEC` (text table, `--format json` and
+    `--symbolic`) for every shipped spec and preset; prints the largest few against the target and
+    returns the largest (MiB) with what it was."""
+    peaks = []
+    for name, extra in shipped_configurations():
+        for label, options in MEMORY_FORMATS:
+            argv = [sys.executable, "-m", "costmodel", "--no-cache", "report", name, *extra, *options]
+            peaks.append((peak_rss(argv), f"{name} {' '.join(extra)} ({label})".replace("  ", " ")))
+    peaks.sort(reverse=True)
+    print(f"   peak RSS of a cold `costmodel --no-cache report` (table, --format json, --symbolic), {len(peaks)} runs "
+          f"over every shipped spec and preset; the largest {largest} (target <= {MEMORY_TARGET_MIB} MiB):")
+    for rss, what in peaks[:largest]:
+        print(f"     {rss:6.1f} MiB  {what}")
+    top, what = peaks[0]
+    print(f"   largest {top:.1f} MiB ({what}): {'met' if top <= MEMORY_TARGET_MIB else 'not met'}; smallest "
+          f"{peaks[-1][0]:.1f} MiB")
+    return top, what
 
 
 def symbolic_reports(runs: int) -> None:
@@ -362,6 +409,8 @@ def main() -> int:
     p.add_argument("--sweep-only", action="store_true", help="only section 4 (the sweep end to end)")
     p.add_argument("--peers-only", action="store_true", help="only section 0 (cold costmodel against every peer)")
     p.add_argument("--symbolic-only", action="store_true", help="only the cold `report --symbolic` figures (section 2)")
+    p.add_argument("--memory-only", action="store_true", help="only the peak memory of every shipped spec's report")
+    p.add_argument("--scale-only", action="store_true", help="only the 10,000- and 100,000-layer reports (section 2)")
     args = p.parse_args()
     # An installed package has its bytecode compiled (pip does it, as the peers' was); a checkout run
     # with PYTHONDONTWRITEBYTECODE set would compile costmodel's sources in every cold process.
@@ -371,6 +420,12 @@ def main() -> int:
           f"medians of {runs} runs; wall = elapsed seconds, cpu = user + system seconds")
     if args.symbolic_only:
         symbolic_reports(runs)
+        return 0
+    if args.memory_only:
+        memory()
+        return 0
+    if args.scale_only:
+        scale(runs)
         return 0
     if args.sweep_only:
         sweep_end_to_end(runs)
@@ -427,6 +482,7 @@ def main() -> int:
     print(f"   closed forms of one block repeated 200 / 2,000 times: {small:.3f} / {large:.3f} s, ratio "
           f"{large / small:.2f} (target <= 4: a repeat is derived once and multiplied)")
     symbolic_reports(runs)
+    memory()
 
     print("\n3. sweep throughput, MobileNet-CIFAR (alpha x delta x classes; 31,000 of the configurations,"
           " alpha < 1/32, do not fit and are left out)")

@@ -422,16 +422,19 @@ class _Numbers:
         leaves = list(unrolled.leaves())
         _same_count(leaves, expected)
         shapes = {NETWORK_INPUT: tuple(Fraction(value_of(node, self.values)) for node in self.spec.input)}
+        # each output shape also as a key, whole sizes as ints (a Fraction's hash costs a modular
+        # inverse), made once per distinct layer rather than once per layer that reads it
+        keys = {NETWORK_INPUT: _shape_key(shapes[NETWORK_INPUT])}
         rows = []
         for i, leaf in enumerate(leaves):
             layer = leaf.layer
-            inputs = tuple(shapes[name] for name in layer.inputs)
-            key = (self.token(layer.key), tuple(tuple(v.numerator if v.denominator == 1 else v for v in s) for s in inputs))
-            # (whole sizes as ints: a Fraction's hash costs a modular inverse, 100,000 layers hash 300,000)
-            if key not in self.memo:
-                self.memo[key] = self.derive(layer, inputs)
-            got, category, out = self.memo[key]
-            shapes[layer.name] = out
+            key = (self.token(layer.key), tuple(keys[name] for name in layer.inputs))
+            known = self.memo.get(key)
+            if known is None:
+                inputs = tuple(shapes[name] for name in layer.inputs)
+                got, category, out = self.derive(layer, inputs)
+                known = self.memo[key] = (got, category, out, _shape_key(out))
+            got, category, shapes[layer.name], keys[layer.name] = known
             rows.append(_row(layer, got, category, None if expected is None else expected[i]))
         return rows
 
@@ -449,6 +452,10 @@ class _Numbers:
                "floats_out": _whole(out[0] * out[1] * out[2]),
                "floats_in": _whole(sum(s[0] * s[1] * s[2] for s in inputs))}
         return got, category_of(op, args), out
+
+
+def _shape_key(shape: tuple) -> tuple:
+    return tuple(v.numerator if v.denominator == 1 else v for v in shape)
 
 
 def _shape_kept(spec: NetworkSpec, unrolled: Instance, rows: list) -> None:

@@ -53,3 +53,79 @@ def test_a_report_leaves_its_objects_frozen_until_the_next_report(capsys):
     assert gc.get_freeze_count() < 2 * after_one  # the first report's were unfrozen first: nothing piles up
     gc.unfreeze()
     capsys.readouterr()
+
+
+# --- layers written with the same values share their arguments (made and checked once) ---------
+
+def test_layers_written_alike_share_their_arguments_and_key_and_others_do_not():
+    text = ("input: [8, 8, 16]\nsymbols: {alpha: 1}\nlayers:\n"
+            "  - {type: pointwise, name: a, filters: 16*alpha}\n"
+            "  - {type: pointwise, name: b, filters: 16*alpha}\n"
+            "  - {type: pointwise, name: c, filters: 24*alpha}\n"
+            "  - {type: pointwise, name: d, filters: 16*alpha, stride: 1}\n")
+    a, b, c, d = costmodel.loads(text, file="x.yaml").layers
+    assert a.args is b.args and a.key is b.key  # one line's values, made once
+    assert c.args is not a.args and c.args["filters"] != a.args["filters"]
+    assert d.args is not a.args and d.written == {"filters", "stride"} and a.written == {"filters"}
+
+
+@pytest.mark.parametrize("first, second, message", [
+    # misspelt first (its missing value unsaid: the misspelling is): the second still needs its filters
+    ("{type: conv, kernel: 3, filter: 8}", "{type: conv, kernel: 3}", "needs 'filters'"),
+    ("{type: conv, kernel: 3, filters: 8, bias: true}", "{type: conv, kernel: 3, filters: 8, bias: 1}",
+     "bias must be true or false"),  # 1 == True in Python, not in a spec
+    ("{type: conv, kernel: 3, filters: 8, bias: true}", "{type: conv, kernel: 3, filters: 8, bias: true, stride: x}",
+     "unknown symbol 'x'"),
+])
+def test_a_layer_like_an_earlier_one_is_still_checked_on_its_own(first, second, message):
+    text = f"input: [8, 8, 16]\nlayers:\n  - {first}\n  - {second}\n"
+    errors = [e for e in refusal(text).errors if e.line == 4]
+    assert len(errors) == 1 and message in errors[0].message and "'conv2' (conv)" in str(errors[0])
+
+
+def test_a_number_written_as_a_float_gets_its_own_arguments():
+    text = ("input: [8, 8, 16]\nlayers:\n  - {type: conv, kernel: 3, filters: 8}\n"
+            "  - {type: conv, kernel: 3.0, filters: 8}\n")
+    first, other = costmodel.loads(text, file="x.yaml").layers
+    assert other.args is not first.args and other.args == first.args  # 3.0 is 3: the same values, made again
+
+
+def test_a_block_layer_is_made_for_its_call_not_shared_across_calls():
+    text = ("input: [8, 8, 16]\nblocks:\n  unit: {args: [w], layers: [{type: pointwise, filters: w}]}\nlayers:\n"
+            "  - {block: unit, w: 8}\n  - {block: unit, w: 24}\n")
+    rows = costmodel.analyze(costmodel.loads(text, file="x.yaml")).rows
+    # 1x1 convs with bias: 16 -> 8 then 8 -> 24 channels
+    assert [r.params for r in rows] == [16 * 8 + 8, 8 * 24 + 24]
+
+
+def test_the_reference_derives_a_shared_layer_again_for_another_input_shape():
+    from costmodel import reference
+    text = ("input: [8, 8, 16]\nlayers:\n"
+            "  - {type: pointwise, name: a, filters: 16}\n"
+            "  - {type: maxpool, name: p, kernel: 2, stride: 2}\n"
+            "  - {type: pointwise, name: b, filters: 16}\n"
+            "  - {type: pointwise, name: c, filters: 16}\n")
+    spec = costmodel.loads(text, file="x.yaml")
+    a, _, b, c = spec.layers
+    assert a.args is b.args is c.args  # the same written values: one arguments dict
+    rows = reference.propagate(spec, {})
+    # 1x1 conv 16 -> 16 channels: 16*16 MACs per position; 8x8 positions before the pool, 4x4 after
+    assert [rows[i]["macs"] for i in (0, 2, 3)] == [8 * 8 * 16 * 16, 4 * 4 * 16 * 16, 4 * 4 * 16 * 16]
+    assert rows[2]["shape"] == rows[3]["shape"] == (4, 4, 16)
+
+
+def test_the_reference_reuses_the_specs_unrolling_only_at_its_own_counts(monkeypatch):
+    from costmodel import CheckError
+    from costmodel.spec import model
+    text = ("input: [8, 8, 16]\nblocks:\n  unit: {layers: [{type: pointwise, filters: 16}, {type: relu}]}\n"
+            "layers:\n  - {block: unit, repeat: 5}\n  - {type: global_avgpool}\n")
+    # 5 iterations of 2 layers, then the pool: 11 rows, each 1x1 conv 16 -> 16 with bias: 16*16 + 16
+    rows = costmodel.analyze(costmodel.loads(text, file="x.yaml")).rows
+    assert len(rows) == 5 * 2 + 1 and sum(r.params for r in rows) == 5 * (16 * 16 + 16)
+    # a spec whose own unrolling miscounts (one iteration short) is not taken by the reference
+    spec = costmodel.loads(text, file="x.yaml")
+    del spec.__dict__["unrolled"]  # made again, under the miscount
+    real = model.constant_count
+    monkeypatch.setattr(model, "constant_count", lambda repeat: real(repeat) - 1)
+    with pytest.raises(CheckError, match="this side unrolls 9 layers, the reference 11"):
+        costmodel.analyze(spec)

@@ -143,3 +143,38 @@ def test_the_node_cap_holds_without_aliases_too(text, monkeypatch):
     assert source._load_fast(padded(text)) is None  # the pure loader decides: it refuses
     with pytest.raises(SpecError, match="more than 50 nodes"):
         source.read_text(padded(text), "x.yaml")
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", [t for t in PLAIN_DOCUMENTS if "!!set" not in t] + [
+    "- 1\n- [a, 'b', \"c\"]\n- {k: v}\n- []\n- {}\n- ''\n",  # a list at the top, empty and quoted items
+    "a:\n  - b: 1\n    c: [2, 3]\n  - d: {e: f}\nz: 0.5\n",
+])
+def test_the_event_build_is_the_node_build(text):
+    loader = source._CLoader(text)
+    counted: list = [0]
+    ours = source._event_document(loader, counted)
+    loader = source._CLoader(text)
+    theirs_counted: list = [0]
+    theirs = source._plain_document(loader, loader.get_single_node(), theirs_counted)
+    _same_tree(ours, theirs)
+    assert counted == theirs_counted  # the node cap counts the same
+
+
+@needs_libyaml
+@pytest.mark.parametrize("text", [
+    "a: !!set {x, y}\n",  # a tagged collection: composed, then constructed
+    "a: 1\n---\nb: 2\n",  # two documents: the composer refuses
+    "",  # no document
+    "a: !!omap [{x: 1}]\n",
+])
+def test_the_event_build_leaves_the_unusual_to_the_composer(text):
+    assert source._event_document(source._CLoader(text), [0]) is source._UNSURE
+
+
+@needs_libyaml
+def test_a_second_document_in_a_large_file_is_refused_as_the_pure_loader_refuses():
+    text = padded("a: 1\n") + "---\nb: 2\n"
+    assert source._load_fast(text) is None
+    with pytest.raises(SpecError, match="malformed YAML"):
+        source.read_text(text, "x.yaml")

@@ -126,6 +126,18 @@ def input_shapes(evaluation: Evaluation) -> dict:
     return shapes
 
 
+def _texts(make):
+    """`make` with each value's text remembered: a long network repeats a few shapes and counts."""
+    made: dict = {}
+
+    def text(value):
+        found = made.get(value)
+        if found is None:
+            found = made[value] = make(value)
+        return found
+    return text
+
+
 def _column_cells(column: Column, rows, threshold, formulas, number, shapes, counts) -> list:
     """One column's text for every row, in one pass (a 100,000-layer table is 100,000 rows)."""
     if column is Column.INDEX:
@@ -133,18 +145,26 @@ def _column_cells(column: Column, rows, threshold, formulas, number, shapes, cou
     if column in (Column.NAME, Column.TYPE):
         return [r.name for r in rows] if column is Column.NAME else [r.type for r in rows]
     if column is Column.INPUTS:
-        return [" ".join(shape_text(shapes[name]) for name in r.inputs) for r in rows]
+        texts = _texts(shape_text)
+        return [" ".join(texts(shapes[name]) for name in r.inputs) for r in rows]
     if column is Column.SHAPE:
-        return [shape_text(r.shape) for r in rows]
+        return list(map(_texts(shape_text), (r.shape for r in rows)))
     if column in (Column.PARAMS, Column.MACS):  # a convention's counts replace the rows' own
         own, theirs = ("params", "params") if column is Column.PARAMS else ("macs", "ops")
         values = [getattr(r, own) for r in rows] if counts is None else [getattr(c, theirs) for c in counts]
-        return [number(v) for v in values]
+        return list(map(_texts(number), values))
     if column in (Column.BN_STATS, Column.FLOATS_OUT):
         field = "params_non_trainable" if column is Column.BN_STATS else "floats_out"
-        return [number(getattr(r, field)) for r in rows]
+        return list(map(_texts(number), (getattr(r, field) for r in rows)))
     if column is Column.COMPRESSION:
-        return [compression_text(r.compression, threshold) for r in rows]
+        made: dict = {}  # (floats in, floats out) -> text: the row's Fraction is made (a gcd) once per pair
+        cells = []
+        for r in rows:
+            pair = (r.floats_in, r.floats_out)
+            if pair not in made:
+                made[pair] = compression_text(r.compression, threshold)
+            cells.append(made[pair])
+        return cells
     key = "params" if column is Column.PARAMS_FORMULA else "macs"  # the formula columns
     return [formulas[r.index - 1][key] for r in rows]
 

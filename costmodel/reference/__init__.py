@@ -128,6 +128,9 @@ def _layers(spec, values) -> list:
     kept = _FLAT.get(id(spec))
     if kept is not None and kept[0] is spec and all(_count(rep, values, spec) == n for rep, n in kept[1]):
         return kept[2]
+    reused = _unrolled_as_counted(spec, values)
+    if reused is not None:
+        return reused
     asked = []
 
     def count_of(repeat):
@@ -140,6 +143,29 @@ def _layers(spec, values) -> list:
             _FLAT.clear()
         _FLAT[id(spec)] = (spec, asked, layers)
     return layers
+
+
+def _unrolled_as_counted(spec, values) -> list | None:
+    """The layers of the spec's own unrolling (made once by its builder, read by the rows) when each
+    of its repeats ran as many times as the reference counts at these values: flatten would make
+    the same from those counts, so the layers are not unrolled twice. None when a count differs
+    (the reference then unrolls at its own counts, and the rows' check sees the difference) or
+    when counts depend on symbols."""
+    if spec.symbolic_repeats:
+        return None
+    unrolled = spec.unrolled
+    counted: dict = {}  # id of a written repeat -> the reference's count
+    stack = [unrolled]
+    while stack:
+        node = stack.pop()
+        if node.kind == "repeat":
+            template = node.template
+            if id(template) not in counted:
+                counted[id(template)] = _count(template, values, spec)
+            if node.count != counted[id(template)] or len(node.children) != node.count:
+                return None
+        stack.extend(child for child in node.children if child.children)  # a leaf holds no repeat
+    return [leaf.layer for leaf in unrolled.leaves()]
 
 
 def _where(layer) -> str:
@@ -159,6 +185,11 @@ def propagate(spec, values: dict) -> list[dict]:
             raise
         raise SpecError(e.message, file=spec.file, line=e.line, column=e.column) from None
     rows = []
+    # a layer's costs depend on its type, arguments, rounding, which arguments the spec wrote and its
+    # input shapes (the values are this walk's): computed once per distinct such layer. Layers share
+    # an arguments dict only when they are made from the same written values (a repeat's copies, the
+    # same line written twice); the dict is alive for the walk, so its id cannot be reused
+    derived: dict = {}
     for layer in layers:
         try:
             rule = RULES.get(layer.type)
@@ -171,9 +202,14 @@ def propagate(spec, values: dict) -> list[dict]:
                 raise SpecError(f"{layer.type} needs two or more inputs, got {len(layer.inputs)}")
             if layer.type not in MANY_INPUTS and len(layer.inputs) != 1:
                 raise SpecError(f"{layer.type} takes one input, got {len(layer.inputs)}")
-            row = rule(arguments(layer, spec.defaults_of), [shapes[name] for name in layer.inputs], layer_values(values, layer, shapes),
-                       layer.rounding)
-            _bounded(row["shape"])
+            inputs = [shapes[name] for name in layer.inputs]
+            key = (id(layer.args), layer.type, layer.rounding, layer.written, *inputs)
+            row = derived.get(key)
+            if row is None:
+                row = rule(arguments(layer, spec.defaults_of), inputs, layer_values(values, layer, shapes),
+                           layer.rounding)
+                _bounded(row["shape"])
+                derived[key] = row
         except SpecError as e:
             raise SpecError(e.message, file=spec.file, line=layer.line, column=layer.column,
                             layer=_where(layer)) from None

@@ -49,7 +49,7 @@ from .. import expr as ex
 from ..errors import SpecError, SpecWarning
 from ..ops import ALIASES, FRAMEWORKS, REGISTRY, REQUIRED, Kind, find, lookup
 from .model import (MAX_LAYERS, MAX_REPEAT, NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, OptionSpec, Preset,
-                    Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, rename)
+                    Repeat, Stage, SymbolSpec, _renamer, flatten, leaves_written, new_layer, rename)
 from .source import Map, Seq
 
 MAX_BLOCK_DEPTH = 20
@@ -66,6 +66,8 @@ TYPE_NAMES = frozenset({*REGISTRY, *ALIASES})  # a block argument holding a laye
 # not symbol or block argument names: `act: relu` at a call can then only mean the layer type relu
 RESERVED = {NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS, *TYPE_NAMES}
 _NOT_NAMES = (f"not a layer type, nor {', '.join(sorted({NETWORK_INPUT, *ex.FUNCTIONS, *ex.KEYWORDS, ex.IN_CHANNELS}))}")
+
+_LABEL = re.compile(r"[A-Za-z0-9_.\-]+")  # a layer's, block's or preset's name
 
 TOP_KEYS = {"name", "description", "input", "symbols", "options", "presets", "rounding", "defaults_of", "defaults",
             "blocks", "layers", "exits"}
@@ -134,6 +136,7 @@ class _Scope:
     bindings: dict  # block argument -> expression node
     counters: dict = field(default_factory=dict)
     written: set = field(default_factory=set)  # names the sequence's entries give: automatic names avoid them
+    top: bool = False  # the spec's own `layers:`: bindings are the options only, the same for every entry
 
     def _free(self, local: str) -> bool:
         return local not in self.names and local not in self.written
@@ -176,6 +179,8 @@ class _Builder:
         self.options: dict[str, OptionSpec] = {}
         self.option_values: dict = {}  # option name -> the Fraction this tree is built for
         self.expressions_seen: dict = {}  # see expression()
+        self.made_args: dict = {}  # see reuse_key()
+        self.allowed_keys: dict = {}  # layer type -> the keys a layer of that type may have
         self.option_bindings: dict = {}  # option name -> its value as an expression node, seen everywhere
         self.hidden: dict[str, str] = {}  # names inside a symbolic repeat's template -> the repeat's name
         self.count = 0  # layers attempted, failed ones included: the index in messages
@@ -371,7 +376,7 @@ class _Builder:
         exits: Any = ()
         tree: list = []
         if "layers" in data:
-            top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings=dict(self.option_bindings))
+            top = _Scope(names={NETWORK_INPUT: NETWORK_INPUT}, prefix="", bindings=dict(self.option_bindings), top=True)
             self.attempt(self.sequence, data["layers"], data, "layers", top, self.rounding, None, 0, tree)
             if "exits" in data:
                 exits = self.attempt(self.read_exits, data, top)
@@ -720,7 +725,7 @@ class _Builder:
         """One layer or block call, or a repeat of one; returns the name of its output, reserved
         even when the entry is bad (its errors are recorded)."""
         label = entry.get("name")
-        if label is not None and (not isinstance(label, str) or not re.fullmatch(r"[A-Za-z0-9_.\-]+", label)
+        if label is not None and (not isinstance(label, str) or not _LABEL.fullmatch(label)
                                   or label == NETWORK_INPUT):
             self.record(self.fail(f"name must be letters, digits, '_', '-' or '.', got {_short(label)}", entry, "name"))
             label = None
@@ -731,7 +736,8 @@ class _Builder:
                 return self.reserve(scope, label or "layer", label is None)
             if not keep:  # left out: its name stays undefined
                 return previous
-        what = entry.get("block") if is_call else self.attempt(self.layer_type, entry.get("type"), scope, entry, "type")
+        what = entry.get("block") if is_call else entry.get("type") if not scope.bindings else \
+            self.attempt(self.layer_type, entry.get("type"), scope, entry, "type")  # (a type a block argument holds)
         if what is BAD:
             return self.reserve(scope, label or "layer", label is None)
         problem = None
@@ -740,7 +746,7 @@ class _Builder:
         elif not isinstance(what, str):
             key = "block" if is_call else "type"
             problem = self.fail(f"'{key}' must be a name, got {_kind(what)}", entry, key)
-        count = self.attempt(self.repeat_count, entry, scope)
+        count = self.attempt(self.repeat_count, entry, scope) if "repeat" in entry else 1
         if "rounding" in entry:
             rounding = self.attempt(self.rounding_rule, entry["rounding"], entry, "rounding")
         if "stage" in entry:
@@ -918,15 +924,53 @@ class _Builder:
         if name in self.full_names:
             self.record(self.fail(f"two layers are named {name!r}", entry, "name", display))
         typos: set = set()
-        allowed = LAYER_KEYS | op.params.keys()
-        if not entry.keys() <= allowed:  # the common case, every key known, costs one set comparison
+        allowed = self.allowed_keys.get(op.type)
+        if allowed is None:
+            allowed = self.allowed_keys[op.type] = LAYER_KEYS | op.params.keys()
+        known = entry.keys() <= allowed  # the common case, every key known, costs one set comparison
+        if not known:
             self.check_keys(entry, allowed, f"a {op.type!r} layer", display, typos)
-        inputs = self.attempt(self.resolve_inputs, entry, scope, previous, display)
+        inputs = (previous,) if "input" not in entry and "inputs" not in entry else \
+            self.attempt(self.resolve_inputs, entry, scope, previous, display)  # (the chain, unless named)
         if inputs is not BAD:
             if op.many_inputs and len(inputs) < 2:
                 self.record(self.fail(f"{op.type!r} needs 'inputs' naming two or more layers", entry, None, display))
             if not op.many_inputs and len(inputs) != 1:
                 self.record(self.fail(f"{op.type!r} takes one input, got {len(inputs)}", entry, "inputs", display))
+        reuse = self.reuse_key(op, entry, scope) if known else None  # a misspelt key: its own messages
+        made = self.made_args.get(reuse) if reuse is not None else None
+        if made is None:
+            before = len(self.problems)
+            made = self.layer_args(op, entry, typos, scope, display)
+            if reuse is not None and len(self.problems) == before:
+                self.made_args[reuse] = made
+        args, written, whole, keys = made
+        self.full_names.add(name)
+        scope.names[local] = name
+        if len(self.problems) == problems:
+            line, column = entry.where() if isinstance(entry, Map) else (None, None)
+            if whole:
+                rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
+            layer = new_layer(self.count, name, op.type, args, inputs, rounding, line, column, stage, written)
+            share_key(layer, keys)
+            into.append(layer)
+        return name
+
+    def reuse_key(self, op, entry, scope: _Scope):
+        """What decides a layer's arguments outside any block: its type and the values it writes
+        (the `defaults:`, the symbols and the options are fixed before the layers are read). Layers
+        that write the same values get the same arguments, made and checked once: a 100,000-layer
+        list writes a few dozen distinct layers. None (made afresh) inside a block, whose arguments
+        are bound per call, or for a value that is not a plain scalar or a list of them."""
+        if not scope.top:
+            return None
+        written = tuple((arg, _frozen(entry[arg])) for arg in op.params if arg in entry)
+        return None if any(value is None for _, value in written) else (op.type, written)
+
+    def layer_args(self, op, entry, typos: set, scope: _Scope, display: str) -> tuple:
+        """A layer's arguments normalised (see normalize_arg), the ones the spec gave (the entry or
+        `defaults:`), whether every channel count is whole by construction (such a layer is never
+        rounded), and an empty table for the layer's key per rounding rule (see share_key)."""
         defaults = self.defaults.get(op.type, {})
         args, written = {}, set()
         for arg, param in op.params.items():
@@ -948,18 +992,10 @@ class _Builder:
                                       source, arg, display))
                 continue
             args[arg] = self.attempt(self.normalize_arg, value, param.kind, arg, source, scope, display)
-        self.full_names.add(name)
-        scope.names[local] = name
-        if len(self.problems) == problems:
-            line, column = entry.where() if isinstance(entry, Map) else (None, None)
-            counts = [v for a, v in args.items() if op.params[a].kind is Kind.CHANNELS and isinstance(v, ex.Node.__args__)]
-            integers = {n for n, sym in self.symbols.items() if sym.integer} if counts else set()
-            if counts and all(ex.whole_by_construction(v, integers) for v in counts):
-                rounding = "none"  # a count such as `classes`, not a width scaled by design: never rounded
-            into.append(LayerSpec(index=self.count, name=name, type=op.type, args=args, inputs=inputs,
-                                         rounding=rounding, line=line, column=column, stage=stage,
-                                         written=frozenset(written)))
-        return name
+        counts = [v for a, v in args.items() if op.params[a].kind is Kind.CHANNELS and isinstance(v, ex.Node.__args__)]
+        integers = {n for n, sym in self.symbols.items() if sym.integer} if counts else set()
+        whole = bool(counts) and all(ex.whole_by_construction(v, integers) for v in counts)
+        return args, frozenset(written), whole, {}
 
     def normalize_arg(self, value, kind: Kind, key, m, scope, layer):
         """A spec value in the form the formulas read: see Kind."""
@@ -1117,6 +1153,38 @@ def parse_value(value, what, fail=None, m=None, key=None, *, program: bool = Fal
     if abs(result) > MAX_SYMBOL_VALUE:
         raise error(f"{what} must be at most {MAX_SYMBOL_VALUE:,} in size, got {_short(value)}")
     return result
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _frozen(value):
+    """A layer's written value as a key: the value itself for a scalar (with its type: `1`, `1.0`
+    and `true` are equal in Python, not in a spec), a tuple for a list of such; None for
+    anything else (a mapping, a deeper list)."""
+    if type(value) in _SCALARS:
+        return (type(value), value)
+    if isinstance(value, list) and len(value) <= 4:
+        items = tuple(_frozen(v) if not isinstance(v, list) else _frozen_pair(v) for v in value)
+        return None if None in items else (list, items)
+    return None
+
+
+def _frozen_pair(value):
+    """[[top, bottom], [left, right]]'s inner list: scalars only."""
+    items = tuple((type(v), v) if type(v) in _SCALARS else None for v in value)
+    return None if None in items or len(items) > 4 else (list, items)
+
+
+def share_key(layer: LayerSpec, keys: dict) -> None:
+    """Layers made from the same arguments share one key object per rounding rule (the first
+    one's, equal by construction: the same type, arguments, written set and rounding), so that
+    the rows' memo (network.py) hashes it once, not once per layer."""
+    shared = keys.get(layer.rounding)
+    if shared is None:
+        keys[layer.rounding] = layer.key
+    else:
+        layer.__dict__["key"] = shared  # the cached_property's slot: what layer.key would compute
 
 
 def _at(m: Map, parent, key) -> Map:

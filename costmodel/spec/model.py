@@ -15,7 +15,7 @@ counts the closed forms use and the counts the reference uses are computed indep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from fractions import Fraction
 from functools import cached_property
@@ -240,7 +240,7 @@ class Instance:
     kind: str  # layer | block | repeat | stage
     name: str
     count: int = 1  # iterations, for a repeat
-    children: list = field(default_factory=list)
+    children: list | tuple = field(default_factory=list)  # a leaf: the shared empty tuple
     layer: LayerSpec | None = None
     template: Any = None
     path: tuple = ()  # (id of the written Repeat, iteration k) for each enclosing repeat, outermost first
@@ -250,7 +250,33 @@ class Instance:
         if self.layer is not None:
             yield self
         for child in self.children:
-            yield from child.leaves()
+            if child.children:
+                yield from child.leaves()
+            elif child.layer is not None:  # a leaf read here: no generator per layer
+                yield child
+
+
+def new_layer(index: int, name: str, type: str, args: dict, inputs: tuple, rounding: str, line: int | None,
+              column: int | None, stage: str | None, written: frozenset) -> LayerSpec:
+    """`LayerSpec(...)` with the constructor's check done here and the fields set directly, several
+    times faster than a frozen dataclass's constructor (100,000 layers are built per report)."""
+    if index < 1 or not inputs:
+        raise ValueError(f"layer {name!r}: index must be >= 1 and inputs non-empty")
+    layer = object.__new__(LayerSpec)
+    # one key at a time, in the constructor's order: the instance keeps the class's shared-key
+    # dictionary (update() from a mapping would make it a full dictionary of its own, and every
+    # copy of it too: 50 MB over 100,000 copies)
+    d = layer.__dict__
+    d["index"], d["name"], d["type"], d["args"], d["inputs"] = index, name, type, args, inputs
+    d["rounding"], d["line"], d["column"], d["stage"], d["written"] = rounding, line, column, stage, written
+    return layer
+
+
+if tuple(f.name for f in fields(LayerSpec)) != tuple(new_layer.__code__.co_varnames[:10]):
+    raise ImportError("spec.model.new_layer must set every field of LayerSpec")  # a field added to one only
+
+
+_NO_CHILDREN: tuple = ()  # a leaf's children: none, one shared empty tuple rather than a list per leaf
 
 
 def _copied(layer: LayerSpec, **fields) -> LayerSpec:
@@ -281,18 +307,18 @@ def flatten(nodes, count_of) -> Instance:
     """Unroll a tree: `count_of(repeat)` gives each repeat's count (an int, already checked).
     Returns the root Instance; its leaves, in order, are the flat layers."""
     alias: dict[str, str] = {}  # a repeat's template output -> its last iteration's output
-    state = {"index": 0}
+    index = 0
 
     def emit(node, template, path) -> Instance:
+        nonlocal index
         if isinstance(node, LayerSpec):
-            state["index"] += 1
-            if state["index"] > MAX_LAYERS:
+            index += 1
+            if index > MAX_LAYERS:
                 raise SpecError(f"more than {MAX_LAYERS} layers after expanding blocks and repeats",
                                 line=node.line, column=node.column)
-            inputs = tuple(alias.get(i, i) for i in node.inputs)
-            layer = node if (inputs == node.inputs and node.index == state["index"]) else \
-                _moved(node, state["index"], inputs)
-            return Instance("layer", layer.name, layer=layer, template=template, path=path)
+            inputs = tuple(alias.get(i, i) for i in node.inputs) if alias else node.inputs  # (none before a repeat)
+            layer = node if (inputs == node.inputs and node.index == index) else _moved(node, index, inputs)
+            return Instance("layer", layer.name, children=_NO_CHILDREN, layer=layer, template=template, path=path)
         if isinstance(node, (BlockCall, Stage)):
             kids = [emit(c, t, path) for c, t in zip(node.children, template.children)]
             return Instance(node.kind, node.name, children=kids, template=template, path=path)
@@ -364,7 +390,8 @@ class NetworkSpec:
     def symbolic_repeats(self) -> bool:
         """True when some repeat count names a symbol: the layer list then depends on the values."""
         def walk(nodes):
-            return any((isinstance(n, Repeat) and n.symbolic) or walk(children_of(n)) for n in nodes)
+            return any((isinstance(n, Repeat) and n.symbolic) or (not isinstance(n, LayerSpec) and walk(children_of(n)))
+                       for n in nodes)  # (a layer has no children: not walked into)
         return walk(self.tree)
 
     @cached_property

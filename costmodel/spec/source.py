@@ -193,16 +193,18 @@ class _CLoader(_CBase, yaml.constructor.SafeConstructor, yaml.resolver.Resolver)
         _CParser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
-        self.plain_tags: dict[str, str] = {}  # a plain scalar's text -> its tag
+        self.tags: dict = {}  # (node kind, text, implicit) -> the resolver's tag
 
     def resolve(self, kind, value, implicit):
-        """The resolver's answer, remembered for a plain scalar: it depends on the text alone (this
-        loader has no path resolvers), and 100,000 layers write `type`, `name`, `relu` 100,000 times."""
-        if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+        """The resolver's answer, remembered: without path resolvers it depends on the node's kind,
+        its text (None for a collection) and whether its tag was implicit alone, and 100,000 layers
+        write `type`, `name`, `relu` and a mapping 100,000 times each."""
+        if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)
-        tag = self.plain_tags.get(value)
+        key = (kind, value, implicit)
+        tag = self.tags.get(key)
         if tag is None:
-            tag = self.plain_tags[value] = super().resolve(kind, value, implicit)
+            tag = self.tags[key] = super().resolve(kind, value, implicit)
         return tag
 
     construct_object = _Loader.construct_object
@@ -246,13 +248,25 @@ def _load_fast(text: str):
     """The document through libyaml, or None when _Loader must decide."""
     if _CParser is None or not _plainly_nested(text):
         return None
+    plain = not any(mark in text for mark in _SHARING_MARKS)  # no anchor, so no alias; no merge key
+    if plain:
+        nodes: list = [0]
+        loader = _CLoader(text)
+        try:
+            data = _event_document(loader, nodes)
+        except yaml.YAMLError:
+            return None
+        finally:
+            loader.dispose()
+        if data is not _UNSURE:
+            return data if nodes[0] <= _Loader.MAX_EXPANDED_NODES else None
     loader = _CLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        if not any(mark in text for mark in _SHARING_MARKS):  # no anchor, so no alias; no merge key
-            nodes: list = [0]
+        if plain:
+            nodes = [0]
             data = _plain_document(loader, node, nodes)
             return data if nodes[0] <= _Loader.MAX_EXPANDED_NODES else None
         surprising, shared = _census(node)
@@ -284,41 +298,141 @@ def _plain_document(loader, root, nodes: list | None = None):
     nodes built into nodes[0]."""
     construct = loader.construct_object
     nodes = [0] if nodes is None else nodes  # nodes[0]: how many were built
+    scalar, text = yaml.ScalarNode, _STR
 
-    def build(node):
-        nodes[0] += 1
+    def build(node):  # counted by its parent (the root below)
         tag = node.tag
-        if tag == _STR and type(node) is yaml.ScalarNode:
+        if tag == _STR and type(node) is scalar:
             return node.value
         if tag == _MAP and type(node) is yaml.MappingNode:
+            nodes[0] += 2 * len(node.value)
             return build_map(node)
         if tag == _SEQ and type(node) is yaml.SequenceNode:
+            nodes[0] += len(node.value)
             result = Seq(build(child) for child in node.value)
             result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
             result.marks = [(child.start_mark.line + 1, child.start_mark.column + 1) for child in node.value]
             return result
-        if not isinstance(node, yaml.ScalarNode):  # `!!set`, `!!omap`...: its nodes count too
+        if not isinstance(node, scalar):  # `!!set`, `!!omap`...: its nodes count too
             nodes[0] += _expanded(node, _Loader.MAX_EXPANDED_NODES) - 1
         return construct(node, deep=True)
 
     def build_map(node):
         result = Map()
-        result.line, result.column = node.start_mark.line + 1, node.start_mark.column + 1
+        start = node.start_mark
+        result.line, result.column = start.line + 1, start.column + 1
         result.marks, result.key_marks = marks, key_marks = {}, {}
         for key_node, value_node in node.value:
-            key = build(key_node)
-            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            # a plain text key and a text value (nearly every pair of a spec) read inline
+            mark = key_node.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if key_node.tag == text and type(key_node) is scalar:
+                key = key_node.value
+            else:
+                key = build(key_node)
+                if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
+                    raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
+            if key in result:
+                raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
+            mark = value_node.start_mark
+            if type(value_node) is scalar:
+                result[key] = value_node.value if value_node.tag == text else build(value_node)
+                marks[key] = (mark.line + 1, mark.column + 1 + (value_node.style in _QUOTES))
+            else:
+                result[key] = build(value_node)
+                marks[key] = (mark.line + 1, mark.column + 1)
+            key_marks[key] = where
+        return result
+
+    nodes[0] += 1  # the root
+    return build(root)
+
+
+_QUOTES = ("'", '"')  # a quoted scalar's value starts one column after its mark
+_UNSURE = object()  # what _event_document returns for a document it leaves to the composer
+
+
+def _event_document(loader, nodes: list):
+    """The document of a text without anchors or merge keys, built from libyaml's events without
+    composing its nodes first: what _plain_document builds from the composed tree (the same tags
+    resolved the same way, the same marks and refusals; test_scale_loader.py compares them), with
+    no node tree held at once (a third of a 100,000-layer file's peak memory). _UNSURE when the
+    text holds anything else (an alias, an anchor, a tagged collection, no document or more than
+    one): the composer then decides. Counts the nodes built into nodes[0]."""
+    get, resolve, construct = loader.get_event, loader.resolve, loader.construct_object
+    scalar, start_map, start_seq = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    end_map, end_seq = yaml.MappingEndEvent, yaml.SequenceEndEvent
+
+    def value(event):
+        kind = type(event)
+        if getattr(event, "anchor", None) is not None:
+            raise _Unsure
+        if kind is scalar:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+            if tag == _STR:
+                return event.value
+            return construct(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style),
+                             deep=True)
+        if kind is start_map or kind is start_seq:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(yaml.MappingNode if kind is start_map else yaml.SequenceNode, None, event.implicit)
+            if tag != (_MAP if kind is start_map else _SEQ):
+                raise _Unsure  # `!!set`, `!!omap`...: composed and constructed
+            return mapping(event) if kind is start_map else sequence(event)
+        raise _Unsure  # an alias
+
+    def mapping(start):
+        result = Map()
+        result.line, result.column = start.start_mark.line + 1, start.start_mark.column + 1
+        result.marks, result.key_marks = marks, key_marks = {}, {}
+        event = get()
+        while type(event) is not end_map:
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            key = value(event)
             if not isinstance(key, (str, int, float, bool)) or key is None or isinstance(key, (Map, Seq)):
                 raise SpecError("a mapping key must be a plain scalar", line=where[0], column=where[1])
             if key in result:
                 raise SpecError(f"duplicate key {key!r}", line=where[0], column=where[1])
-            result[key] = build(value_node)
-            quoted = type(value_node) is yaml.ScalarNode and value_node.style in ("'", '"')
-            marks[key] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1 + quoted)
+            event = get()
+            mark = event.start_mark
+            quoted = type(event) is scalar and event.style in _QUOTES
+            result[key] = value(event)
+            marks[key] = (mark.line + 1, mark.column + 1 + quoted)
             key_marks[key] = where
+            nodes[0] += 2
+            event = get()
         return result
 
-    return build(root)
+    def sequence(start):
+        result, places = Seq(), []
+        result.line, result.column = start.start_mark.line + 1, start.start_mark.column + 1
+        event = get()
+        while type(event) is not end_seq:
+            places.append((event.start_mark.line + 1, event.start_mark.column + 1))
+            result.append(value(event))
+            nodes[0] += 1
+            event = get()
+        result.marks = places
+        return result
+
+    try:
+        if type(get()) is not yaml.StreamStartEvent or type(get()) is not yaml.DocumentStartEvent:
+            raise _Unsure
+        nodes[0] += 1  # the root
+        data = value(get())
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            raise _Unsure  # a second document: the composer says so
+        return data
+    except _Unsure:
+        return _UNSURE
+
+
+class _Unsure(Exception):
+    """_event_document met something it leaves to the composer."""
 
 
 for _loader in (_Loader, _CLoader):
