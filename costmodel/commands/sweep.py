@@ -17,6 +17,7 @@ TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
 RENDER_THREADS = 1  # a thread turning blocks into text while the next ones are computed (0: inline)
+TABLE_VALUES = 2 ** 16  # a symbol with more values than this: its texts made block by block
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
 
@@ -175,12 +176,10 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     """Write every row to the binary stream `out` in `fmt` (csv, jsonl or json: an array written
     incrementally), one block at a time; keep the Pareto front's rows in `front`. With `collect`,
     also return every row (for --plot)."""
-    import collections
-    import concurrent.futures
     import numpy as np
     from ..outputs import rowtext
     names = [*sweep.symbols, *METRIC_NAMES, *(["pareto"] if sweep.pareto else [])]
-    symbol_texts = {n: rowtext.Table([_symbol_text(sweep, n, v, fmt) for v in sweep.values[n]]) for n in sweep.symbols}
+    symbol_texts = {n: _SymbolTexts(sweep, n, fmt) for n in sweep.symbols}
     flags = rowtext.Table([b"0", b"1"] if fmt == "csv" else [b"false", b"true"])
     if fmt == "csv":
         out.write((",".join(names) + "\n").encode())
@@ -191,7 +190,7 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     if fmt == "json":
         out.write(b"[\n")
 
-    def text_of(chunk) -> bytes:  # numpy releases the GIL here: a second thread renders while blocks are computed
+    def text_of(chunk) -> bytearray:  # numpy releases the GIL here: a second thread renders while blocks are computed
         cells = [symbol_texts[n].cells(chunk.index[n]) for n in sweep.symbols]
         cells += [rowtext.integers(chunk.columns[m]) for m in METRIC_NAMES]
         if sweep.pareto:
@@ -199,32 +198,83 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
         return rowtext.lines(cells, literals)
 
     held, parts = [b""], []
-    pending: collections.deque = collections.deque()
+    pending: list = []
 
-    def flush(future) -> None:
-        text = future.result()
+    def flush(rendered) -> None:
+        text = rendered.result()
         if fmt == "json" and text:  # the last object of the array takes no comma: hold back each block's ",\n"
-            text, held[0] = held[0] + text[:-2], text[-2:]
-        out.write(text)
+            out.write(held[0])
+            text, held[0] = memoryview(text)[:-2], bytes(text[-2:])
+        out.write(text)  # one write per block, of the text as made (a view: no copy)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, RENDER_THREADS)) as pool:
+    try:
         for chunk in sweep.chunks():
             if sweep.pareto and chunk.pareto.any():
                 front.append(_subset(chunk, chunk.pareto))
             if collect:
                 parts.append(chunk)
-            if RENDER_THREADS:
-                pending.append(pool.submit(text_of, chunk))
-            else:
-                pending.append(concurrent.futures.Future())
-                pending[-1].set_result(text_of(chunk))
-            while len(pending) > RENDER_THREADS:  # at most a few blocks in memory at once
-                flush(pending.popleft())
+            while len(pending) >= max(1, RENDER_THREADS):  # the text of the block before, written first
+                flush(pending.pop(0))
+            pending.append(_Rendered(text_of, chunk, RENDER_THREADS > 0))
         while pending:
-            flush(pending.popleft())
+            flush(pending.pop(0))
+    finally:
+        for rendered in pending:  # a check that failed: the blocks under way finish before the error goes on
+            rendered.result(raising=False)
     if fmt == "json":
         out.write(b"\n]\n" if held[0] else b"]\n")
     return _joined(parts, sweep) if collect else None
+
+
+class _Rendered:
+    """`function(chunk)`, in a thread of its own when `threaded` (started at once; `result()`
+    waits for it), else at once."""
+
+    def __init__(self, function, chunk, threaded: bool):
+        self._value = self._error = None
+        if threaded:
+            import threading
+            self._thread: object = threading.Thread(target=self._run, args=(function, chunk), daemon=True)
+            self._thread.start()  # type: ignore[attr-defined]
+        else:
+            self._thread = None
+            self._run(function, chunk)
+
+    def _run(self, function, chunk) -> None:
+        try:
+            self._value = function(chunk)
+        except BaseException as e:  # handed to the thread that asks for the result
+            self._error = e
+
+    def result(self, raising: bool = True):
+        if self._thread is not None:
+            self._thread.join()  # type: ignore[attr-defined]
+        if self._error is not None and raising:
+            raise self._error
+        return self._value
+
+
+class _SymbolTexts:
+    """A symbol's values as the rows show them (`_symbol_text`), as cells taken by index: from one
+    table of every value, or, for an axis longer than TABLE_VALUES, a table of the values a block
+    spans (blocks are consecutive in the grid, so each spans a short run of a long axis): a long
+    axis is never held as text."""
+
+    def __init__(self, sweep, name: str, fmt: str):
+        from ..outputs import rowtext
+        self.rowtext, self.sweep, self.name, self.fmt = rowtext, sweep, name, fmt
+        self.values = sweep.values[name]
+        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES else (0, 0)
+        self.table = self._table(*self.span) if self.span[1] else None
+
+    def _table(self, start: int, stop: int):
+        return self.rowtext.Table([_symbol_text(self.sweep, self.name, v, self.fmt) for v in self.values[start:stop]])
+
+    def cells(self, index):
+        if len(index) and not self.span[0] <= int(index.min()) <= int(index.max()) < self.span[1]:
+            self.span = (int(index.min()), int(index.max()) + 1)
+            self.table = self._table(*self.span)
+        return self.table.cells(index - self.span[0] if self.span[0] else index)
 
 
 def _subset(chunk, mask):
