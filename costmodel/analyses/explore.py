@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from mpmath.libmp.libhyper import NoConvergence
 
 from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
@@ -434,10 +433,12 @@ class Stream:
                        "params_non_trainable": grid["params_non_trainable"],
                        "params_with_statistics": _wide(grid["params"]) + _wide(grid["params_non_trainable"]),
                        "floats_out": grid["floats_out"], "peak_floats_out": peak}
-            where = np.nonzero(np.broadcast_to(fits, shape))  # block coordinates of the rows kept, C order
+            keep = np.flatnonzero(np.broadcast_to(fits, shape))  # positions in the block of the rows kept, C order
+            where = np.unravel_index(keep, shape)
             index = {n: where[i] + ranges[i][0] for i, n in enumerate(self.symbols)}
             flat = np.ravel_multi_index(tuple(index[n] for n in self.symbols), self.shape) if self.symbols else where[0]
-            columns = {m: _narrow(np.broadcast_to(a, shape)[where]) for m, a in columns.items()}
+            every = len(keep) == math.prod(shape)  # the usual block: every row fits, nothing to pick
+            columns = {m: _narrow(_kept(a, shape, None if every else keep)) for m, a in columns.items()}
             yield Chunk(np.asarray(flat, dtype=np.int64), index, columns), int(np.broadcast_to(undefined, shape).sum())
 
     def _check(self, chunk: Chunk, position: int) -> None:
@@ -477,6 +478,12 @@ def stream(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | lis
     if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
         raise TypeError(f"rows: expected a positive int, got {rows!r}")
     return Stream(net, values, pareto, verify, rows)
+
+
+def _kept(array: np.ndarray, shape: list, keep: np.ndarray | None) -> np.ndarray:
+    """A column broadcast to the block, in C order, at the positions `keep` (None: all of them)."""
+    full = np.broadcast_to(array, shape).reshape(-1)  # one copy of the block's cells
+    return full if keep is None else full[keep]
 
 
 def _wide(array: np.ndarray) -> np.ndarray:
@@ -676,6 +683,8 @@ def _text(v) -> str:
 
 def _smooth_estimate(net, exact: _Exact, others, budgets) -> float | None:
     """Where the rounding-free totals reach the budgets (smallest over budgets), or None."""
+    from mpmath.libmp.libhyper import NoConvergence  # sympy's numerics (a sweep imports neither)
+
     from ..symbolic import smooth
     x = exact.x
     roots = []
