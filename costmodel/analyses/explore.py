@@ -77,7 +77,9 @@ def parse_range(text: str, name: str = "range") -> list[Fraction]:
     count = math.floor((stop - start) / step) + 1
     if count > MAX_RANGE_VALUES:
         raise SpecError(f"{name}: {count:,} values, more than {MAX_RANGE_VALUES:,}")
-    return [start + k * step for k in range(count)]
+    scale = math.lcm(start.denominator, step.denominator)  # start + k*step = (a + k*b) / scale, exactly
+    a, b = start.numerator * (scale // start.denominator), step.numerator * (scale // step.denominator)
+    return [Fraction(a + k * b, scale) for k in range(count)]
 
 
 def parse_list(text: str, name: str = "grid") -> list[Fraction]:
@@ -128,16 +130,25 @@ def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = 
             raise SpecError(f"no values for {name}", file=spec.file)
         if len(set(values)) != len(values):
             raise SpecError(f"{name}: repeated values", file=spec.file)
-        for v in values:
+        integer = name in spec.symbols and spec.symbols[name].integer
+        for i, v in enumerate(values):
             if options and name in spec.options:
                 try:
                     check_choice(spec.options[name], v)
                 except SpecError as e:
                     raise e.located(file=spec.file) from None
-            else:
+            elif i == 0 or name not in spec.symbols or not _plain(v, integer):  # the name checked once; an unusual value as --set checks it
                 resolve_values(spec, {name: v})
     defaults = {**spec.defaults(), **(spec.option_values if options else {})}
     return {name: given.get(name, [defaults[name]]) for name in (*spec.symbols, *(spec.options if options else ()))}
+
+
+def _plain(value, integer: bool) -> bool:
+    """A value `resolve_values` accepts as it is: an exact Fraction in (0, MAX_SYMBOL_VALUE] with a
+    denominator of at most 64 bits, whole for an integer symbol (a range's thousands of values are
+    checked at this cost; any other value goes through `resolve_values`, which says what is wrong)."""
+    return type(value) is Fraction and 0 < value <= MAX_SYMBOL_VALUE and value.denominator.bit_length() <= 64 \
+        and (not integer or value.denominator == 1)
 
 
 def metric_text(metric: str) -> str:

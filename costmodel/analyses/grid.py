@@ -199,6 +199,16 @@ class Rounding:
         return np.asarray(out, dtype=object)
 
 
+def _int64(table: np.ndarray) -> np.ndarray | None:
+    """An object array of Python ints as int64 when every one is in (-2**63, 2**63), else None
+    (numpy's cast refuses an int beyond int64 with OverflowError, never wraps it)."""
+    try:
+        array = table.astype(np.int64)
+    except OverflowError:
+        return None
+    return None if array.size and int(array.min()) == -2 ** 63 else array
+
+
 def _largest(array: np.ndarray) -> int:
     """The largest |value| of an int64 or object array of ints (0 when empty)."""
     if array.size == 0:
@@ -288,6 +298,10 @@ class Evaluator:
         lists = [values[self.symbols[i]] for i in node.symbols]
         table = node.table(lists, [scaled[i] for i in node.symbols]).reshape([len(v) for v in lists] or [1])
         table = table.reshape([shape[i] if i in node.symbols else 1 for i in range(len(shape))])
+        if node.cells is None:  # a rounding of a polynomial: Python ints, never NaN; int64 when each fits
+            fast = _int64(table)
+            if fast is not None:
+                return table, fast, _largest(fast), np.zeros(fast.shape, dtype=bool)
         nan = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)(table).astype(bool)
         clean = np.where(nan, 0, table).astype(object) if nan.any() else table
         whole = all(type(v) is int and -2 ** 63 < v < 2 ** 63 for v in clean.flat)

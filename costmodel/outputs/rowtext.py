@@ -106,25 +106,22 @@ def lines(cells: list[Cells], literals: list[bytes]) -> bytearray:
     if not cells or not len(cells[0]):
         return bytearray()
     rows = len(cells[0])
-    slots = [_slot(literal, cell.width) for literal, cell in zip(literals, cells)]
+    pieces = []  # the row's words, left to right: arrays of rows x n words (a literal alone: broadcast)
+    for literal, cell in zip(literals, cells):
+        count, constant = _slot(literal, cell.width)
+        own = cell.words.shape[1]  # the cell's words: the slot's last ones
+        if count > own:  # the literal alone
+            pieces.append(np.broadcast_to(constant[:count - own], (rows, count - own)))
+        overlap = constant[count - own:]  # the literal's end in the text's blank bytes, if it reaches
+        pieces.append(cell.words | overlap if overlap.any() else cell.words)
     tail = literals[-1]
-    tail_words = (len(tail) + 7) // 8
-    width = sum(n for n, _ in slots) + tail_words
-    buffer = bytearray(8 * width * rows)  # zero bytes: what no slot writes is padding
+    if tail:
+        tail_words = np.frombuffer(tail.ljust(8 * ((len(tail) + 7) // 8), b"\0"), dtype=WORD)
+        pieces.append(np.broadcast_to(tail_words, (rows, len(tail_words))))
+    width = sum(p.shape[1] for p in pieces)
+    buffer = bytearray(8 * width * rows)
     matrix = np.frombuffer(buffer, dtype=WORD).reshape(rows, width)
-    for start in range(0, rows, SLICE_ROWS):  # a slice of rows at a time, each word column of it in cache
-        part = matrix[start:start + SLICE_ROWS]
-        at = 0
-        for (count, constant), cell in zip(slots, cells):
-            own = cell.words.shape[1]  # the cell's words: the slot's last ones
-            if count > own:  # the literal alone
-                part[:, at:at + count - own] = constant[:count - own]
-            text = part[:, at + count - own:at + count]
-            text[...] = cell.words[start:start + SLICE_ROWS]
-            for w in range(count - own, count):  # the literal's end in the text's blank bytes, if it reaches
-                if constant[w]:
-                    text[:, w - (count - own)] |= constant[w]
-            at += count
-        if tail_words:
-            part[:, at:] = np.frombuffer(tail.ljust(8 * tail_words, b"\0"), dtype=WORD)
+    for start in range(0, rows, SLICE_ROWS):  # a slice of rows at a time: its words stay in cache
+        stop = start + SLICE_ROWS
+        np.concatenate([p[start:stop] for p in pieces], axis=1, out=matrix[start:stop])
     return buffer.translate(None, b"\0")  # the padding dropped: text never holds a zero byte
