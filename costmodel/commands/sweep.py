@@ -16,7 +16,7 @@ TEXT_FORMATS = ("table", "markdown", "latex")  # a table of at most TABLE_ROWS r
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
-RENDER_THREADS = 1  # a thread turning blocks into text while the next ones are computed (0: inline)
+RENDER_THREADS = 2  # blocks turned into text and written at once, each in a thread, while the next is computed (0: inline)
 TABLE_VALUES = 2 ** 16  # a symbol with more values than this: its texts made block by block
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
@@ -200,8 +200,7 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     held, parts = [b""], []
     pending: list = []
 
-    def flush(rendered) -> None:
-        text = rendered.result()
+    def write(text) -> None:  # called for one block after another, in the grid's order
         if fmt == "json" and text:  # the last object of the array takes no comma: hold back each block's ",\n"
             out.write(held[0])
             text, held[0] = memoryview(text)[:-2], bytes(text[-2:])
@@ -213,11 +212,11 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
                 front.append(_subset(chunk, chunk.pareto))
             if collect:
                 parts.append(chunk)
-            while len(pending) >= max(1, RENDER_THREADS):  # the text of the block before, written first
-                flush(pending.pop(0))
-            pending.append(_Rendered(text_of, chunk, RENDER_THREADS > 0))
+            while len(pending) >= max(1, RENDER_THREADS):  # at most this many blocks in memory at once
+                pending.pop(0).result()
+            pending.append(_Rendered(text_of, write, chunk, pending[-1] if pending else None, RENDER_THREADS > 0))
         while pending:
-            flush(pending.pop(0))
+            pending.pop(0).result()
     finally:
         for rendered in pending:  # a check that failed: the blocks under way finish before the error goes on
             rendered.result(raising=False)
@@ -227,31 +226,35 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
 
 
 class _Rendered:
-    """`function(chunk)`, in a thread of its own when `threaded` (started at once; `result()`
-    waits for it), else at once."""
+    """One block's text made by `render(chunk)` and given to `write` once the block before
+    (`before`, a _Rendered or None) has been written: in a thread of its own when `threaded`
+    (numpy and the file's write release the interpreter, so blocks are computed, turned into text
+    and written at the same time), else at once. `result()` waits for the block to be written."""
 
-    def __init__(self, function, chunk, threaded: bool):
-        self._value = self._error = None
+    def __init__(self, render, write, chunk, before: "_Rendered | None", threaded: bool):
+        self._error: BaseException | None = None
+        self._thread = None
         if threaded:
             import threading
-            self._thread: object = threading.Thread(target=self._run, args=(function, chunk), daemon=True)
-            self._thread.start()  # type: ignore[attr-defined]
+            self._thread = threading.Thread(target=self._run, args=(render, write, chunk, before), daemon=True)
+            self._thread.start()
         else:
-            self._thread = None
-            self._run(function, chunk)
+            self._run(render, write, chunk, before)
 
-    def _run(self, function, chunk) -> None:
+    def _run(self, render, write, chunk, before) -> None:
         try:
-            self._value = function(chunk)
+            text = render(chunk)
+            if before is not None:
+                before.result()  # raises the block before's error: nothing is written after it
+            write(text)
         except BaseException as e:  # handed to the thread that asks for the result
             self._error = e
 
-    def result(self, raising: bool = True):
+    def result(self, raising: bool = True) -> None:
         if self._thread is not None:
-            self._thread.join()  # type: ignore[attr-defined]
+            self._thread.join()
         if self._error is not None and raising:
             raise self._error
-        return self._value
 
 
 class _SymbolTexts:

@@ -18,12 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 WORD = np.dtype("<u8")  # 8 bytes of text, the first one lowest
-_ASCII_ZERO = 0x30
 # "0000" ... "9999" as the low 4 bytes of a word (first digit lowest), and the same shifted to the high 4
 _FOUR = np.frombuffer(b"".join(b"%04d" % i for i in range(10_000)), dtype="<u4").astype(WORD)
 _FOUR_HIGH = _FOUR << np.uint64(32)
 # a word with its first b bytes zeroed, b = 0 ... 8
 _KEEP = np.array([(2 ** 64 - 1) >> (8 * b) << (8 * b) if b < 8 else 0 for b in range(9)], dtype=WORD)
+# _KEEP_BY_DIGITS[n][w][d]: the mask of word w of an n-word text of d digits, right-aligned: its
+# bytes before the first digit zeroed
+_KEEP_BY_DIGITS = [[_KEEP[np.clip(8 * n - np.arange(20) - 8 * w, 0, 8)] for w in range(n)] for n in range(4)]
 _POWERS = np.array([10 ** k for k in range(1, 19)], dtype=np.int64)  # 10 ... 10**18: digits = 1 + how many <= v
 
 
@@ -47,10 +49,8 @@ def integers(values: np.ndarray) -> Cells:
     largest = int(values.max()) if values.size else 0
     width = len(str(largest))
     count = (width + 7) // 8
-    words = np.empty((len(values), count), dtype=WORD)
-    # leading zeros of the 8 * count digit text: blanked, one mask per word
     digits = np.searchsorted(_POWERS[:width - 1], values, side="right") + 1
-    blank = 8 * count - digits
+    words = []
     rest = values
     for w in range(count - 1, -1, -1):  # eight digits at a time, lowest first
         if w:
@@ -60,8 +60,9 @@ def integers(values: np.ndarray) -> Cells:
         high, low = np.divmod(eight, 10_000)
         word = np.take(_FOUR, high)
         word |= np.take(_FOUR_HIGH, low)
-        word &= np.take(_KEEP, np.clip(blank - 8 * w, 0, 8))
-        words[:, w] = word
+        word &= np.take(_KEEP_BY_DIGITS[count][w], digits)  # the leading zeros of the 8 * count digits blanked
+        words.append(word)
+    words = words[0][:, None] if count == 1 else np.stack(words[::-1], axis=1)
     return Cells(words, width)
 
 
