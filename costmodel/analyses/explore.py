@@ -128,7 +128,7 @@ def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = 
     for name, values in given.items():
         if not values:
             raise SpecError(f"no values for {name}", file=spec.file)
-        if len(set(values)) != len(values):
+        if not _distinct(values):
             raise SpecError(f"{name}: repeated values", file=spec.file)
         integer = name in spec.symbols and spec.symbols[name].integer
         for i, v in enumerate(values):
@@ -147,8 +147,19 @@ def _plain(value, integer: bool) -> bool:
     """A value `resolve_values` accepts as it is: an exact Fraction in (0, MAX_SYMBOL_VALUE] with a
     denominator of at most 64 bits, whole for an integer symbol (a range's thousands of values are
     checked at this cost; any other value goes through `resolve_values`, which says what is wrong)."""
-    return type(value) is Fraction and 0 < value <= MAX_SYMBOL_VALUE and value.denominator.bit_length() <= 64 \
-        and (not integer or value.denominator == 1)
+    if type(value) is not Fraction:
+        return False
+    numerator, denominator = value.numerator, value.denominator  # denominator > 0: compared as integers
+    return 0 < numerator <= MAX_SYMBOL_VALUE * denominator and denominator.bit_length() <= 64 \
+        and (not integer or denominator == 1)
+
+
+def _distinct(values: list) -> bool:
+    """No value twice: at once for increasing values (a range's), else by a set."""
+    if all(type(v) is Fraction for v in values) and \
+            all(a.numerator * b.denominator < b.numerator * a.denominator for a, b in zip(values, values[1:])):
+        return True
+    return len(set(values)) == len(values)
 
 
 def metric_text(metric: str) -> str:

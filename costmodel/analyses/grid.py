@@ -34,7 +34,7 @@ class Scaled:
     """One symbol's exact values as integers over a common denominator: value_i = ints[i] / scale."""
 
     def __init__(self, values):
-        fractions = [Fraction(v) for v in values]
+        fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
         self.scale = math.lcm(*(f.denominator for f in fractions))
         self.ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
         self.int64 = self.ints.astype(np.int64) if all(-2 ** 63 < v < 2 ** 63 for v in self.ints) else None
