@@ -50,7 +50,7 @@ def integers(values: np.ndarray) -> Cells:
     width = len(str(largest))
     count = (width + 7) // 8
     digits = np.searchsorted(_POWERS[:width - 1], values, side="right") + 1
-    words = []
+    parts = []
     rest = values
     for w in range(count - 1, -1, -1):  # eight digits at a time, lowest first
         if w:
@@ -61,8 +61,8 @@ def integers(values: np.ndarray) -> Cells:
         word = np.take(_FOUR, high)
         word |= np.take(_FOUR_HIGH, low)
         word &= np.take(_KEEP_BY_DIGITS[count][w], digits)  # the leading zeros of the 8 * count digits blanked
-        words.append(word)
-    words = words[0][:, None] if count == 1 else np.stack(words[::-1], axis=1)
+        parts.append(word)
+    words = parts[0][:, None] if count == 1 else np.stack(parts[::-1], axis=1)
     return Cells(words, width)
 
 
