@@ -93,7 +93,8 @@ class Polynomial:
         each x = X / scale): int64 where the bound on |N| (the sum of |terms| at the largest
         inputs `maxima`) is below 2**63, else Python ints; NOT_WHOLE where the value is not whole."""
         coefficients, den = self.numerator(scales)
-        bound = sum(abs(k) * math.prod(maxima[i] ** e for i, e in factors) for factors, k in zip(self._factors, coefficients))
+        bound = sum(abs(k) * math.prod(maxima[i] ** e for i, e in factors)
+                    for factors, k in zip(self._factors, coefficients))
         exact = bound >= 2 ** 63 or any(v.dtype == object for v in variables)
         if exact:
             variables = [v.astype(object) for v in variables]

@@ -16,7 +16,7 @@ TEXT_FORMATS = ("table", "markdown", "latex")  # a table of at most TABLE_ROWS r
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
-RENDER_THREADS = 2  # blocks turned into text and written at once, each in a thread, while the next is computed (0: inline)
+RENDER_THREADS = 2  # blocks turned into text and written at once, a thread each, beside the next (0: inline)
 TABLE_VALUES = 2 ** 16  # a symbol with more values than this: its texts made block by block
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
@@ -192,7 +192,7 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     if fmt == "json":
         out.write(b"[\n")
 
-    def text_of(chunk) -> bytearray:  # numpy releases the GIL here: a second thread renders while blocks are computed
+    def text_of(chunk) -> bytearray:  # in a render thread (_Rendered): numpy releases the interpreter meanwhile
         cells = [symbol_texts[n].cells(chunk.index[n]) for n in sweep.symbols]
         cells += [rowtext.integers(chunk.columns[m]) for m in METRIC_NAMES]
         if sweep.pareto:
