@@ -147,3 +147,13 @@ def test_csv_of_a_sweep_reads_back_as_the_table(tmp_path):
     for row, expected in zip(rows, table):
         assert float(row["alpha"]) == expected["alpha"]
         assert [int(row[m]) for m in explore.METRICS] == [int(expected[m]) for m in explore.METRICS]
+
+
+def test_the_pareto_front_is_exact_beyond_two_to_the_53():
+    # 2**53 + 1 and 2**53 are one float64: the second point (larger a, smaller b) is on the front
+    a = np.array([1, 2, 3], dtype=np.int64)
+    b = np.array([2**53 + 1, 2**53, 2**53], dtype=np.int64)
+    assert explore.pareto_front(a, b).tolist() == [True, True, False]  # (3, 2**53) is beaten by (2, 2**53)
+    top = np.array([2**63 - 1, 2**63 - 2], dtype=np.int64)  # int64's largest value: the exact comparison
+    assert explore.pareto_front(np.array([1, 2]), top).tolist() == [True, True]
+    assert explore.pareto_front(np.array([1.0, 2.0]), np.array([2.0, 1.0])).tolist() == [True, True]

@@ -537,7 +537,13 @@ def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         order = np.lexsort((b, a))
     sa, sb = a[order], b[order]
     group_start = np.searchsorted(sa, sa, side="left")  # first point with the same a
-    best_before = np.concatenate([[np.inf], np.minimum.accumulate(sb.astype(np.float64))])[group_start]
+    top = np.iinfo(np.int64).max
+    if sb.dtype.kind == "i" and int(sb.max()) < top:  # the least b before each group, exact (no float64 beyond 2**53)
+        best_before = np.concatenate([[top], np.minimum.accumulate(sb.astype(np.int64))])[group_start]
+    elif sb.dtype.kind == "f":
+        best_before = np.concatenate([[np.inf], np.minimum.accumulate(sb)])[group_start]
+    else:  # unsigned, or int64's largest value: compared exactly
+        return _pareto_exact(a.tolist(), b.tolist())
     front_sorted = (sb < best_before) & (sb == sb[group_start])
     mask = np.empty_like(front_sorted)
     mask[order] = front_sorted
