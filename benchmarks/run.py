@@ -359,20 +359,23 @@ import resource, subprocess, sys, time
 t0 = time.perf_counter()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+print(time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, usage.ru_stime)
 """
 
 
-def timed_child(argv: list[str], env: dict) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one fresh process running argv."""
+def timed_child(argv: list[str], env: dict, system: bool = False) -> tuple:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one fresh process running
+    argv; with `system`, also its system seconds (the kernel's part: writing the file, page faults)."""
     done = subprocess.run([sys.executable, "-c", TIMED, *argv], cwd=ROOT, env=env, capture_output=True, text=True,
                           check=True)
-    wall, cpu, rss = done.stdout.split()
-    return float(wall), float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
+    wall, cpu, rss, sys_cpu = done.stdout.split()
+    timings = (float(wall), float(cpu), int(rss) / 1024)  # ru_maxrss is in KiB on Linux
+    return (*timings, float(sys_cpu)) if system else timings
 
 
 def sweep_end_to_end(runs: int, large: bool = True) -> None:
-    """Section 4: `costmodel sweep` from process start to file written, CSV and JSON Lines."""
+    """Section 4: `costmodel sweep` from process start to file written, CSV and JSON Lines (and
+    the start-up alone: one configuration)."""
     import tempfile
     work = Path(tempfile.mkdtemp(prefix="costmodel-sweep-bench-"))
     env = {**os.environ, "COSTMODEL_CACHE_DIR": str(work / "cache")}
@@ -383,15 +386,22 @@ def sweep_end_to_end(runs: int, large: bool = True) -> None:
           f"do not fit), a fresh process from start to file written (medians; target >= 1e6 /s, <= 500 MiB)")
     subprocess.run([*base, "--grid", "alpha=1", "--out", str(work / "warm.csv")], cwd=ROOT, env=env, check=True,
                    capture_output=True)  # the spec seen once: its compiled closed forms in the cache
-    for label, out, extra in [("CSV", "s.csv", []), ("JSON Lines", "s.jsonl", []),
-                              ("CSV, first time (--no-cache)", "s.csv", ["--no-cache"])]:
-        argv = [*base[:3], *extra, *base[3:], *grid, "--out", str(work / out)]
-        results = [timed_child(argv, env) for _ in range(runs)]
-        wall = statistics.median(r[0] for r in results)
-        cpu = statistics.median(r[1] for r in results)
-        rss = max(r[2] for r in results)
+    cases = [("CSV", "s.csv", []), ("JSON Lines", "s.jsonl", []), ("CSV, first time (--no-cache)", "s.csv", ["--no-cache"]),
+             ("start-up alone (1 configuration)", "one.csv", [])]
+    results: dict = {label: [] for label, _, _ in cases}
+    for _ in range(runs):  # the cases alternate, so that a change of load touches each alike
+        for label, out, extra in cases:
+            axes = ["--grid", "alpha=1"] if out == "one.csv" else grid
+            argv = [*base[:3], *extra, *base[3:], *axes, "--out", str(work / out)]
+            results[label].append(timed_child(argv, env, system=True))
+    for label, out, _ in cases:
+        wall = statistics.median(r[0] for r in results[label])
+        cpu = statistics.median(r[1] for r in results[label])
+        system = statistics.median(r[3] for r in results[label])
+        rss = max(r[2] for r in results[label])
         size = (work / out).stat().st_size / 2 ** 20
-        print(f"   {label:<30} wall {wall:6.3f} s = {count / wall:11,.0f} /s   cpu {cpu:6.3f} s = {count / cpu:11,.0f} /s"
+        rate = "" if out == "one.csv" else f" = {count / wall:11,.0f} /s"
+        print(f"   {label:<34} wall {wall:6.3f} s{rate:<15}   cpu {cpu:6.3f} s (system {system:5.3f} s)"
               f"   peak RSS {rss:6.1f} MiB   ({size:,.0f} MiB written)")
     if large:
         argv = [*base, "--range", "alpha=0.0001:1:0.0001", "--range", "delta=1:1000:1", "--out", str(work / "l.jsonl")]
@@ -407,6 +417,7 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="3 runs, fewer torch configurations")
     p.add_argument("--sweep-only", action="store_true", help="only section 4 (the sweep end to end)")
+    p.add_argument("--no-large", action="store_true", help="section 4 without the 10**7-configuration run")
     p.add_argument("--peers-only", action="store_true", help="only section 0 (cold costmodel against every peer)")
     p.add_argument("--symbolic-only", action="store_true", help="only the cold `report --symbolic` figures (section 2)")
     p.add_argument("--memory-only", action="store_true", help="only the peak memory of every shipped spec's report")
@@ -428,7 +439,7 @@ def main() -> int:
         scale(runs)
         return 0
     if args.sweep_only:
-        sweep_end_to_end(runs)
+        sweep_end_to_end(runs, large=not args.no_large)
         print(f"load average after the run: {os.getloadavg()[0]:.2f}")
         return 0
 

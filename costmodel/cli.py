@@ -150,13 +150,30 @@ def examples(*commands: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in commands)
 
 
-def commands() -> list:
+def commands(only: str | None = None) -> list:
+    """The command modules (each imports what its options need); `only`: that one alone, if it is one."""
     from . import commands as package
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_"))
+    if only in names:
+        names = [only]
     return [importlib.import_module(f"{package.__name__}.{name}") for name in names]
 
 
-def parser() -> argparse.ArgumentParser:
+def _command_of(argv) -> str | None:
+    """The command an argument list names (its first word that is not an option), or None when a
+    top-level option that prints something (--help, --version) comes first: then every command's
+    parser is built, as the top-level help lists them all."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+        if word not in ("--no-cache",):
+            return None
+    return None
+
+
+def parser(argv=None) -> argparse.ArgumentParser:
+    """The command line's parser; given the arguments, with only the parser of the command they
+    name (the other commands' modules are not imported: start-up is part of every command's time)."""
     top = _Parser(prog="costmodel", description="Closed-form cost model of convolutional networks.",
                   epilog=examples("costmodel list", "costmodel report mobilenet_cifar --set alpha=0.5",
                                   "costmodel COMMAND --help"))
@@ -164,8 +181,12 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--no-cache", action="store_true",
                      help="do not read or write the cache of closed-form text (also: COSTMODEL_NO_CACHE=1)")
     sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in commands():
+    only = None if argv is None else _command_of(argv)
+    modules = commands(only)
+    for module in modules:
         module.add_parser(sub).set_defaults(run=module.run)
+    if len(modules) == 1 and only not in sub.choices:  # a module that registers another name: all of them
+        return parser()
     return top
 
 
@@ -179,7 +200,8 @@ def _warn(message, category, filename, lineno, file=None, line=None, _default=wa
 
 def main(argv=None) -> int:
     warnings.showwarning = _warn
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser(argv).parse_args(argv)
     if args.no_cache:
         from . import cache
         cache.enabled = False

@@ -21,7 +21,6 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from mpmath.libmp.libhyper import NoConvergence
 
 from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
@@ -78,7 +77,9 @@ def parse_range(text: str, name: str = "range") -> list[Fraction]:
     count = math.floor((stop - start) / step) + 1
     if count > MAX_RANGE_VALUES:
         raise SpecError(f"{name}: {count:,} values, more than {MAX_RANGE_VALUES:,}")
-    return [start + k * step for k in range(count)]
+    scale = math.lcm(start.denominator, step.denominator)  # start + k*step = (a + k*b) / scale, exactly
+    a, b = start.numerator * (scale // start.denominator), step.numerator * (scale // step.denominator)
+    return [Fraction(a + k * b, scale) for k in range(count)]
 
 
 def parse_list(text: str, name: str = "grid") -> list[Fraction]:
@@ -127,18 +128,38 @@ def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = 
     for name, values in given.items():
         if not values:
             raise SpecError(f"no values for {name}", file=spec.file)
-        if len(set(values)) != len(values):
+        if not _distinct(values):
             raise SpecError(f"{name}: repeated values", file=spec.file)
-        for v in values:
+        integer = name in spec.symbols and spec.symbols[name].integer
+        for i, v in enumerate(values):
             if options and name in spec.options:
                 try:
                     check_choice(spec.options[name], v)
                 except SpecError as e:
                     raise e.located(file=spec.file) from None
-            else:
+            elif i == 0 or name not in spec.symbols or not _plain(v, integer):  # the name checked once; an unusual value as --set checks it
                 resolve_values(spec, {name: v})
     defaults = {**spec.defaults(), **(spec.option_values if options else {})}
     return {name: given.get(name, [defaults[name]]) for name in (*spec.symbols, *(spec.options if options else ()))}
+
+
+def _plain(value, integer: bool) -> bool:
+    """A value `resolve_values` accepts as it is: an exact Fraction in (0, MAX_SYMBOL_VALUE] with a
+    denominator of at most 64 bits, whole for an integer symbol (a range's thousands of values are
+    checked at this cost; any other value goes through `resolve_values`, which says what is wrong)."""
+    if type(value) is not Fraction:
+        return False
+    numerator, denominator = value.numerator, value.denominator  # denominator > 0: compared as integers
+    return 0 < numerator <= MAX_SYMBOL_VALUE * denominator and denominator.bit_length() <= 64 \
+        and (not integer or denominator == 1)
+
+
+def _distinct(values: list) -> bool:
+    """No value twice: at once for increasing values (a range's), else by a set."""
+    if all(type(v) is Fraction for v in values) and \
+            all(a.numerator * b.denominator < b.numerator * a.denominator for a, b in zip(values, values[1:])):
+        return True
+    return len(set(values)) == len(values)
 
 
 def metric_text(metric: str) -> str:
@@ -434,10 +455,12 @@ class Stream:
                        "params_non_trainable": grid["params_non_trainable"],
                        "params_with_statistics": _wide(grid["params"]) + _wide(grid["params_non_trainable"]),
                        "floats_out": grid["floats_out"], "peak_floats_out": peak}
-            where = np.nonzero(np.broadcast_to(fits, shape))  # block coordinates of the rows kept, C order
+            keep = np.flatnonzero(np.broadcast_to(fits, shape))  # positions in the block of the rows kept, C order
+            where = np.unravel_index(keep, shape)
             index = {n: where[i] + ranges[i][0] for i, n in enumerate(self.symbols)}
             flat = np.ravel_multi_index(tuple(index[n] for n in self.symbols), self.shape) if self.symbols else where[0]
-            columns = {m: _narrow(np.broadcast_to(a, shape)[where]) for m, a in columns.items()}
+            every = len(keep) == math.prod(shape)  # the usual block: every row fits, nothing to pick
+            columns = {m: _narrow(_kept(a, shape, None if every else keep)) for m, a in columns.items()}
             yield Chunk(np.asarray(flat, dtype=np.int64), index, columns), int(np.broadcast_to(undefined, shape).sum())
 
     def _check(self, chunk: Chunk, position: int) -> None:
@@ -479,6 +502,12 @@ def stream(source, axes: dict, *, fixed: dict | None = None, pareto: tuple | lis
     return Stream(net, values, pareto, verify, rows)
 
 
+def _kept(array: np.ndarray, shape: list, keep: np.ndarray | None) -> np.ndarray:
+    """A column broadcast to the block, in C order, at the positions `keep` (None: all of them)."""
+    full = np.broadcast_to(array, shape).reshape(-1)  # one copy of the block's cells
+    return full if keep is None else full[keep]
+
+
 def _wide(array: np.ndarray) -> np.ndarray:
     """An int64 array near int64's limit as Python ints, so that doubling or adding cannot wrap."""
     if array.dtype != object and array.size and int(np.abs(array).max()) >= 2 ** 61:
@@ -508,7 +537,13 @@ def pareto_front(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         order = np.lexsort((b, a))
     sa, sb = a[order], b[order]
     group_start = np.searchsorted(sa, sa, side="left")  # first point with the same a
-    best_before = np.concatenate([[np.inf], np.minimum.accumulate(sb.astype(np.float64))])[group_start]
+    top = np.iinfo(np.int64).max
+    if sb.dtype.kind == "i" and int(sb.max()) < top:  # the least b before each group, exact (no float64 beyond 2**53)
+        best_before = np.concatenate([[top], np.minimum.accumulate(sb.astype(np.int64))])[group_start]
+    elif sb.dtype.kind == "f":
+        best_before = np.concatenate([[np.inf], np.minimum.accumulate(sb)])[group_start]
+    else:  # unsigned, or int64's largest value: compared exactly
+        return _pareto_exact(a.tolist(), b.tolist())
     front_sorted = (sb < best_before) & (sb == sb[group_start])
     mask = np.empty_like(front_sorted)
     mask[order] = front_sorted
@@ -676,6 +711,8 @@ def _text(v) -> str:
 
 def _smooth_estimate(net, exact: _Exact, others, budgets) -> float | None:
     """Where the rounding-free totals reach the budgets (smallest over budgets), or None."""
+    from mpmath.libmp.libhyper import NoConvergence  # sympy's numerics (a sweep imports neither)
+
     from ..symbolic import smooth
     x = exact.x
     roots = []

@@ -34,7 +34,7 @@ class Scaled:
     """One symbol's exact values as integers over a common denominator: value_i = ints[i] / scale."""
 
     def __init__(self, values):
-        fractions = [Fraction(v) for v in values]
+        fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
         self.scale = math.lcm(*(f.denominator for f in fractions))
         self.ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
         self.int64 = self.ints.astype(np.int64) if all(-2 ** 63 < v < 2 ** 63 for v in self.ints) else None
@@ -64,6 +64,8 @@ class Polynomial:
     def __init__(self, terms):
         self.terms = [(tuple(int(e) for e in monomial), Fraction(c)) for monomial, c in terms]
         self._numerators: dict = {}  # scales -> numerator(scales): the same for every block of a grid
+        self._plans: dict = {}  # (supports, shapes) -> the order of the sum (_plan), the same for most blocks
+        self._factors = [tuple((i, e) for i, e in enumerate(m) if e) for m, _ in self.terms]  # (variable, exponent) of each term
 
     def data(self) -> list:
         return [[list(m), c.numerator, c.denominator] for m, c in self.terms]
@@ -91,13 +93,20 @@ class Polynomial:
         each x = X / scale): int64 where the bound on |N| (the sum of |terms| at the largest
         inputs `maxima`) is below 2**63, else Python ints; NOT_WHOLE where the value is not whole."""
         coefficients, den = self.numerator(scales)
-        bound = sum(abs(k) * math.prod(x ** e for x, e in zip(maxima, m)) for (m, _), k in zip(self.terms, coefficients))
+        bound = sum(abs(k) * math.prod(maxima[i] ** e for i, e in factors)
+                    for factors, k in zip(self._factors, coefficients))
         exact = bound >= 2 ** 63 or any(v.dtype == object for v in variables)
         if exact:
             variables = [v.astype(object) for v in variables]
-        terms = [(m, k if exact else np.int64(k)) for (m, _), k in zip(self.terms, coefficients)]
+        ks = coefficients if exact else [np.int64(k) for k in coefficients]
         supports = supports or [frozenset(i for i, n in enumerate(v.shape) if n > 1) for v in variables]
-        total = _factored(terms, variables, supports, 0 if exact else np.int64(0))
+        key = (tuple(supports), tuple(v.shape for v in variables))  # the same for every block of a grid but the last
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= 64:  # grids of many shapes in one process: keep the newest only
+                self._plans.clear()
+            plan = self._plans[key] = _plan([(j, m) for j, (m, _) in enumerate(self.terms)], variables, supports)
+        total = _run(plan, ks, variables, 0 if exact else np.int64(0))
         total = np.asarray(total, dtype=object if exact else np.int64)
         if den == 1:
             return total
@@ -107,32 +116,40 @@ class Polynomial:
         return np.where(remainder == 0, quotient, NOT_WHOLE)
 
 
-def _factored(terms: list, variables: list, supports: list, zero):
-    """The sum of terms (exponents, coefficient) over variables broadcasting to a block, with the
-    variables of one axis factored out (sum over x^e of x^e * (the rest), the rest summed at its
-    own, smaller shape), axis after axis: few operations at the block's full size. Every
-    intermediate is bounded by the sum of |terms|, the bound that chose int64."""
-    used = {i for m, _ in terms for i, e in enumerate(m) if e}
+def _plan(terms: list, variables: list, supports: list):
+    """The order in which `_run` sums terms (index, exponents) over variables broadcasting to a
+    block: the variables of one axis factored out (sum over x^e of x^e * (the rest), the rest summed
+    at its own, smaller shape), axis after axis, so that few operations are at the block's full
+    size. ("terms", [(index, ((variable, exponent), ...))]) sums term by term; ("factor", own,
+    [(exponents of own, plan of the rest)]) factors the variables `own` out. Every intermediate is
+    bounded by the sum of |terms|, the bound that chose int64."""
+    used = {i for _, m in terms for i, e in enumerate(m) if e}
     single = {next(iter(supports[i])) for i in used if len(supports[i]) == 1}
     if not single:  # constants, or variables of several axes each: summed term by term
-        total = zero
-        for monomial, k in terms:
-            term = k
-            for i, e in enumerate(monomial):
-                if e:
-                    term = term * (variables[i] if e == 1 else variables[i] ** e)
-            total = total + term
-        return total
+        return ("terms", [(j, tuple((i, e) for i, e in enumerate(m) if e)) for j, m in terms])
     axis = max(single, key=lambda a: next(variables[i].shape[a] for i in used if supports[i] == {a}))
     own = [i for i in used if supports[i] == {axis}]
     groups: dict = {}
-    for monomial, k in terms:
+    for j, monomial in terms:
         key = tuple(monomial[i] for i in own)
         rest = tuple(0 if i in own else e for i, e in enumerate(monomial))
-        groups.setdefault(key, []).append((rest, k))
+        groups.setdefault(key, []).append((j, rest))
+    return ("factor", own, [(key, _plan(group, variables, supports)) for key, group in groups.items()])
+
+
+def _run(plan, coefficients: list, variables: list, zero):
+    """The sum `plan` describes, with the terms' coefficients (by index)."""
     total = zero
-    for key, group in groups.items():
-        inner = _factored(group, variables, supports, zero)
+    if plan[0] == "terms":
+        for j, factors in plan[1]:
+            term = coefficients[j]
+            for i, e in factors:
+                term = term * (variables[i] if e == 1 else variables[i] ** e)
+            total = total + term
+        return total
+    _, own, groups = plan
+    for key, inner_plan in groups:
+        inner = _run(inner_plan, coefficients, variables, zero)
         for i, e in zip(own, key):
             if e:
                 inner = inner * (variables[i] if e == 1 else variables[i] ** e)
@@ -197,6 +214,16 @@ class Rounding:
             new = np.where(new < m, m, new)
             out = np.where(10 * new * den < 9 * num, new + n, new)
         return np.asarray(out, dtype=object)
+
+
+def _int64(table: np.ndarray) -> np.ndarray | None:
+    """An object array of Python ints as int64 when every one is in (-2**63, 2**63), else None
+    (numpy's cast refuses an int beyond int64 with OverflowError, never wraps it)."""
+    try:
+        array = table.astype(np.int64)
+    except OverflowError:
+        return None
+    return None if array.size and int(array.min()) == -2 ** 63 else array
 
 
 def _largest(array: np.ndarray) -> int:
@@ -288,6 +315,10 @@ class Evaluator:
         lists = [values[self.symbols[i]] for i in node.symbols]
         table = node.table(lists, [scaled[i] for i in node.symbols]).reshape([len(v) for v in lists] or [1])
         table = table.reshape([shape[i] if i in node.symbols else 1 for i in range(len(shape))])
+        if node.cells is None:  # a rounding of a polynomial: Python ints, never NaN; int64 when each fits
+            fast = _int64(table)
+            if fast is not None:
+                return table, fast, _largest(fast), np.zeros(fast.shape, dtype=bool)
         nan = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)(table).astype(bool)
         clean = np.where(nan, 0, table).astype(object) if nan.any() else table
         whole = all(type(v) is int and -2 ** 63 < v < 2 ** 63 for v in clean.flat)

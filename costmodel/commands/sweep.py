@@ -16,7 +16,8 @@ TEXT_FORMATS = ("table", "markdown", "latex")  # a table of at most TABLE_ROWS r
 TABLE_ROWS = 200  # more rows than this on stdout: write them with --out
 METRIC_NAMES = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
                 "peak_floats_out")  # explore.METRICS, without importing the analyses to build the parser
-RENDER_THREADS = 1  # a thread turning blocks into text while the next ones are computed (0: inline)
+RENDER_THREADS = 2  # blocks turned into text and written at once, a thread each, beside the next (0: inline)
+TABLE_VALUES = 2 ** 16  # a symbol with more values than this: its texts made block by block
 VERIFY = 5  # rows checked as `report` does (first, last, 3 random), see explore.sweep
 
 
@@ -98,13 +99,15 @@ def run(args) -> int:
 def _reuse_freed_memory() -> None:
     """Ask glibc's malloc to keep freed blocks for the next ones instead of returning them to the
     system: each block of a sweep allocates and frees the same few large arrays, and fresh pages
-    cost a page fault each (about a tenth of a second of system time per 10**6 rows). Peak memory
-    is unchanged. Elsewhere (no glibc) nothing happens."""
+    cost a page fault each (about a tenth of a second of system time per 10**6 rows); and to keep
+    one heap for every thread (the threads that render blocks would each take an arena of their own,
+    and fresh pages with it). Elsewhere (no glibc) nothing happens."""
     import ctypes
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt(-3, 256 << 20)  # M_MMAP_THRESHOLD: arrays below 256 MiB from the heap
         libc.mallopt(-1, 512 << 20)  # M_TRIM_THRESHOLD: keep up to 512 MiB of freed heap
+        libc.mallopt(-8, 1)  # M_ARENA_MAX: the render threads' blocks from the same heap, reused
     except (OSError, AttributeError):
         pass
 
@@ -175,12 +178,10 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     """Write every row to the binary stream `out` in `fmt` (csv, jsonl or json: an array written
     incrementally), one block at a time; keep the Pareto front's rows in `front`. With `collect`,
     also return every row (for --plot)."""
-    import collections
-    import concurrent.futures
     import numpy as np
     from ..outputs import rowtext
     names = [*sweep.symbols, *METRIC_NAMES, *(["pareto"] if sweep.pareto else [])]
-    symbol_texts = {n: rowtext.Table([_symbol_text(sweep, n, v, fmt) for v in sweep.values[n]]) for n in sweep.symbols}
+    symbol_texts = {n: _SymbolTexts(sweep, n, fmt) for n in sweep.symbols}
     flags = rowtext.Table([b"0", b"1"] if fmt == "csv" else [b"false", b"true"])
     if fmt == "csv":
         out.write((",".join(names) + "\n").encode())
@@ -191,7 +192,7 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
     if fmt == "json":
         out.write(b"[\n")
 
-    def text_of(chunk) -> bytes:  # numpy releases the GIL here: a second thread renders while blocks are computed
+    def text_of(chunk) -> bytearray:  # in a render thread (_Rendered): numpy releases the interpreter meanwhile
         cells = [symbol_texts[n].cells(chunk.index[n]) for n in sweep.symbols]
         cells += [rowtext.integers(chunk.columns[m]) for m in METRIC_NAMES]
         if sweep.pareto:
@@ -199,32 +200,86 @@ def _write(sweep, out, fmt: str, front: list, collect: bool):
         return rowtext.lines(cells, literals)
 
     held, parts = [b""], []
-    pending: collections.deque = collections.deque()
+    pending: list = []
 
-    def flush(future) -> None:
-        text = future.result()
+    def write(text) -> None:  # called for one block after another, in the grid's order
         if fmt == "json" and text:  # the last object of the array takes no comma: hold back each block's ",\n"
-            text, held[0] = held[0] + text[:-2], text[-2:]
-        out.write(text)
+            out.write(held[0])
+            text, held[0] = memoryview(text)[:-2], bytes(text[-2:])
+        out.write(text)  # one write per block, of the text as made (a view: no copy)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, RENDER_THREADS)) as pool:
+    try:
         for chunk in sweep.chunks():
             if sweep.pareto and chunk.pareto.any():
                 front.append(_subset(chunk, chunk.pareto))
             if collect:
                 parts.append(chunk)
-            if RENDER_THREADS:
-                pending.append(pool.submit(text_of, chunk))
-            else:
-                pending.append(concurrent.futures.Future())
-                pending[-1].set_result(text_of(chunk))
-            while len(pending) > RENDER_THREADS:  # at most a few blocks in memory at once
-                flush(pending.popleft())
+            while len(pending) >= max(1, RENDER_THREADS):  # at most this many blocks in memory at once
+                pending.pop(0).result()
+            pending.append(_Rendered(text_of, write, chunk, pending[-1] if pending else None, RENDER_THREADS > 0))
         while pending:
-            flush(pending.popleft())
+            pending.pop(0).result()
+    finally:
+        for rendered in pending:  # a check that failed: the blocks under way finish before the error goes on
+            rendered.result(raising=False)
     if fmt == "json":
         out.write(b"\n]\n" if held[0] else b"]\n")
     return _joined(parts, sweep) if collect else None
+
+
+class _Rendered:
+    """One block's text made by `render(chunk)` and given to `write` once the block before
+    (`before`, a _Rendered or None) has been written: in a thread of its own when `threaded`
+    (numpy and the file's write release the interpreter, so blocks are computed, turned into text
+    and written at the same time), else at once. `result()` waits for the block to be written."""
+
+    def __init__(self, render, write, chunk, before: "_Rendered | None", threaded: bool):
+        self._error: BaseException | None = None
+        self._thread = None
+        if threaded:
+            import threading
+            self._thread = threading.Thread(target=self._run, args=(render, write, chunk, before), daemon=True)
+            self._thread.start()
+        else:
+            self._run(render, write, chunk, before)
+
+    def _run(self, render, write, chunk, before) -> None:
+        try:
+            text = render(chunk)
+            if before is not None:
+                before.result()  # raises the block before's error: nothing is written after it
+            write(text)
+        except BaseException as e:  # handed to the thread that asks for the result
+            self._error = e
+
+    def result(self, raising: bool = True) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None and raising:
+            raise self._error
+
+
+class _SymbolTexts:
+    """A symbol's values as the rows show them (`_symbol_text`), as cells taken by index: from one
+    table of every value, or, for an axis longer than TABLE_VALUES, a table of the values a block
+    spans (blocks are consecutive in the grid, so each spans a short run of a long axis): a long
+    axis is never held as text."""
+
+    def __init__(self, sweep, name: str, fmt: str):
+        from ..outputs import rowtext
+        self.rowtext, self.sweep, self.name, self.fmt = rowtext, sweep, name, fmt
+        self.values = sweep.values[name]
+        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES else (0, 0)
+        self.table = self._table(*self.span) if self.span[1] else None
+
+    def _table(self, start: int, stop: int):
+        return self.rowtext.Table([_symbol_text(self.sweep, self.name, v, self.fmt) for v in self.values[start:stop]])
+
+    def cells(self, index):
+        if len(index) and not self.span[0] <= int(index.min()) <= int(index.max()) < self.span[1]:
+            self.span = (int(index.min()), int(index.max()) + 1)
+            self.table = self._table(*self.span)
+        return self.table.cells(index - self.span[0] if self.span[0] else index)
 
 
 def _subset(chunk, mask):

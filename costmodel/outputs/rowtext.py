@@ -1,38 +1,43 @@
 """Rows of numbers as CSV or JSON text, written by numpy a block at a time (a sweep's output).
 
 Python's csv module or one f-string per row costs about a microsecond per row; a sweep writes
-millions. Here a block of rows becomes one byte matrix, one row per line: each cell is a field of
-fixed width (the widest value of its column in the block), integers written as digits by
-table lookup (four digits per lookup), texts from a small table (a symbol's values, false/true),
-with the literal text between cells (",", or JSON's `,"name":`) as constant columns. A mask
-zeroes each field's padding, so the matrix's non-zero bytes, row by row, are the block's text
-(laid out across while it is built, byte position by row, so that each write is contiguous).
-Exact: the digits come from integer division of int64 values; Python ints beyond int64 (dtype
-object) are written by `str`, one by one.
+millions. Here a block of rows becomes one matrix of 8-byte words, one row per line, row after
+row as the text runs (so nothing is transposed): each cell is a *slot* of whole words holding the
+literal text before it (",", or JSON's `,"name":`) at its start and its text right-aligned at its
+end, the bytes between them zero. Integers become digits eight at a time, by arithmetic on int64
+(two lookups of four digits each into a table of "0000" ... "9999" as words), their leading zeros
+blanked by a mask per word; texts (a symbol's values, false/true) are words of a small table taken
+by index. The matrix's bytes without its zero bytes (`bytes.translate`, one pass in C) are the
+block's text: no text holds a zero byte. Exact: the digits come from integer division of int64
+values; Python ints beyond int64 (dtype object) and negative ones are written by `str`, one by one.
+The words are little-endian ("<u8"): the first byte of a text is a word's lowest.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_FOUR_DIGITS = np.frombuffer(b"".join(b"%04d" % i for i in range(10_000)), dtype=np.uint8).reshape(10_000, 4)
-_DIGIT_COLUMNS = [np.ascontiguousarray(_FOUR_DIGITS[:, k]) for k in range(4)]  # k-th digit of 0000 ... 9999
-_POWERS = np.array([10 ** k for k in range(1, 19)], dtype=np.int64)  # 10 ... 10**18
+WORD = np.dtype("<u8")  # 8 bytes of text, the first one lowest
+# "0000" ... "9999" as the low 4 bytes of a word (first digit lowest), and the same shifted to the high 4
+_FOUR = np.frombuffer(b"".join(b"%04d" % i for i in range(10_000)), dtype="<u4").astype(WORD)
+_FOUR_HIGH = _FOUR << np.uint64(32)
+# a word with its first b bytes zeroed, b = 0 ... 8
+_KEEP = np.array([(2 ** 64 - 1) >> (8 * b) << (8 * b) if b < 8 else 0 for b in range(9)], dtype=WORD)
+# _KEEP_BY_DIGITS[n][w][d]: the mask of word w of an n-word text of d digits, right-aligned: its
+# bytes before the first digit zeroed
+_KEEP_BY_DIGITS = [[_KEEP[np.clip(8 * n - np.arange(20) - 8 * w, 0, 8)] for w in range(n)] for n in range(4)]
+_POWERS = np.array([10 ** k for k in range(1, 19)], dtype=np.int64)  # 10 ... 10**18: digits = 1 + how many <= v
 
 
 class Cells:
-    """One column of a block as text, laid out across: `matrix` (width x rows bytes, so that each
-    byte position of the field is one contiguous row for numpy), `lengths` (bytes used per row),
-    right-aligned in the field (the padding on the left is dropped)."""
+    """One column of a block as text: `words` (rows x n little-endian words), each row's text
+    right-aligned in its 8 n bytes with zero bytes before it; `width` the longest text's bytes."""
 
-    def __init__(self, matrix: np.ndarray, lengths: np.ndarray):
-        self.matrix, self.lengths = matrix, lengths
+    def __init__(self, words: np.ndarray, width: int):
+        self.words, self.width = words, width
 
-    def place(self, out: np.ndarray) -> None:
-        """Write the field into `out` (width x rows), its padding as zero bytes."""
-        width = self.matrix.shape[0]
-        text = np.greater_equal(np.arange(width)[:, None], (width - self.lengths)[None, :])
-        np.multiply(self.matrix, text, out=out)
+    def __len__(self) -> int:
+        return len(self.words)
 
 
 def integers(values: np.ndarray) -> Cells:
@@ -42,32 +47,43 @@ def integers(values: np.ndarray) -> Cells:
         return texts([str(v).encode() for v in values.tolist()], np.arange(len(values)))
     values = values.astype(np.int64, copy=False)
     largest = int(values.max()) if values.size else 0
-    groups = (len(str(largest)) + 3) // 4
-    matrix = np.empty((4 * groups, len(values)), dtype=np.uint8)
+    width = len(str(largest))
+    count = (width + 7) // 8
+    digits = np.searchsorted(_POWERS[:width - 1], values, side="right") + 1
+    parts = []
     rest = values
-    for g in range(groups - 1, -1, -1):  # four digits at a time, lowest first, by table lookup
-        rest, four = np.divmod(rest, 10_000)
-        for k in range(4):
-            np.take(_DIGIT_COLUMNS[k], four, out=matrix[4 * g + k])
-    digits = len(str(largest))
-    lengths = np.ones(len(values), dtype=np.int64)
-    for power in _POWERS[:digits - 1]:  # digits: one more per power of ten <= value
-        lengths += values >= power
-    return Cells(matrix[4 * groups - digits:], lengths)  # the leading rows no value reaches: dropped
+    for w in range(count - 1, -1, -1):  # eight digits at a time, lowest first
+        if w:
+            rest, eight = np.divmod(rest, 100_000_000)
+        else:
+            eight = rest
+        high, low = np.divmod(eight, 10_000)
+        word = np.take(_FOUR, high)
+        word |= np.take(_FOUR_HIGH, low)
+        word &= np.take(_KEEP_BY_DIGITS[count][w], digits)  # the leading zeros of the 8 * count digits blanked
+        parts.append(word)
+    words = parts[0][:, None] if count == 1 else np.stack(parts[::-1], axis=1)
+    return Cells(words, width)
+
+
+def _words_of(texts: list[bytes], width: int) -> np.ndarray:
+    """Texts right-aligned in whole words, zero bytes before each (len(texts) x words)."""
+    count = max(1, (width + 7) // 8)
+    joined = b"".join(t.rjust(8 * count, b"\0") for t in texts)
+    return np.frombuffer(joined, dtype=WORD).reshape(len(texts), count)
 
 
 class Table:
-    """A table of texts (a symbol's values, b"false"/b"true"), laid out across once, to take
-    cells from by index."""
+    """A table of texts (a symbol's values, b"false"/b"true") as words, to take cells from by index."""
 
     def __init__(self, texts: list[bytes]):
-        width = max((len(t) for t in texts), default=0) or 1
-        rows = np.frombuffer(b"".join(t.rjust(width, b" ") for t in texts), dtype=np.uint8).reshape(len(texts), width)
-        self.across = np.ascontiguousarray(rows.T)
-        self.lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        if any(b"\0" in t for t in texts):
+            raise ValueError("a text holds a zero byte")
+        self.width = max((len(t) for t in texts), default=0)
+        self.words = _words_of(texts, self.width)
 
     def cells(self, index: np.ndarray) -> Cells:
-        return Cells(np.take(self.across, index, axis=1), self.lengths[index])
+        return Cells(np.take(self.words, index, axis=0), self.width)
 
 
 def texts(table: list[bytes], index: np.ndarray) -> Cells:
@@ -75,23 +91,38 @@ def texts(table: list[bytes], index: np.ndarray) -> Cells:
     return Table(table).cells(index)
 
 
-def lines(cells: list[Cells], literals: list[bytes]) -> bytes:
+def _slot(literal: bytes, width: int) -> tuple[int, np.ndarray]:
+    """The words of a slot holding `literal` then a text of up to `width` bytes: (its length in
+    words, the literal's bytes as words at its start)."""
+    count = max(1, (len(literal) + width + 7) // 8)
+    return count, np.frombuffer(literal.ljust(8 * count, b"\0"), dtype=WORD)
+
+
+SLICE_ROWS = 2048  # rows laid out at once: their words stay in the processor's cache while each slot is written
+
+
+def lines(cells: list[Cells], literals: list[bytes]) -> bytearray:
     """The block's text: literals[0] cells[0] literals[1] cells[1] ... literals[-1] on every row
     (len(literals) == len(cells) + 1)."""
-    if not cells or not len(cells[0].lengths):
-        return b""
-    rows = len(cells[0].lengths)
-    width = sum(len(t) for t in literals) + sum(c.matrix.shape[0] for c in cells)
-    matrix = np.empty((width, rows), dtype=np.uint8)  # across: byte position x row
-    at = 0
-    for literal, cell in zip(literals, [*cells, None]):
-        for byte in literal:
-            matrix[at] = byte
-            at += 1
-        if cell is not None:
-            w = cell.matrix.shape[0]
-            cell.place(matrix[at:at + w])
-            at += w
-    # back to one row per line; then each line's bytes but the padding (text never holds a zero byte)
-    flat = np.ascontiguousarray(matrix.T).reshape(-1)
-    return flat[flat != 0].tobytes()
+    if not cells or not len(cells[0]):
+        return bytearray()
+    rows = len(cells[0])
+    pieces = []  # the row's words, left to right: arrays of rows x n words (a literal alone: broadcast)
+    for literal, cell in zip(literals, cells):
+        count, constant = _slot(literal, cell.width)
+        own = cell.words.shape[1]  # the cell's words: the slot's last ones
+        if count > own:  # the literal alone
+            pieces.append(np.broadcast_to(constant[:count - own], (rows, count - own)))
+        overlap = constant[count - own:]  # the literal's end in the text's blank bytes, if it reaches
+        pieces.append(cell.words | overlap if overlap.any() else cell.words)
+    tail = literals[-1]
+    if tail:
+        tail_words = np.frombuffer(tail.ljust(8 * ((len(tail) + 7) // 8), b"\0"), dtype=WORD)
+        pieces.append(np.broadcast_to(tail_words, (rows, len(tail_words))))
+    width = sum(p.shape[1] for p in pieces)
+    buffer = bytearray(8 * width * rows)
+    matrix = np.frombuffer(buffer, dtype=WORD).reshape(rows, width)
+    for start in range(0, rows, SLICE_ROWS):  # a slice of rows at a time: its words stay in cache
+        stop = start + SLICE_ROWS
+        np.concatenate([p[start:stop] for p in pieces], axis=1, out=matrix[start:stop])
+    return buffer.translate(None, b"\0")  # the padding dropped: text never holds a zero byte
