@@ -69,6 +69,16 @@ def random_values(spec, rng: random.Random) -> dict:
     return values
 
 
+def python_refusal(network, fragment: str) -> str | None:
+    """The first line of Python's refusal of the page's test fragment `g=3&n=5/4`, or None when
+    `evaluate` accepts those values."""
+    try:
+        network.evaluate(dict(part.split("=") for part in fragment.split("&")))
+    except SpecError as e:
+        return e.lines()[0]
+    return None
+
+
 def python_side(network, values: dict) -> dict:
     """What `costmodel report --format json` says: the totals, or the refusal's first line; and the
     peak live memory of `costmodel metrics` (its numeric side, reference_metrics, which `metrics`
@@ -266,14 +276,7 @@ def test_refusals_have_the_python_text(tmp_path):
     own.write_text(GROUPED)
     for name, fragments in [*REFUSED.items(), (str(own), REFUSED_HERE)]:
         network = costmodel.load_network(name)
-        expected = []
-        for fragment in fragments:
-            values = dict(part.split("=") for part in fragment.split("&"))
-            try:
-                network.evaluate(values)
-                expected.append(None)
-            except SpecError as e:
-                expected.append(e.lines()[0])
+        expected = [python_refusal(network, fragment) for fragment in fragments]
         got = _results(dom(write_page(tmp_path, name), "test=" + urllib.parse.quote(json.dumps(fragments))))
         assert expected.count(None) == (name == str(own)), f"{name}: a configuration meant to be refused was accepted"
         assert [answer.get("error") for answer in got] == expected
@@ -470,12 +473,7 @@ def test_new_guards_refuse_as_python_does(tmp_path, text, cases):
     network = costmodel.load_network(str(own))
     expected = []
     for fragment, words in cases.items():
-        values = dict(part.split("=") for part in fragment.split("&"))
-        try:
-            network.evaluate(values)
-            expected.append(None)
-        except SpecError as e:
-            expected.append(e.lines()[0])
+        expected.append(python_refusal(network, fragment))
         assert (words is None) == (expected[-1] is None) and (words is None or words in expected[-1]), fragment
     if text is LIMIT:
         assert expected[0].startswith(f"{own}:9:") # the line of unit's second layer, b

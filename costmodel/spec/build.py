@@ -436,12 +436,17 @@ class _Builder:
         return tuple(resolved)
 
     def read_symbols(self, symbols, parent):
-        self.mapping(symbols, "'symbols'", parent, "symbols")
-        if len(symbols) > MAX_SYMBOLS:
-            raise self.fail(f"more than {MAX_SYMBOLS} symbols", parent, "symbols")
-        for name, decl in symbols.items():
-            if self.attempt(self.read_symbol, symbols, name, decl) is BAD and isinstance(name, str):
-                self.bad_symbols.add(name)  # its uses are not errors of their own
+        self.read_declarations(symbols, parent, "symbols", MAX_SYMBOLS, self.read_symbol)
+
+    def read_declarations(self, declared, parent, key: str, limit: int, read_one) -> None:
+        """`symbols:` or `options:`: a mapping of at most `limit` names, each read by `read_one`; a
+        name whose declaration is bad is remembered, so its uses are not errors of their own."""
+        self.mapping(declared, f"'{key}'", parent, key)
+        if len(declared) > limit:
+            raise self.fail(f"more than {limit} {key}", parent, key)
+        for name, decl in declared.items():
+            if self.attempt(read_one, declared, name, decl) is BAD and isinstance(name, str):
+                self.bad_symbols.add(name)
 
     def check_declared_name(self, name, mapping, what: str) -> None:
         """A symbol's or an option's name: an identifier, not reserved, not dunder."""
@@ -473,12 +478,7 @@ class _Builder:
 
     def read_options(self, options, parent):
         """`options: {NAME: {default, choices: [...], description}}`: structural constants."""
-        self.mapping(options, "'options'", parent, "options")
-        if len(options) > MAX_OPTIONS:
-            raise self.fail(f"more than {MAX_OPTIONS} options", parent, "options")
-        for name, decl in options.items():
-            if self.attempt(self.read_option, options, name, decl) is BAD and isinstance(name, str):
-                self.bad_symbols.add(name)  # its uses are not errors of their own
+        self.read_declarations(options, parent, "options", MAX_OPTIONS, self.read_option)
 
     def read_option(self, options, name, decl):
         self.check_declared_name(name, options, "an option name")
