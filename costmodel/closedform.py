@@ -19,7 +19,7 @@ from .errors import SpecError
 from .expr import IN_CHANNELS
 from .ops import Kind, category_of, lookup
 from .spec import NETWORK_INPUT, BlockCall, LayerSpec, NetworkSpec, Repeat, Stage
-from .symbolic import make_symbol, plain_symbol, round_channels, to_plain, to_sympy
+from .symbolic import lattice, make_symbol, plain_symbol, round_channels, to_plain, to_sympy
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class RepeatNode:
 
 def at_least_two(count: sympy.Expr) -> sympy.Expr:
     """1 when an integer count >= 1 is at least 2, else 0."""
-    return sympy.Integer(1) if count.is_number and count >= 2 else sympy.Min(1, count - 1)
+    return sympy.Integer(1) if count.is_number and count >= 2 else lattice(sympy.Min, (sympy.Integer(1), count - 1))
 
 
 class _Deriver:

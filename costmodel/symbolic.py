@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import sympy
 from sympy import Function, Integer, Rational
+from sympy.functions.elementary.miscellaneous import ShortCircuit
 from sympy.printing.str import StrPrinter
 
 from . import expr as ex
@@ -104,52 +106,153 @@ def to_sympy(node: ex.Node, symbols: dict[str, sympy.Symbol], built: dict | None
         return func(*args)
     key = (node.func, *((type(a), a) for a in args))  # the type too: 2 and 2.0 may compare equal
     if key not in built:
-        built[key] = func(*args, evaluate=False) if unrelated(args) else func(*args)
+        built[key] = lattice(func, args)
     return built[key]
 
 
-def unrelated(args) -> bool:
-    """True when sympy's Min and Max would keep every one of `args` as it is, shown without asking it.
+def lattice(func, args) -> sympy.Expr:
+    """`func(*args)` for sympy's Min or Max, as sympy builds it, without its search for arguments
+    that dominate others when sample points show there is none to find.
 
-    sympy flattens a Min or Max argument into its own, drops the redundant ones (none unless an
-    argument is a Min or Max), then compares each pair under the symbols' assumptions and drops an
-    argument proven never above (Max) or below (Min) another; with nothing dropped, the result is
-    `Max(*args, evaluate=False)`: the same arguments, in sympy's order. A pair it cannot order is
-    one whose difference takes both signs for values the assumptions allow: sympy proves only
-    what is true. So: no argument a Min or Max, every symbol positive (integer or not) as the
-    deriver declares them or plain (no assumption: any value is allowed), and for every pair, at
-    one of a few sample points one argument is above the other and at another below (exact
-    values: the roundings evaluate on Rationals). Otherwise (a pair the samples do not separate)
-    sympy decides, as before."""
-    if len(args) < 2 or any(isinstance(a, (sympy.Min, sympy.Max)) for a in args):
+    sympy (1.12 to 1.14, compared) builds a Min or Max in three steps: it flattens arguments of its
+    own kind into it and drops its identity (`_new_args_filter`), drops the arguments that simple
+    rules find redundant (`_collapse_arguments`: a number below another Max's, an argument inside
+    another that holds it), then compares every pair and keeps only an argument no other one is
+    proven to dominate (`_find_localzeros`, which asks the assumptions: milliseconds a pair). The
+    first two steps are structural and cheap, and are sympy's own; when `unrelated` finds that every
+    pair of what they leave falls in both orders at sample points, no pair can be proven ordered
+    and the third step keeps every argument: the result is `func(*kept, evaluate=False)`, what
+    sympy returns. Otherwise (or another sympy) sympy builds it."""
+    if _DRIVER_KNOWN:
+        try:
+            kept = func._collapse_arguments(frozenset(func._new_args_filter(args)))
+        except ShortCircuit:
+            return func.zero
+        if unrelated(kept):
+            return func(*kept, evaluate=False)
+    return func(*args)
+
+
+def unrelated(args) -> bool:
+    """True when sympy's pairwise search in a Min or Max (`lattice`'s third step) would keep every
+    one of `args`, shown without asking it.
+
+    The search drops an argument proven never above (Max) or below (Min) another, comparing each
+    pair under the symbols' assumptions. A pair it cannot order is one whose difference takes both
+    signs for values the assumptions allow: sympy proves only what is true. So: every symbol
+    positive (integer or not) as the deriver declares them or plain (no assumption: any value is
+    allowed), and for every pair, at one of a few sample points one argument is above the other and
+    at another below (exact values: the roundings, and a Min or Max inside, evaluate on Rationals).
+    Otherwise (a pair the samples do not separate, an argument that is not a number there) sympy
+    decides, as before."""
+    if len(args) < 2:
         return False
     symbols = sorted(set().union(*(a.free_symbols for a in args)), key=lambda s: s.name)
     if not symbols or any(s not in (make_symbol(s.name, bool(s.is_integer)), plain_symbol(s.name)) for s in symbols):
         return False
-    values = [[_sample(a, point) for a in args] for point in _sample_points(symbols)]
-    for i in range(len(args)):
-        for j in range(i + 1, len(args)):
-            pairs = [(at[i], at[j]) for at in values if at[i] is not None and at[j] is not None]
-            if not (any(u > v for u, v in pairs) and any(u < v for u, v in pairs)):
-                return False
-    return True
+    program = _Program(args)
+    unseen = {(i, j): 3 for i in range(len(args)) for j in range(i + 1, len(args))}  # bits: above, below
+    for point in _sample_points(symbols):
+        at = program.values([point[s] for s in program.symbols])
+        for pair in list(unseen):
+            u, v = at[pair[0]], at[pair[1]]
+            if u is None or v is None or u == v:
+                continue
+            unseen[pair] &= ~(1 if u > v else 2)
+            if not unseen[pair]:
+                del unseen[pair]
+        if not unseen:
+            return True  # every pair seen in both orders
+    return False
 
 
-def _sample_points(symbols: list) -> list:
+SWEEP = 64  # sample points along the symbols' diagonal, each symbol at its own offset
+
+
+def _sample_points(symbols: list):
     """Values the assumptions allow (positive; whole for an integer symbol; a plain symbol any):
-    all small, all large, increasing and decreasing in the symbols' order."""
+    all small, all large, increasing and decreasing in the symbols' order, then a sweep: the k-th
+    point puts the i-th symbol at k + 5i (a whole number) or (k + 5i)/64, so that a difference
+    positive only in a window (the 90 % rule of make_divisible: ceil(0.9 c) - 8 floor(c/8 + 1/2)
+    is positive for some c below 40 only) is seen there."""
     def value(symbol, k: int):
-        return Integer(k) if symbol.is_integer else Rational(k, 64)
+        return Fraction(k) if symbol.is_integer else Fraction(k, 64)
     n = len(symbols)
-    return [{s: Integer(1) if s.is_integer else Rational(1, 4096) for s in symbols}, {s: value(s, 4096) for s in symbols},
-            {s: value(s, 8 * (i + 1)) for i, s in enumerate(symbols)},
-            {s: value(s, 8 * (n - i)) for i, s in enumerate(symbols)}]
+    yield {s: Fraction(1) if s.is_integer else Fraction(1, 4096) for s in symbols}
+    yield {s: value(s, 4096) for s in symbols}
+    yield {s: value(s, 8 * (i + 1)) for i, s in enumerate(symbols)}
+    yield {s: value(s, 8 * (n - i)) for i, s in enumerate(symbols)}
+    for k in range(1, SWEEP + 1):
+        yield {s: value(s, k + 5 * i) for i, s in enumerate(symbols)}
 
 
-def _sample(expr: sympy.Expr, point: dict):
-    """`expr` at the point as an exact Rational, or None when it does not evaluate to one."""
-    value = expr.xreplace(point)
-    return value if value.is_Rational else None
+class _Program:
+    """Expressions as straight-line steps over their distinct nodes, evaluated exactly (Fractions)
+    at a point: `values` gives each expression's value, or None where it is not a number (a node
+    kind this does not know, a division by zero)."""
+
+    def __init__(self, exprs):
+        self.steps: list = []  # (kind, operand slots or a constant)
+        self.symbols: list = []
+        self.slots: dict = {}
+        self.outputs = [self._slot(e) for e in exprs]
+
+    def _slot(self, expr) -> int:
+        key = (type(expr), expr)
+        if key in self.slots:
+            return self.slots[key]
+        step: tuple
+        if expr.is_Rational:
+            step = ("const", Fraction(int(expr.p), int(expr.q)))
+        elif expr.is_Symbol:
+            self.symbols.append(expr)
+            step = ("symbol", len(self.symbols) - 1)
+        else:
+            kind = ("add" if expr.is_Add else "mul" if expr.is_Mul else "pow" if expr.is_Pow else
+                    "floor" if isinstance(expr, sympy.floor) else "ceil" if isinstance(expr, sympy.ceiling) else
+                    "min" if isinstance(expr, sympy.Min) else "max" if isinstance(expr, sympy.Max) else
+                    "round" if isinstance(expr, _ChannelRounding) else "unknown")
+            operands = tuple(self._slot(a) for a in expr.args)
+            step = (kind, operands, expr.func)
+        self.steps.append(step)
+        self.slots[key] = len(self.steps) - 1
+        return self.slots[key]
+
+    def values(self, symbol_values: list) -> list:
+        out: list = []
+        for step in self.steps:
+            out.append(_step(step, out, symbol_values))
+        return [out[k] for k in self.outputs]
+
+
+def _step(step: tuple, out: list, symbol_values: list):
+    kind = step[0]
+    if kind == "const":
+        return step[1]
+    if kind == "symbol":
+        return symbol_values[step[1]]
+    args = [out[k] for k in step[1]]
+    if kind == "unknown" or None in args:
+        return None
+    if kind == "add":
+        return sum(args, Fraction(0))
+    if kind == "mul":
+        return math.prod(args, start=Fraction(1))
+    if kind == "pow":
+        base, exponent = args
+        if exponent.denominator != 1 or (base == 0 and exponent < 0):
+            return None
+        return base ** int(exponent)
+    if kind == "floor":
+        return Fraction(math.floor(args[0]))
+    if kind == "ceil":
+        return Fraction(math.ceil(args[0]))
+    if kind == "min":
+        return min(args)
+    if kind == "max":
+        return max(args)
+    value = step[2].number(*args)  # a rounding's own rule, on numbers
+    return None if value is None else Fraction(value)
 
 
 SNAP = 1e-12  # lambdify on floats: a rounding's argument this close (relatively) to a step is on it
@@ -254,6 +357,10 @@ class _ChannelRounding(Function):
     def _code(self, code: _FloatCode, args: list) -> str:
         raise NotImplementedError
 
+    # each rule's `number(*values)`: the rounding of exact numbers (Fractions), None where the
+    # rule does not apply (a divisor that is not whole); its `eval` rounds Rationals with it
+    number: Any
+
     def _latex(self, printer):
         inner = printer._print(self.args[0])
         return {"floor": rf"\lfloor {inner} \rfloor", "ceil": rf"\lceil {inner} \rceil"}.get(
@@ -266,11 +373,15 @@ class RoundFloor(_ChannelRounding):
     def _code(self, code, args):
         return code.rounded("floor", args[0])
 
+    @staticmethod
+    def number(v: Fraction) -> int:
+        return math.floor(v)
+
     @classmethod
     def eval(cls, x):
         v = _exact(x)
         if v is not None:
-            return Integer(math.floor(v))
+            return Integer(cls.number(v))
         if x.is_integer:
             return x
 
@@ -284,11 +395,15 @@ class RoundCeil(_ChannelRounding):
     def _eval_is_positive(self):
         return self.args[0].is_positive
 
+    @staticmethod
+    def number(v: Fraction) -> int:
+        return math.ceil(v)
+
     @classmethod
     def eval(cls, x):
         v = _exact(x)
         if v is not None:
-            return Integer(math.ceil(v))
+            return Integer(cls.number(v))
         if x.is_integer:
             return x
 
@@ -301,11 +416,15 @@ class RoundNearest(_ChannelRounding):
     def _code(self, code, args):
         return code.whole_div(code.rounded("floor", f"2*({args[0]}) + 1"), "2")  # floor(x + 1/2) = floor(2x + 1) // 2
 
+    @staticmethod
+    def number(v: Fraction) -> int:
+        return math.floor(v + Fraction(1, 2))
+
     @classmethod
     def eval(cls, x):
         v = _exact(x)
         if v is not None:
-            return Integer(math.floor(v + Fraction(1, 2)))
+            return Integer(cls.number(v))
         if x.is_integer:
             return x
 
@@ -322,11 +441,15 @@ class RoundDivisible(_ChannelRounding):
     def _eval_is_positive(self):
         return True  # at least the divisor
 
+    @staticmethod
+    def number(v: Fraction, d: Fraction) -> int | None:
+        return int(ex.make_divisible(v, int(d))) if d.denominator == 1 else None
+
     @classmethod
     def eval(cls, x, d):
         v = _exact(x)
         if v is not None and d.is_Integer:
-            return Integer(ex.make_divisible(v, int(d)))
+            return Integer(cls.number(v, Fraction(int(d))))
 
 
 class MakeDivisible(_ChannelRounding):
@@ -352,11 +475,15 @@ class MakeDivisible(_ChannelRounding):
     def _code(self, code, args):
         return code.divisible(*args)
 
+    @staticmethod
+    def number(v: Fraction, d: Fraction, m: Fraction) -> int | None:
+        return int(ex.make_divisible(v, int(d), int(m))) if d.denominator == m.denominator == 1 else None
+
     @classmethod
     def eval(cls, x, d, m):
         v = _exact(x)
         if v is not None and d.is_Integer and m.is_Integer:
-            return Integer(ex.make_divisible(v, int(d), int(m)))
+            return Integer(cls.number(v, Fraction(int(d)), Fraction(int(m))))
 
 
 def round_channels(value: sympy.Expr, rule: str) -> sympy.Expr:
@@ -398,8 +525,10 @@ def _smooth_walk(node: sympy.Basic, memo: dict) -> sympy.Basic:
     if args:
         new_args = tuple(_smooth_walk(a, memo) for a in args)
         if args != new_args:
-            lattice = node.func in (sympy.Min, sympy.Max)  # sympy's result without its search (`unrelated`)
-            result = node.func(*new_args, evaluate=False) if lattice and unrelated(new_args) else node.func(*new_args)
+            if node.func in (sympy.Min, sympy.Max):  # sympy's result without its search (`lattice`)
+                result = lattice(node.func, new_args)
+            else:
+                result = node.func(*new_args)
             if any(result == old and old != new for old, new in zip(args, new_args)):
                 memo[key] = result  # sympy's simultaneous rule: a replacement is not replaced again
                 return result
@@ -495,6 +624,14 @@ def expand(value: sympy.Basic, memo: dict | None = None) -> sympy.Basic:
     if not _DRIVER_KNOWN or not isinstance(value, sympy.Expr):
         return sympy.expand(value)
     memo = {} if memo is None else memo
+    terms = _terms(value, memo)
+    if terms is not None:
+        return _sum_of(terms)
+    return _expand_driven(value, memo)
+
+
+def _expand_driven(value: sympy.Expr, memo: dict) -> sympy.Expr:
+    """sympy's expand by its own per-node methods, in its order (see `expand`)."""
     result = value
     for hint in _FIRST_PASS:
         result = _expand_walk(result, "_eval_expand_" + hint, memo)[0]
@@ -527,6 +664,142 @@ def _expand_walk(node: sympy.Basic, method: str, memo: dict) -> tuple:
             result = (expanded, True)
     memo[key] = result
     return result
+
+
+# --- expansion of a polynomial in atoms, without building the products sympy's walk builds ---
+#
+# A closed-form total is a polynomial over "atoms": symbols, their integer powers, and function
+# applications (floor, Max, the roundings), with rational coefficients. Fully expanded, it is a
+# sum of distinct monomials with nonzero coefficients; sympy's Add and Mul are canonical (their
+# arguments flattened, like terms and like factors combined, sorted), so there is one such sum,
+# and sympy's expand reaches it: its passes repeat until nothing changes, and a product of sums
+# or a positive power of a sum is what its `mul` and `multinomial` hints rewrite. A function
+# application's own expansion (sympy expands its arguments, then evaluates it again: floor(x + 1)
+# is floor(x) + 1) is the one `_expand_driven` gives for it alone, since each pass walks a
+# subtree the same wherever it sits. So the sum is computed as a dict of monomials (each a
+# frozenset of (atom, exponent)) to Fractions, and only the final terms are built as sympy
+# objects. Anything else (a float, a power of a sum with a negative or symbolic exponent, a
+# node that is neither a number, a symbol, a sum, a product, an integer power nor a function
+# application) returns None: the driver expands the whole form, as before. The two are held
+# equal on every shipped spec's formulas (benchmarks/formula_texts.py) and on generated forms
+# (tests/test_formula_forms.py).
+
+MAX_POWER = 8  # a larger positive power of a sum is left to sympy's multinomial expansion
+
+
+def _terms(node: sympy.Basic, memo: dict):
+    """The expanded polynomial of `node` as {monomial: Fraction}, or None (see above); kept."""
+    key = ("terms", type(node), node)  # the type too: 2 and 2.0 may compare equal
+    if key in memo:
+        return memo[key]
+    result = _terms_of(node, memo)
+    memo[key] = result
+    return result
+
+
+def _terms_of(node: sympy.Basic, memo: dict):
+    if node.is_Rational:
+        return {frozenset(): Fraction(int(node.p), int(node.q))} if node.p else {}
+    if node.is_Symbol:
+        return {frozenset({(node, 1)}): Fraction(1)}
+    if node.is_Add:
+        total: dict = {}
+        for arg in node.args:
+            part = _terms(arg, memo)
+            if part is None:
+                return None
+            _accumulate(total, part, Fraction(1))
+        return total
+    if node.is_Mul:
+        product: dict = {frozenset(): Fraction(1)}
+        for arg in node.args:
+            part = _terms(arg, memo)
+            if part is None:
+                return None
+            product = _product(product, part)
+        return product
+    if node.is_Pow:
+        return _power_terms(node, memo)
+    if node.is_Function and not node.is_Atom:
+        expanded = _expand_driven(node, memo)
+        if expanded.is_Function:
+            return {frozenset({(expanded, 1)}): Fraction(1)}
+        return _terms(expanded, memo) if expanded != node else None
+    return None
+
+
+def _power_terms(node: sympy.Pow, memo: dict):
+    """An integer power: a sum to a small positive power multiplied out; a symbol's or a function
+    application's power (negative too) a factor of its own."""
+    base, exponent = node.args
+    if not exponent.is_Integer:
+        return None
+    n = int(exponent)
+    if base.is_Symbol:
+        return {frozenset({(base, n)}): Fraction(1)}
+    if base.is_Function and not base.is_Atom:
+        expanded = _expand_driven(base, memo)
+        if not expanded.is_Function:
+            return None  # its power is sympy's to rebuild (the expansion is a sum or a number)
+        return {frozenset({(expanded, n)}): Fraction(1)}
+    if not 0 < n <= MAX_POWER:
+        return None
+    part = _terms(base, memo)
+    if part is None:
+        return None
+    result: dict = {frozenset(): Fraction(1)}
+    for _ in range(n):
+        result = _product(result, part)
+    return result
+
+
+def _accumulate(total: dict, part: dict, factor: Fraction) -> None:
+    """total += factor * part, dropping a monomial whose coefficient becomes zero."""
+    for monomial, coefficient in part.items():
+        value = total.get(monomial, 0) + factor * coefficient
+        if value:
+            total[monomial] = value
+        else:
+            total.pop(monomial, None)
+
+
+def _product(left: dict, right: dict) -> dict:
+    """The product of two polynomials, like monomials combined."""
+    result: dict = {}
+    for m1, c1 in left.items():
+        for m2, c2 in right.items():
+            monomial = _monomial_product(m1, m2)
+            value = result.get(monomial, 0) + c1 * c2
+            if value:
+                result[monomial] = value
+            else:
+                result.pop(monomial, None)
+    return result
+
+
+def _monomial_product(m1: frozenset, m2: frozenset) -> frozenset:
+    if not m1:
+        return m2
+    if not m2:
+        return m1
+    powers = dict(m1)
+    for atom, exponent in m2:
+        e = powers.get(atom, 0) + exponent
+        if e:
+            powers[atom] = e
+        else:
+            del powers[atom]
+    return frozenset(powers.items())
+
+
+def _sum_of(terms: dict) -> sympy.Expr:
+    """The sympy sum of the monomials: each term built by sympy's Mul, the sum by its Add (which
+    sort them as sympy's expansion has them)."""
+    parts = []
+    for monomial, coefficient in terms.items():
+        factors = [atom if e == 1 else sympy.Pow(atom, e) for atom, e in monomial]
+        parts.append(sympy.Mul(Rational(coefficient.numerator, coefficient.denominator), *factors))
+    return sympy.Add(*parts)
 
 
 class OncePrinter(StrPrinter):

@@ -164,7 +164,8 @@ WIDTH = 8 * sympy.floor(2 * a + sympy.Rational(1, 2))  # torchvision's rounding 
     ((g, w), True),  # RegNet's min(gw, w): 8 < 16 at one point, 16 > 8 at another
     ((a, a + 1), False),  # a + 1 is always above: sympy drops alpha
     ((1, sympy.floor(RoundDivisible(32 * a, sympy.Integer(8)) / 4)), False),  # always >= 2 here: sympy decides
-    ((0, sympy.Max(8, WIDTH)), False),  # a Max inside: sympy flattens and collapses, not this shortcut
+    ((0, sympy.Max(8, WIDTH)), False),  # the Max is at least 8: always above 0, sympy decides
+    ((1, sympy.Max(0, sympy.ceiling(a * 72 / 5) - sympy.Max(8, WIDTH))), True),  # see the window test below
     ((x, 1), True),  # a plain symbol (any value allowed, as in a closed form given to the user): both orders
     ((x, x + 1), False),
     ((sympy.Symbol("n", negative=True), 1), False),  # assumptions the samples do not respect: sympy decides
@@ -174,9 +175,85 @@ def test_min_max_kept_as_sympy_keeps_them(args, kept):
     args = [sympy.sympify(v) for v in args]
     assert symbolic.unrelated(args) is kept
     for func in (sympy.Max, sympy.Min):
-        if kept:
+        built = symbolic.lattice(func, args)
+        assert built == func(*args) and built.args == func(*args).args
+        if kept and not any(isinstance(v, (sympy.Min, sympy.Max)) for v in args):
             assert func(*args, evaluate=False) == func(*args)
             assert func(*args, evaluate=False).args == func(*args).args
+
+
+def test_a_difference_positive_in_a_window_only_is_seen():
+    """MobileNetV2's expansion width: ceil(0.9 * t * c) - make_divisible(c), c = 16 * alpha, is
+    above 0 only for some alpha (the 90 % rule adds 8): alpha = 5/8 gives ceil(9) - 8 = 1, while
+    1/4096 gives 1 - 8 and 64 gives ceil(921.6) - 8 * 128 (the corner points alone see only below 0)."""
+    d = sympy.ceiling(a * 72 / 5) - sympy.Max(8, WIDTH)
+    assert d.xreplace({a: sympy.Rational(5, 8)}) == 9 - 8
+    assert d.xreplace({a: sympy.Rational(1, 4096)}) == 1 - 8 and d.xreplace({a: 64}) == 922 - 8 * 128
+    assert symbolic.unrelated([sympy.Integer(0), d])
+    assert sympy.Max(0, d, evaluate=False) == sympy.Max(0, d)
+
+
+@pytest.mark.parametrize("func", [sympy.Min, sympy.Max])
+def test_lattice_is_sympys_min_max(func):
+    """lattice(func, args) == func(*args), structure and argument order, on random arguments with
+    a Min or Max among them (sympy flattens and collapses those first)."""
+    rng = random.Random(7)
+    shortcut = 0
+    for _ in range(120):
+        args = [_random_form(rng, 2).xreplace({x: a, y: r}) for _ in range(rng.choice([2, 3]))]
+        if rng.random() < 0.5:
+            args.append(rng.choice([sympy.Min, sympy.Max])(args[0] + 1, 8 * RoundFloor(a * 2)))
+        if any(not isinstance(v, sympy.Expr) or v.has(sympy.zoo, sympy.nan) for v in args):
+            continue
+        try:
+            expected = func(*args)
+        except ValueError:  # a complex argument: sympy refuses, and so does lattice
+            with pytest.raises(ValueError):
+                symbolic.lattice(func, args)
+            continue
+        built = symbolic.lattice(func, args)
+        assert built == expected and built.args == expected.args, args
+        kept = func._collapse_arguments(frozenset(func._new_args_filter(args)))
+        shortcut += symbolic.unrelated(kept)
+    assert shortcut > 10  # the shortcut taken, not only sympy
+
+
+def test_the_roundings_number_is_their_evaluation():
+    """Each rounding's `number` (exact numbers in, used by the sample points) is what it evaluates
+    to on Rationals: e.g. divisible(29, 8) = 32 (nearest multiple 32), divisible(13, 8) = 16 (8 is
+    below 0.9 * 13 = 11.7, so one more 8)."""
+    from fractions import Fraction
+    assert RoundDivisible.number(Fraction(29), Fraction(8)) == 32
+    assert RoundDivisible.number(Fraction(13), Fraction(8)) == 8 + 8
+    rng = random.Random(3)
+    for _ in range(200):
+        v = Fraction(rng.randint(1, 4000), rng.randint(1, 64))
+        q = sympy.Rational(v.numerator, v.denominator)
+        for cls in (RoundFloor, symbolic.RoundCeil, symbolic.RoundNearest):
+            assert cls(q) == cls.number(v), (cls, v)
+        assert RoundDivisible(q, 8) == RoundDivisible.number(v, Fraction(8))
+        assert MakeDivisible(q, 8, 16) == MakeDivisible.number(v, Fraction(8), Fraction(16))
+
+
+def test_expand_sums_monomials_on_polynomials_and_hands_the_rest_to_sympys_walk():
+    """`expand` builds a polynomial in atoms as a sum of monomials (`_terms`) and gives
+    sympy.expand's result; a float or a power of a sum with a negative exponent goes to the driver."""
+    product = (a + 1) * (RoundFloor(a * 3) - 2) * (r + sympy.Rational(1, 2)) ** 2
+    assert symbolic._terms(product, {}) is not None
+    assert expand(product) == sympy.expand(product)
+    assert expand(product).args == sympy.expand(product).args
+    for form in (sympy.Float(0.5) * (a + 1) * r, 1 / (a + 1) * (r + 2)):
+        assert symbolic._terms(form, {}) is None
+        assert expand(form) == sympy.expand(form)
+    rng = random.Random(13)
+    summed = 0
+    for _ in range(200):
+        expr = _random_form(rng, 3)
+        if not isinstance(expr, sympy.Expr) or expr.has(sympy.zoo, sympy.nan):
+            continue
+        summed += symbolic._terms(expr, {}) is not None
+        assert expand(expr) == sympy.expand(expr), expr
+    assert summed > 80
 
 
 def test_on_random_pairs_a_kept_min_max_is_sympys():

@@ -93,7 +93,8 @@ def minimum(a, b):
     if exact(a, b):
         return min(a, b)
     import sympy
-    return sympy.Min(a, b)
+    from ..symbolic import lattice
+    return lattice(sympy.Min, (a, b))
 
 
 def maximum(a, b):
@@ -101,7 +102,8 @@ def maximum(a, b):
     if exact(a, b):
         return max(a, b)
     import sympy
-    return sympy.Max(a, b)
+    from ..symbolic import lattice
+    return lattice(sympy.Max, (a, b))
 
 
 _GCD: list = []  # the sympy function below, made on first use (no sympy import for the numeric path)
