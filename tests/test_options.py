@@ -271,3 +271,23 @@ def test_sweep_and_solve_name_the_options_of_their_tree(cli, path):
     assert out.startswith("toy: largest classes with use_bn=1, stages=2, alpha=2, delta=1 under params <= 100,000")
     _, out, _ = cli(["solve", str(path), "--for", "classes", "--max-params", "1e5", "--preset", "bn", "--format", "json"])
     assert json.loads(out)["options"] == {"use_bn": 1, "stages": 2}
+
+
+def test_a_symbol_only_another_trees_layers_read_is_left_out(cli, path, net):
+    """With stages=1 there is no unit2, the only reader of delta: the header leaves it out, and
+    solve refuses it (no cost depends on it) instead of reporting a bound that means nothing."""
+    assert net.spec.read_symbols == {"alpha", "delta", "classes"}
+    assert net.for_values({"stages": 1}).spec.read_symbols == {"alpha", "classes"}
+    status, out, _ = cli(["report", str(path), "--set", "stages=1"])
+    assert status == 0 and out.splitlines()[0] == "toy, use_bn=0, stages=1 (alpha=1, classes=10)"
+    status, out, err = cli(["solve", str(path), "--for", "delta", "--max-params", "1e6", "--set", "stages=1"])
+    assert (status, out) == (2, "")
+    assert err == (f"costmodel: {path}: solve: no cost of this network built for use_bn=0, stages=1 depends on "
+                   f"delta (its layers do not read it): there is nothing to solve for\n")
+
+
+def test_efficientnet_v2_s_does_not_list_stage_7():
+    spec = costmodel.load_network("imagenet/efficientnet_v2").for_values(preset="efficientnet_v2_s").spec
+    assert {"c7", "n7"} <= set(spec.symbols) and not {"c7", "n7"} & spec.read_symbols
+    spec_m = costmodel.load_network("imagenet/efficientnet_v2").for_values(preset="efficientnet_v2_m").spec
+    assert {"c7", "n7"} <= spec_m.read_symbols

@@ -649,6 +649,11 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
     if symbol not in spec.symbols:
         raise SpecError(f"unknown symbol {symbol!r} (declared symbols: {', '.join(spec.symbols) or 'none'})",
                         file=spec.file)
+    if symbol not in spec.read_symbols:
+        from .. import network as nw
+        tree = f" built for {nw.options_text(spec)}" if spec.options else ""
+        raise SpecError(f"solve: no cost of this network{tree} depends on {symbol} (its layers do not read it): "
+                        f"there is nothing to solve for", file=spec.file)
     if not budgets:
         raise SpecError("no budget: give at least one maximum (e.g. --max-macs 6e6)")
     budgets = {_check_metric(m): _budget(b, m) for m, b in budgets.items()}

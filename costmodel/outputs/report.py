@@ -108,7 +108,10 @@ def defaults_header(spec) -> str:
 
 
 def values_header(evaluation: Evaluation) -> str:
-    values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items())
+    """The spec's name, preset, options and the values of the symbols its tree reads (a symbol
+    only another option's tree reads, e.g. EfficientNetV2-S's c7, is left out)."""
+    read = evaluation.network.spec.read_symbols
+    values = ", ".join(f"{name}={value_text(v)}" for name, v in evaluation.values.items() if name in read)
     preset = getattr(evaluation, "preset", None)
     spec = evaluation.network.spec
     options = ", ".join(f"{name}={value_text(v)}" for name, v in spec.option_values.items())  # the tree's

@@ -395,6 +395,36 @@ class NetworkSpec:
         return walk(self.tree)
 
     @cached_property
+    def read_symbols(self) -> frozenset:
+        """The names of the symbols this tree reads: in the input shape, a layer's arguments or a
+        repeat's count (a block's arguments are bound into its layers). A symbol declared for
+        another option's tree (EfficientNetV2's c7 and n7 when `stages` is 6) is not among them:
+        no number of this tree depends on it."""
+        from .. import expr as ex
+        found: set = set()
+        seen: set = set()  # ids of argument dicts: a long list shares them (spec/build.py reuse_key)
+
+        def read(value):
+            if isinstance(value, ex.Node):
+                found.update(ex.names(value))
+
+        def walk(nodes):
+            for n in nodes:
+                if isinstance(n, LayerSpec):
+                    if id(n.args) not in seen:
+                        seen.add(id(n.args))
+                        for value in n.args.values():
+                            read(value)
+                    continue
+                if isinstance(n, Repeat):
+                    read(n.count)
+                walk(children_of(n))
+        for node in self.input:
+            read(node)
+        walk(self.tree)
+        return frozenset(found)
+
+    @cached_property
     def unrolled(self) -> Instance:
         """The tree unrolled (constant counts only)."""
         if self.symbolic_repeats:
