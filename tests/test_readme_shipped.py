@@ -19,13 +19,14 @@ def test_the_shipped_table_is_what_costmodel_computes():
 
 def test_the_table_has_a_row_per_spec_and_preset():
     table = README.split(START, 1)[1].split(END, 1)[0]
-    specs = re.findall(r"^\| `([^`]+)` \| \|", table, re.M)
+    specs = re.findall(r"^\| `([^`]+)`(?: \[[^]]*\])? \| \|", table, re.M)
     assert specs == shipped.names()
-    presets = re.findall(r"^\| \| `([^`]+)` \|", table, re.M)
+    presets = re.findall(r"^\| \| `([^`]+)`(?: \[[^]]*\])? \|", table, re.M)
     for name in ("vgg16_bn", "squeezenet1_1", "mobilenet_v3_small", "efficientnet_v2_s", "mobilenet_v2"):
         assert name in presets
     vgg16_bn = next(line for line in table.splitlines() if "`vgg16_bn`" in line)
     assert "138,365,992" in vgg16_bn  # torchvision's num_params of vgg16_bn
+    assert "`vgg16_bn` [use_bn=1]" in vgg16_bn and "`squeezenet1_1` [v1_1=1]" in table  # the options of the row
 
 
 def test_the_options_example_runs():

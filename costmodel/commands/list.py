@@ -48,11 +48,12 @@ def _with_options(description: str, options) -> str:
 
 
 def render_markdown(entries) -> str:
-    """A GitHub table: one row per spec at its defaults, then one per preset at its values."""
+    """A GitHub table: one row per spec at its defaults, then one per preset at its values; a name
+    is followed by the option values its row is built for (`[use_bn=1]`), as in the table."""
     lines = ["| spec | preset | params | MACs |", "|---|---|---:|---:|"]
     for e in entries:
-        lines.append(f"| `{e.name}` | | {e.params:,} | {e.macs:,} |")
-        lines += [f"| | `{p.name}` | {p.params:,} | {p.macs:,} |" for p in e.presets]
+        lines.append(f"| {_with_options(f'`{e.name}`', e.options)} | | {e.params:,} | {e.macs:,} |")
+        lines += [f"| | {_with_options(f'`{p.name}`', p.options)} | {p.params:,} | {p.macs:,} |" for p in e.presets]
     return "\n".join(lines) + "\n"
 
 
