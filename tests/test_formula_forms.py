@@ -124,6 +124,7 @@ def test_a_shipped_networks_totals(network):
             assert ops <= ops_bound(form, 10**9)
             assert expands(form) == (ops <= MAX_EXPAND_OPS)
             if ops <= MAX_EXPAND_OPS:
+                assert symbolic._terms(form, {}) is not None  # summed as monomials, not by the driver
                 expanded = expand(form)
                 assert expanded == sympy.expand(form)
                 assert expand(expanded) == expanded  # what a smooth total's second readable relies on
