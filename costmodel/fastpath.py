@@ -167,7 +167,9 @@ class _Printer:
         code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n",
                               [*self.namespace, "compiled"])
         exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated, checked
-        return self.namespace["compiled"]
+        function = self.namespace["compiled"]
+        function.outputs = tuple(names)  # what each number it returns is: a generated name or a literal
+        return function
 
 
 class _Layout:
@@ -178,7 +180,8 @@ class _Layout:
         self.leaves = list(unrolled.leaves())
         self.templates = [index[id(network._template_cost(leaf))] for leaf in self.leaves]
         self.names = tuple(leaf.layer.name for leaf in self.leaves)
-        self.take = operator.itemgetter(*[WIDTH * t + j for t in self.templates for j in range(WIDTH)])
+        self.positions = [WIDTH * t + j for t in self.templates for j in range(WIDTH)]  # in the compiled output
+        self.take = operator.itemgetter(*self.positions)
 
 
 class FastPath:
@@ -214,6 +217,7 @@ class FastPath:
             outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
         if fixed is not None:
             fixed.take = operator.itemgetter(slice(0, len(outputs)))
+            fixed.positions = list(range(len(outputs)))
             self.layouts[()] = fixed
         outputs += [network.total(metric) for metric in TOTALS]
         self.function = printer.function(outputs)
@@ -223,6 +227,7 @@ class FastPath:
         from .network import Evaluation  # network imports this module: not at the top
         self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
+        self.pairings: dict = {}  # (id(layout), id(recording)) -> (layout, recording, _Pairing or None)
 
     def layout(self, resolved: dict) -> _Layout:
         net = self.network
@@ -253,13 +258,19 @@ class FastPath:
             out = self.function(*args)
         except (ArithmeticError, ValueError, TypeError):
             return None
-        agreed = self.agreed.get(id(theirs))
-        if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
-            self._compare(layout, names, out, theirs, their_totals)
-            if self.reference.kept:  # rows the reference keeps come back as the same tuple
-                if len(self.agreed) > 4096:
-                    self.agreed.clear()
-                self.agreed[id(theirs)] = (theirs, layout, out)
+        source = self.reference.source
+        if source is not None:  # rows a recording returned just now: compared as its code pairs them with ours
+            self._compare_paired(layout, source, names, out, theirs, their_totals)
+            compared = True
+        else:
+            agreed = self.agreed.get(id(theirs))
+            compared = agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out
+            if compared:
+                self._compare(layout, names, out, theirs, their_totals)
+        if compared and self.reference.kept:  # rows the reference keeps come back as the same tuple
+            if len(self.agreed) > 4096:
+                self.agreed.clear()
+            self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
         return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
 
@@ -273,6 +284,21 @@ class FastPath:
         if closed != their_totals:
             metric, a, b = next((m, a, b) for m, a, b in zip(TOTALS, closed, their_totals) if a != b)
             raise CheckError(f"total {metric}: closed form {a} != sum of the reference's layers {b}")
+
+    def _compare_paired(self, layout: _Layout, source, names: tuple, out: tuple, theirs: tuple,
+                        their_totals: tuple) -> None:
+        """`_compare`, for rows that the recording `source` returned just now: only the fields in
+        which the two generated functions return a pair of numbers not met before (see _Pairing);
+        the totals all. Any difference: `_compare`, which compares every field and names it."""
+        found = self.pairings.get((id(layout), id(source)))
+        if found is None or found[0] is not layout or found[1] is not source:
+            if len(self.pairings) > 256:
+                self.pairings.clear()
+            found = self.pairings[(id(layout), id(source))] = (layout, source, _Pairing.of(self.function, layout, source, names))
+        pairing = found[2]
+        if pairing is None or names is not pairing.names or pairing.ours(out) != pairing.theirs(theirs) or \
+                out[-len(TOTALS):] != their_totals:
+            self._compare(layout, names, out, theirs, their_totals)
 
     def _disagree(self, layout: _Layout, names: tuple, ours: tuple, theirs: tuple):
         if len(names) != len(layout.names):
@@ -290,6 +316,58 @@ class FastPath:
         if found is None:
             found = self.costs[template].category(self.network.substitutions(resolved))
         return found
+
+
+class _Pairing:
+    """Which fields decide the comparison of the closed forms with one recording's rows, in one layout.
+
+    Each generated function returns its numbers as a tuple of names and integer literals
+    (`outputs`, kept on the function): a name is one variable, so every field returned from it is
+    the same object. Two fields to which both functions give the same pair (ours, theirs) are
+    equal exactly when one of them is: MobileNet-CIFAR's 680 fields are some 80 such pairs (a
+    layer's output shape is the next one's input, a batch norm's volume its conv's). A field is
+    compared once per distinct pair; a pair of two literals is compared here, once (an unequal one
+    stays among the compared fields, so the comparison fails and `_compare` names it). Only for
+    the functions these names describe: any other (a test's tampered one) has no `outputs` and is
+    compared field by field."""
+
+    def __init__(self, names: tuple, ours: list, theirs: list):
+        self.names = names  # the recording's tuple of layer names, found equal to the layout's
+        self.ours, self.theirs = _picker(ours), _picker(theirs)
+        self.count = len(theirs)
+
+    @classmethod
+    def of(cls, function, layout: _Layout, source, names: tuple) -> "_Pairing | None":
+        ours_codes, theirs_codes = getattr(function, "outputs", None), getattr(source, "outputs", None)
+        if ours_codes is None or theirs_codes is None or names != layout.names or \
+                len(theirs_codes) != len(layout.positions):
+            return None
+        pairs: set = set()
+        ours, theirs = [], []
+        for j, (position, b) in enumerate(zip(layout.positions, theirs_codes)):
+            a = ours_codes[position]
+            if (a, b) in pairs:
+                continue  # the same two numbers as a field already compared
+            pairs.add((a, b))
+            if _literal(a) is not None and _literal(a) == _literal(b):
+                continue  # two equal integer literals: equal whatever the values
+            ours.append(position)
+            theirs.append(j)
+        return cls(names, ours, theirs)
+
+
+def _literal(code: str):
+    """The int an integer literal of generated code is ('16', '(-3)'), else None (a name)."""
+    text = code[1:-1] if code.startswith("(") else code
+    digits = text[1:] if text.startswith("-") else text
+    return int(text) if digits.isdigit() else None
+
+
+def _picker(positions: list):
+    """A function of a tuple giving its numbers at these positions, as a tuple."""
+    if len(positions) >= 2:
+        return operator.itemgetter(*positions)
+    return lambda numbers: tuple(numbers[i] for i in positions)
 
 
 def _fields(numbers: tuple) -> dict:

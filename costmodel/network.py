@@ -658,6 +658,10 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
     type TypeError."""
     from collections.abc import Mapping
 
+    if preset is None and type(overrides) is dict and not spec.options:
+        plain = _plain_values(spec, overrides)
+        if plain is not None:
+            return plain
     if type(overrides) is not dict and not isinstance(overrides, Mapping):
         raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
     chosen = option_values(spec, overrides, preset)
@@ -683,6 +687,30 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
         if spec.symbols[name].integer and value.denominator != 1:
             raise SpecError(f"{name} is an integer symbol, got {value}", file=spec.file)
         values[name] = value
+    return values
+
+
+def _plain_values(spec: NetworkSpec, overrides: dict) -> dict[str, Fraction] | None:
+    """`resolve_values` for the common call of a warm loop: no preset, no options, each value an
+    int or a Fraction of a declared symbol, in range and positive (an integer symbol's whole), as
+    integer comparisons (a Fraction's own comparisons are Python code). None for anything else:
+    `resolve_values` then decides, and refuses what it refuses."""
+    symbols = spec.symbols
+    values = {name: s.default for name, s in symbols.items()}
+    for name, raw in overrides.items():
+        kind = type(raw)
+        if kind is int:
+            if not 0 < raw <= MAX_SYMBOL_VALUE or name not in symbols:
+                return None
+            values[name] = Fraction(raw)
+        elif kind is Fraction:
+            n, d = raw.numerator, raw.denominator  # d > 0: a Fraction keeps its sign in n
+            if not 0 < n <= MAX_SYMBOL_VALUE * d or d.bit_length() > 64 or name not in symbols or \
+                    (d != 1 and symbols[name].integer):
+                return None
+            values[name] = raw  # a Fraction is immutable: the same value
+        else:
+            return None
     return values
 
 

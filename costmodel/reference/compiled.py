@@ -150,6 +150,7 @@ class Specialised:
         # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
         self.seen: dict = {}
         self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
+        self.source = None  # the function that returned the last rows just now (a recording), else None
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -179,6 +180,7 @@ class Specialised:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
         key = self.key(values)
         self.kept = False
+        self.source = None
         if key is None:
             self.walked += 1
             return flat(propagate(self.spec, values))
@@ -193,6 +195,7 @@ class Specialised:
             found = flat(propagate(self.spec, values))
             self.replays.learn(key, values, found)
         else:  # replayed rows are kept once their key has been replayed REMEMBER_AFTER times
+            self.source = self.replays.source
             h = hash(key)  # counted by hash: a collision only keeps some rows sooner
             seen = self.seen.get(h, 0)
             if seen < REMEMBER_AFTER:
@@ -245,6 +248,7 @@ class Replays:
         self.walks: dict = {}  # fixed numbers -> walks with no recording to answer them
         self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
         self.replayed = 0  # answers replayed
+        self.source = None  # the recording's function that gave the last answer, None if the walk's
 
     def rows(self, key: tuple, values: dict):
         """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
@@ -261,6 +265,7 @@ class Replays:
                 continue
             found = (variant.names, *out)  # the rows' numbers and their four sums
             self.replayed += 1
+            self.source = variant.function
             if variant.unchecked:
                 return self._checked(variant, variants, key, values, found)
             return found
@@ -278,6 +283,7 @@ class Replays:
         if walked != found:
             variants.remove(variant)
             self.drift.append((self.fixed_of(key), self.channels_of(key), "numbers differ"))
+            self.source = None
             return walked
         variant.unchecked -= 1
         return found
@@ -377,6 +383,7 @@ class Replays:
         code = generated_only(text, ["replay", "if", "not", "None"])
         namespace: dict = {}
         exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
+        namespace["replay"].outputs = tuple(trace.operand(x) for x in numbers)  # what each number is (fastpath)
         variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
         variant.walk = walk  # the walk as recorded, for `_probed` (plain ints in, the rows' numbers out)
         return variant
