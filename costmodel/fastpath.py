@@ -248,14 +248,16 @@ class FastPath:
     def evaluate(self, resolved: dict, preset):
         """A checked Evaluation, or None when the compiled side cannot evaluate here (the slow path
         then decides). Raises the reference's SpecError for a configuration that does not fit."""
-        names, theirs, their_totals = self.reference.rows(resolved)  # refuses what propagate refuses
-        layout = self.layout(resolved)
         values = [resolved[name] for name in self.symbol_names]
-        args = [v.numerator if v.denominator == 1 else v for v in values]
+        args, split = [], []  # each value (an int when whole), then each one's numerator and denominator
         for v in values:
-            args += (v.numerator, v.denominator)
+            n, d = v.numerator, v.denominator
+            args.append(n if d == 1 else v)
+            split += (n, d)
+        names, theirs, their_totals = self.reference.rows(resolved, (*values, *split))  # refuses what propagate refuses
+        layout = self.layout(resolved)
         try:
-            out = self.function(*args)
+            out = self.function(*args, *split)
         except (ArithmeticError, ValueError, TypeError):
             return None
         source = self.reference.source

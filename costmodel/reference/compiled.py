@@ -158,14 +158,17 @@ class Specialised:
             return _channels(node, values, rounding, "channels")
         return evaluate(node, values)
 
-    def key(self, values: dict):
+    def key(self, values: dict, split: tuple | None = None):
         """The numbers the rows depend on at these values; None when one cannot be read (then
-        `propagate` decides, and refuses as it always does)."""
+        `propagate` decides, and refuses as it always does). `split`, when given, is the values
+        in the order of the spec's symbols, then each one's numerator and denominator."""
         if not self.constant:
             return None
         try:
-            given = [values[name] for name in self.symbols]
-            return self.read_all(*given, *(part for v in given for part in (v.numerator, v.denominator)))
+            if split is None:
+                given = [values[name] for name in self.symbols]
+                split = (*given, *(part for v in given for part in (v.numerator, v.denominator)))
+            return self.read_all(*split)
         except (SpecError, ZeroDivisionError, OverflowError, ValueError, KeyError):
             return None
 
@@ -176,9 +179,10 @@ class Specialised:
         return (*(read(kind, node, rounding, values) for kind, node, rounding in self.reads),
                 *(values[name] for name in self.raw))
 
-    def rows(self, values: dict) -> tuple:
-        """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
-        key = self.key(values)
+    def rows(self, values: dict, split: tuple | None = None) -> tuple:
+        """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError.
+        `split`: as for `key`."""
+        key = self.key(values, split)
         self.kept = False
         self.source = None
         if key is None:
@@ -415,44 +419,11 @@ def _make_divisible(v, *rest):
     return Fraction(_divisible(v, *(_whole(a, "make_divisible: divisor and min_value") for a in rest)))
 
 
-def _counted(c: int) -> int:
-    if c < 1:
-        raise ValueError(f"channel count {c} below 1")  # `propagate` says which, located
-    return c
-
-
-def _floor_pair(n: int, d: int) -> int:
-    """`_rounded(n/d, 'floor')` over ints: a positive value floored, at least 1 (else ValueError)."""
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted(n // d)
-
-
-def _ceil_pair(n: int, d: int) -> int:
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted(-(-n // d))
-
-
-def _none_pair(n: int, d: int) -> int:
-    """`_rounded(n/d, 'none')` over ints: a positive whole value, else ValueError."""
-    if n <= 0 or n % d:
-        raise ValueError("not a positive whole channel count")  # `propagate` says which, located
-    return _counted(n // d)
-
-
-def _nearest_pair(n: int, d: int) -> int:
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted((2 * n + d) // (2 * d))  # halves round up
-
-
 def _whole_or_fraction(v: Fraction):
     return v.numerator if v.denominator == 1 else v
 
 
-_KEY_HELPERS = {"_w": _whole_or_fraction, "_floor_pair": _floor_pair, "_none_pair": _none_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
-                "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
+_KEY_HELPERS = {"_w": _whole_or_fraction, "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
                 "_F": Fraction, "_floor": math.floor, "_ceil": math.ceil, "_min": min, "_max": max}
 
 
@@ -533,10 +504,22 @@ class _KeyPrinter:
         code = self(node)
         return f"{code}.numerator", f"{code}.denominator"
 
+    # A channel count n/d rounded in integer arithmetic (d > 0), as `_rounded` rounds it. Each is
+    # then held to at least 1, which also refuses n <= 0 (a rounded count of a value <= 0 is <= 0);
+    # 'none' needs d to divide n too. A count that fails makes the key None (`propagate` refuses).
+    ROUNDED = {"floor": "{n} // {d}", "ceil": "-(-{n} // {d})", "nearest": "(2 * {n} + {d}) // (2 * {d})"}  # halves up
+
     def channels(self, node, rounding: str) -> str:
         if rounding in ("floor", "ceil", "nearest", "none"):
             n, d = self.pair(node)
-            return f"_{rounding}_pair({n}, {d})"
+            k = len(self.counts)
+            if rounding == "none":
+                self.lines += [f"    m{k} = {n}", f"    e{k} = {d}", f"    c{k} = m{k} // e{k}"]
+                self.counts.append(f"c{k} < 1 or m{k} % e{k}")
+            else:
+                self.lines.append(f"    c{k} = {self.ROUNDED[rounding].format(n=n, d=d)}")
+                self.counts.append(f"c{k} < 1")
+            return f"c{k}"
         return f"_rounded({self(node)}, {self.constant(rounding)}, 'channels')"
 
     def value(self, node) -> str:
@@ -548,11 +531,15 @@ class _KeyPrinter:
         return f"_w({self(node)})"
 
     def function(self, reads: list, raw: list):
+        self.lines: list = []
+        self.counts: list = []  # the tests each rounded channel count must pass
         parts = [self.channels(node, rounding) if kind == "channels" else self.value(node) for kind, node, rounding in reads]
         parts += [self.value(Name(name)) for name in raw]
         arguments = ", ".join([f"a{i}" for i in range(len(self.index))] + [f"n{i}, d{i}" for i in range(len(self.index))])
-        code = generated_only(f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n",
-                              [*self.namespace, "read_all", "if", "else"], strings=("'channels'",))
+        refused = [f"    if {' or '.join(self.counts)}:", "        return None"] if self.counts else []
+        body = "\n".join([*self.lines, *refused, f"    return ({', '.join(parts)},)"])
+        code = generated_only(f"def read_all({arguments}):\n{body}\n",
+                              [*self.namespace, "read_all", "if", "else", "or", "None"], strings=("'channels'",))
         exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["read_all"]
 
