@@ -219,6 +219,7 @@ class FastPath:
             fixed.take = operator.itemgetter(slice(0, len(outputs)))
             fixed.positions = list(range(len(outputs)))
             self.layouts[()] = fixed
+        self.fixed = fixed  # the one layout when no repeat count is symbolic
         outputs += [network.total(metric) for metric in TOTALS]
         self.function = printer.function(outputs)
         self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
@@ -227,9 +228,11 @@ class FastPath:
         from .network import Evaluation  # network imports this module: not at the top
         self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
-        self.pairings: dict = {}  # (id(layout), id(recording)) -> (layout, recording, _Pairing or None)
+        self.pairings: dict = {}  # a recording's function -> (layout, closed-form function, _Pairing or None)
 
     def layout(self, resolved: dict) -> _Layout:
+        if self.fixed is not None:
+            return self.fixed
         net = self.network
         if not self.repeats:
             key = ()
@@ -261,18 +264,16 @@ class FastPath:
         except (ArithmeticError, ValueError, TypeError):
             return None
         source = self.reference.source
-        if source is not None:  # rows a recording returned just now: compared as its code pairs them with ours
+        if source is not None:  # rows a recording returned (now, or when they were kept): as its code pairs them with ours
             self._compare_paired(layout, source, names, out, theirs, their_totals)
-            compared = True
-        else:
+        else:  # the walk's rows
             agreed = self.agreed.get(id(theirs))
-            compared = agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out
-            if compared:
+            if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
                 self._compare(layout, names, out, theirs, their_totals)
-        if compared and self.reference.kept:  # rows the reference keeps come back as the same tuple
-            if len(self.agreed) > 4096:
-                self.agreed.clear()
-            self.agreed[id(theirs)] = (theirs, layout, out)
+                if self.reference.kept:  # rows the reference keeps come back as the same tuple
+                    if len(self.agreed) > 4096:
+                        self.agreed.clear()
+                    self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
         return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
 
@@ -292,11 +293,12 @@ class FastPath:
         """`_compare`, for rows that the recording `source` returned just now: only the fields in
         which the two generated functions return a pair of numbers not met before (see _Pairing);
         the totals all. Any difference: `_compare`, which compares every field and names it."""
-        found = self.pairings.get((id(layout), id(source)))
-        if found is None or found[0] is not layout or found[1] is not source:
+        function = self.function
+        found = self.pairings.get(source)
+        if found is None or found[0] is not layout or found[1] is not function:
             if len(self.pairings) > 256:
                 self.pairings.clear()
-            found = self.pairings[(id(layout), id(source))] = (layout, source, _Pairing.of(self.function, layout, source, names))
+            found = self.pairings[source] = (layout, function, _Pairing.of(function, layout, source, names))
         pairing = found[2]
         if pairing is None or names is not pairing.names or pairing.ours(out) != pairing.theirs(theirs) or \
                 out[-len(TOTALS):] != their_totals:

@@ -298,6 +298,13 @@ class Network:
         the reference propagator unless `verify=False`. The numbers come from the layer formulas on plain
         numbers; `closed_forms=True` takes them from the closed forms instead (substituted), which also
         checks the closed-form totals, repeat counts inside, against the sum of the rows."""
+        fast = self._fast
+        if fast and type(values) is dict and verify and not closed_forms and preset is None and not self.spec.options:
+            resolved = _plain_values(self.spec, values)  # the warm loop's call, resolved as resolve_values does
+            if resolved is not None:
+                evaluation = fast.evaluate(resolved, None)
+                if evaluation is not None:
+                    return evaluation
         configured = self.for_values(values, preset)
         if configured is not self:  # an option chooses another tree
             return configured.evaluate(values, verify=verify, preset=preset, closed_forms=closed_forms)

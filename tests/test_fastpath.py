@@ -125,8 +125,9 @@ def test_a_tampered_remembered_reference_row_is_caught():
         net.evaluate(values)  # replayed, then its rows remembered
     ref = net._fast.reference
     key = ref.key(net.values(values))
-    names, numbers, totals = ref.memo[key]
-    ref.memo[key] = (names, (numbers[0] + 1, *numbers[1:]), totals)  # layer 1's height
+    (names, numbers, totals), source = ref.memo[key]
+    assert source is None  # walked (the second walk at these fixed numbers, recorded after it)
+    ref.memo[key] = ((names, (numbers[0] + 1, *numbers[1:]), totals), source)  # layer 1's height
     with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): shape symbolic"):
         net.evaluate(values)
 

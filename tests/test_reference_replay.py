@@ -203,7 +203,8 @@ def test_replayed_rows_are_kept_when_their_key_comes_back():
         ref.rows(values)
         assert key not in ref.memo and not ref.kept  # replayed, not kept (the collector would walk them)
     rows = ref.rows(values)
-    assert ref.memo[key] is rows and ref.kept
+    assert ref.memo[key] == (rows, ref.source) and ref.memo[key][0] is rows and ref.kept
+    assert ref.source is next(iter(ref.replays.variants.values()))[0].function  # kept with the recording
     assert ref.rows(values) is rows and ref.remembered == 1
 
 

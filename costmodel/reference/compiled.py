@@ -141,7 +141,7 @@ class Specialised:
         self.raw = sorted(raw)
         self.symbols = list(spec.symbols)
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
-        self.memo: dict = {}
+        self.memo: dict = {}  # key -> (rows, the recording's function that returned them, or None: walked)
         self.replays = Replays(self, traceable=not raw and not names_in_channels)
         self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
         # How many times each key (by its hash) was replayed. A replay costs about what a kept row
@@ -150,7 +150,7 @@ class Specialised:
         # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
         self.seen: dict = {}
         self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
-        self.source = None  # the function that returned the last rows just now (a recording), else None
+        self.source = None  # the recording's function that returned the last rows (now or when kept), else None
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -188,10 +188,11 @@ class Specialised:
         if key is None:
             self.walked += 1
             return flat(propagate(self.spec, values))
-        found = self.memo.get(key)
-        if found is not None:
+        kept = self.memo.get(key)
+        if kept is not None:
             self.remembered += 1
             self.kept = True
+            found, self.source = kept  # and the recording that returned them (None: the walk's)
             return found
         found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
         if found is None:
@@ -209,7 +210,7 @@ class Specialised:
                 return found
         if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
             self.memo.clear()
-        self.memo[key] = found
+        self.memo[key] = (found, self.source)
         self.kept = True
         return found
 
