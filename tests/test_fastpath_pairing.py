@@ -1,0 +1,208 @@
+"""Round 6's cuts of a warm configuration (fastpath.py, reference/compiled.py, network.py): the
+pairing of the two generated functions' fields, the key reader's inline roundings and the quick
+resolution of plain values. Each is held to what it replaces: the full field-by-field comparison,
+the reference's own `_channels`, and `resolve_values`' general path."""
+
+import random
+import types
+from fractions import Fraction
+
+import pytest
+
+import costmodel
+from costmodel import CheckError, SpecError, fastpath
+from costmodel.network import _plain_values, resolve_values
+from costmodel.reference import compiled, propagate
+
+
+def compiled_network(name="mobilenet_cifar"):
+    net = costmodel.load_network(name)
+    for _ in range(fastpath.FAST_AFTER):
+        net.evaluate()
+    assert net._fast
+    return net
+
+
+def recorded(net, alpha=Fraction(3, 4)):
+    """The network after configurations near `alpha` (delta 1): a recording past its checked answers."""
+    for k in range(compiled.CHECKED + 3):
+        net.evaluate({"alpha": alpha + Fraction(k, 1000)})
+    ref = net._fast.reference
+    [variant] = ref.replays.variants[ref.replays.fixed_of(ref.key(net.values({"alpha": alpha})))]
+    assert variant.unchecked == 0
+    return ref, variant
+
+
+def test_every_field_is_decided_by_a_compared_pair():
+    """Each field j of the rows: the closed forms return the name a_j there, the recording b_j.
+    The fields compared hold every pair (a, b) but those of two equal literals: so equal compared
+    fields mean equal rows."""
+    net = compiled_network()
+    ref, variant = recorded(net)
+    fast = net._fast
+    net.evaluate({"alpha": Fraction(3, 4) + Fraction(7, 1000)})  # a fresh replay: its pairing is made
+    layout, function, pairing = fast.pairings[variant.function]
+    assert layout is fast.fixed and function is fast.function
+    ours, theirs = fast.function.outputs, variant.function.outputs
+    width = compiled.WIDTH
+    assert len(theirs) == width * len(layout.names) == 85 * width  # MobileNet-CIFAR's 85 layers
+    compared = {(ours[layout.positions[j]], theirs[j]) for j in pairing.theirs(range(len(theirs)))}
+    for j, b in enumerate(theirs):
+        a = ours[layout.positions[j]]
+        both_literal = a.strip("()-").isdigit() and b.strip("()-").isdigit() and int(a.strip("()")) == int(b.strip("()"))
+        assert (a, b) in compared or both_literal, j
+    assert pairing.count < len(theirs) // 4  # some 72 of 680
+
+
+def test_a_fresh_replay_gives_the_walks_rows_through_the_pairing():
+    net = compiled_network()
+    recorded(net)
+    slow = costmodel.load_network("mobilenet_cifar")
+    slow._fast = False
+    r = random.Random(3)
+    for _ in range(30):
+        values = {"alpha": Fraction(r.randint(700, 800), 1000), "delta": 1}
+        got, expected = net.evaluate(values), slow.evaluate(values)
+        assert (got.totals, got.rows) == (expected.totals, expected.rows)
+    assert net._fast.reference.replays.replayed >= 20
+
+
+def test_a_wrong_line_in_a_recording_is_caught_by_the_pairing():
+    """The recording's code with one multiplication changed, compiled, its `outputs` (so the
+    pairing is used): a field computed from that line differs, and the check names the layer."""
+    net = compiled_network()
+    ref, variant = recorded(net)
+    line = next(t for t in variant.code.splitlines() if " = a0 * " in t)  # conv1's filters times a constant
+    wrong = variant.code.replace(line, line + " + 1", 1)
+    namespace: dict = {}
+    exec(compile(wrong, "<wrong replay>", "exec"), namespace)  # noqa: S102 - the test's own code
+    namespace["replay"].outputs = variant.function.outputs
+    variant.function = namespace["replay"]
+    with pytest.raises(CheckError, match=r"layer \d+ '[a-z0-9_]+' \(\w+\): \w+ symbolic \d+ != reference"):
+        net.evaluate({"alpha": Fraction(3, 4) + Fraction(8, 1000)})
+
+
+def test_a_tampered_constant_field_is_caught_when_the_function_is_not_the_described_one():
+    """A function without `outputs` (here a wrapper changing conv1's height, a literal 16 in both
+    generated functions) is compared field by field."""
+    net = compiled_network()
+    ref, variant = recorded(net)
+    honest = variant.function
+    variant.function = lambda *a: (lambda n, t: ((n[0] + 1, *n[1:]), t))(*honest(*a))
+    with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): shape symbolic"):
+        net.evaluate({"alpha": Fraction(3, 4) + Fraction(9, 1000)})
+
+
+def test_a_kept_row_of_a_recording_forged_in_a_computed_field_is_caught():
+    net = compiled_network()
+    ref, variant = recorded(net)
+    values = {"alpha": Fraction(3, 4) + Fraction(1, 1000)}  # floor(32 * alpha) = 24, as the recorded ones
+    for _ in range(compiled.REMEMBER_AFTER + 1):
+        net.evaluate(values)
+    key = ref.key(net.values(values))
+    (names, numbers, totals), source = ref.memo[key]
+    assert source is variant.function  # kept with the recording that returned them
+    ref.memo[key] = ((names, (*numbers[:5], numbers[5] + 1, *numbers[6:]), totals), source)  # conv1's MACs
+    with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): macs symbolic \d+ != reference"):
+        net.evaluate(values)
+
+
+def test_a_closed_form_total_that_differs_is_caught_through_the_pairing():
+    net = compiled_network()
+    recorded(net)
+    fast = net._fast
+    honest = fast.function
+
+    def more_params(*args):  # the params total one more; the same described fields
+        out = honest(*args)
+        return (*out[:-4], out[-4] + 1, *out[-3:])
+    more_params.outputs = honest.outputs
+    fast.function = more_params
+    with pytest.raises(CheckError, match="total params: closed form"):
+        net.evaluate({"alpha": Fraction(3, 4) + Fraction(2, 1000)})
+
+
+# --- the key's inline roundings ---------------------------------------------------------------
+
+ROUNDINGS = ("floor", "ceil", "nearest", "none", "multiple_of_8")
+
+
+@pytest.mark.parametrize("rounding", ROUNDINGS)
+def test_the_keys_roundings_are_the_references(rounding):
+    """The key rounds each channel count in integer arithmetic; the reference's `_channels`
+    (key_slowly) is the judge, refusals included: where it refuses, the key is None."""
+    spec = costmodel.loads(
+        "input: [8, 8, 3]\nsymbols: {alpha: 1, beta: 1}\n"
+        f"rounding: {rounding}\nlayers:\n"
+        "  - {type: conv, filters: 12*alpha - 2*beta, kernel: 1}\n"
+        "  - {type: pointwise, filters: 7*alpha*beta}\n"
+        "  - {type: dense, units: 10*beta}\n", file="r.yaml")
+    ref = compiled.Specialised(spec)
+    r = random.Random(rounding)
+    answered = refused = 0
+    for _ in range(200):
+        values = {"alpha": Fraction(r.randint(1, 40), r.choice([1, 2, 3, 4, 7, 8])),
+                  "beta": Fraction(r.randint(1, 12), r.choice([1, 2, 4, 5]))}
+        try:
+            expected = ref.key_slowly(values)
+        except SpecError:
+            assert ref.key(values) is None, values
+            with pytest.raises(SpecError):
+                ref.rows(values)
+            refused += 1
+            continue
+        assert ref.key(values) == expected, values
+        assert ref.rows(values) == compiled.flat(propagate(spec, values))
+        answered += 1
+    assert answered >= 20 and refused >= 5
+
+
+def test_a_half_rounds_up_and_a_count_below_one_is_refused():
+    spec = costmodel.loads("input: [4, 4, 3]\nsymbols: {alpha: 1}\nrounding: nearest\nlayers:\n"
+                           "  - {type: conv, filters: 3*alpha, kernel: 1}\n", file="h.yaml")
+    ref = compiled.Specialised(spec)
+    assert ref.key({"alpha": Fraction(1, 2)}) == (2,)  # 3/2 rounds up to 2
+    assert ref.key({"alpha": Fraction(1, 6)}) == (1,)  # 1/2 rounds up to 1
+    assert ref.key({"alpha": Fraction(1, 7)}) is None  # 3/7 rounds to 0 channels: refused by the walk
+
+
+# --- the quick resolution of plain values -------------------------------------------------------
+
+
+def slowly(spec, overrides):
+    """resolve_values' general path (a Mapping that is not a dict skips the quick one)."""
+    try:
+        return resolve_values(spec, types.MappingProxyType(dict(overrides)))
+    except (SpecError, TypeError) as e:
+        return ("refused", type(e).__name__, str(e))
+
+
+def quickly(spec, overrides):
+    try:
+        return resolve_values(spec, overrides)
+    except (SpecError, TypeError) as e:
+        return ("refused", type(e).__name__, str(e))
+
+
+def test_plain_values_resolve_as_the_general_path_does():
+    spec = costmodel.load_network("mobilenet_cifar").spec
+    cases = [{}, {"alpha": Fraction(3, 4)}, {"alpha": 2, "delta": 3}, {"classes": 100},
+             {"alpha": Fraction(10**6)}, {"alpha": Fraction(10**6 + 1)}, {"alpha": 10**6 + 1},
+             {"alpha": 0}, {"alpha": -1}, {"alpha": Fraction(-1, 2)}, {"delta": Fraction(1, 2)},
+             {"delta": Fraction(4, 2)}, {"alpha": Fraction(1, 2**64 + 1)}, {"alpha": Fraction(1, 2**63)},
+             {"gamma": 1}, {"alpha": True}, {"alpha": 0.75}, {"alpha": "3/4"}, {"alpha": None}]
+    for overrides in cases:
+        expected = slowly(spec, overrides)
+        assert quickly(spec, overrides) == expected, overrides
+        if isinstance(expected, dict):
+            assert all(type(v) is Fraction for v in expected.values())
+            assert list(expected) == list(spec.symbols)
+    assert _plain_values(spec, {"alpha": 0.75}) is None  # not an int or a Fraction: the general path decides
+    assert _plain_values(spec, {"alpha": Fraction(3, 4)}) == {"alpha": Fraction(3, 4), "delta": 1, "classes": 10}
+
+
+def test_a_spec_with_options_or_a_preset_takes_the_general_path():
+    net = costmodel.load_network("imagenet/efficientnet")
+    preset = next(iter(net.spec.presets))
+    assert quickly(net.spec, {}) == slowly(net.spec, {})
+    assert net.values({}, preset) == resolve_values(net.spec, types.MappingProxyType({}), preset)
