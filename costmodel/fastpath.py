@@ -161,14 +161,24 @@ class _Printer:
         self.pairs[e] = found
         return found
 
-    def function(self, outputs: list):
+    def function(self, outputs: list, last: int | None = None):
+        """The function of the outputs. With `last` (a count), it returns each distinct one of the
+        outputs before the last `last` once (in the order first met), then those last ones: its
+        `expand` makes all the outputs of that (a tuple of 680 numbers costs some 5 us to build,
+        its 80 distinct ones a tenth of that). `outputs` (per output: a generated name or an
+        integer literal) and `returned` describe it."""
         names = [self(e) for e in outputs]
+        returned = names if last is None else [*dict.fromkeys(names[:len(names) - last]), *names[len(names) - last:]]
         body = "\n".join(self.lines) or "    pass"
-        code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n",
+        code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(returned)},)\n",
                               [*self.namespace, "compiled"])
         exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         function = self.namespace["compiled"]
-        function.outputs = tuple(names)  # what each number it returns is: a generated name or a literal
+        function.outputs, function.returned = tuple(names), tuple(returned)
+        if last is not None:
+            at = {name: i for i, name in enumerate(returned[:len(returned) - last])}
+            head = [at[name] for name in names[:len(names) - last]]
+            function.expand = operator.itemgetter(*head, *range(len(returned) - last, len(returned)))
         return function
 
 
@@ -221,7 +231,8 @@ class FastPath:
             self.layouts[()] = fixed
         self.fixed = fixed  # the one layout when no repeat count is symbolic
         outputs += [network.total(metric) for metric in TOTALS]
-        self.function = printer.function(outputs)
+        self.function = printer.function(outputs, last=len(TOTALS))
+        self.expand = self.function.expand  # the compiled function's numbers -> every output (rows, totals)
         self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
                            for cost in costs]
         self.reference = Specialised(spec)
@@ -257,13 +268,14 @@ class FastPath:
             n, d = v.numerator, v.denominator
             args.append(n if d == 1 else v)
             split += (n, d)
-        names, theirs, their_totals = self.reference.rows(resolved, (*values, *split))  # refuses what propagate refuses
+        # refuses what propagate refuses; from a recording (source), each distinct number once
+        names, theirs, their_totals = self.reference.answer(resolved, (*values, *split))
+        source = self.reference.source
         layout = self.layout(resolved)
         try:
             out = self.function(*args, *split)
         except (ArithmeticError, ValueError, TypeError):
             return None
-        source = self.reference.source
         if source is not None:  # rows a recording returned (now, or when they were kept): as its code pairs them with ours
             self._compare_paired(layout, source, names, out, theirs, their_totals)
         else:  # the walk's rows
@@ -275,15 +287,21 @@ class FastPath:
                         self.agreed.clear()
                     self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
-        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
+        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset, source)
 
-    def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple) -> None:
+    def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple,
+                 source=None) -> None:
         """The closed forms against the reference's rows, field by field for every layer, and the
-        closed-form totals against the reference's sums: CheckError at the first difference."""
-        ours = layout.take(out)
+        closed-form totals against the reference's sums: CheckError at the first difference.
+        `out` is what the compiled function returned; `theirs` the flat rows, or with `source`
+        what that recording returned."""
+        full = self.expand(out)
+        ours = layout.take(full)
+        if source is not None:
+            theirs = source.expand(theirs)
         if ours != theirs or names != layout.names:
             self._disagree(layout, names, ours, theirs)
-        closed = out[-len(TOTALS):]
+        closed = full[-len(TOTALS):]
         if closed != their_totals:
             metric, a, b = next((m, a, b) for m, a, b in zip(TOTALS, closed, their_totals) if a != b)
             raise CheckError(f"total {metric}: closed form {a} != sum of the reference's layers {b}")
@@ -300,9 +318,9 @@ class FastPath:
                 self.pairings.clear()
             found = self.pairings[source] = (layout, function, _Pairing.of(function, layout, source, names))
         pairing = found[2]
-        if pairing is None or names is not pairing.names or pairing.ours(out) != pairing.theirs(theirs) or \
-                out[-len(TOTALS):] != their_totals:
-            self._compare(layout, names, out, theirs, their_totals)
+        if pairing is None or source.function is not source.described or names is not pairing.names or \
+                pairing.ours(out) != pairing.theirs(theirs) or out[-len(TOTALS):] != their_totals:
+            self._compare(layout, names, out, theirs, their_totals, source)
 
     def _disagree(self, layout: _Layout, names: tuple, ours: tuple, theirs: tuple):
         if len(names) != len(layout.names):
@@ -342,10 +360,15 @@ class _Pairing:
 
     @classmethod
     def of(cls, function, layout: _Layout, source, names: tuple) -> "_Pairing | None":
-        ours_codes, theirs_codes = getattr(function, "outputs", None), getattr(source, "outputs", None)
-        if ours_codes is None or theirs_codes is None or names != layout.names or \
-                len(theirs_codes) != len(layout.positions):
+        """The pairing of the compiled function's numbers with the recording `source`'s (a
+        compiled._Variant) in this layout; None when either function is not the one described."""
+        ours_codes, ours_returned = getattr(function, "outputs", None), getattr(function, "returned", None)
+        theirs_codes = source.outputs
+        if ours_codes is None or ours_returned is None or source.function is not source.described or \
+                names != layout.names or len(theirs_codes) != len(layout.positions):
             return None
+        ours_at = {code: i for i, code in enumerate(ours_returned[:len(ours_returned) - len(TOTALS)])}
+        theirs_at = {code: i for i, code in enumerate(source.returned)}
         pairs: set = set()
         ours, theirs = [], []
         for j, (position, b) in enumerate(zip(layout.positions, theirs_codes)):
@@ -355,8 +378,8 @@ class _Pairing:
             pairs.add((a, b))
             if _literal(a) is not None and _literal(a) == _literal(b):
                 continue  # two equal integer literals: equal whatever the values
-            ours.append(position)
-            theirs.append(j)
+            ours.append(ours_at[a])  # where each function returns that field's number
+            theirs.append(theirs_at[b])
         return cls(names, ours, theirs)
 
 

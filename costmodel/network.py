@@ -538,23 +538,28 @@ class Evaluation:
 
     @classmethod
     def checked(cls, network: Network, values: dict, numbers: tuple, totals: tuple, layout, fast,
-                preset: str | None = None) -> "Evaluation":
-        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat, and
-        `totals` their sums, both already agreed by the two sides; the rows are made when first read."""
+                preset: str | None = None, source=None) -> "Evaluation":
+        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat (or,
+        with `source`, the reference's recording that returned them, its distinct numbers: its
+        `expand` makes the rows), and `totals` their sums, all already agreed by the two sides;
+        the rows are made when first read."""
         self = cls.__new__(cls)
         self.network, self.values, self.preset, self.unrolled = network, values, preset, layout.unrolled
         self._rows = None
-        self._pending = (numbers, layout, fast)
+        self._pending = (numbers, source, layout, fast)
         params, params_non_trainable, macs, floats_out = totals
+        peak = max(numbers[6::8]) if source is None else max(source.peak(numbers))  # of the distinct floats out
         self.totals = Totals(params=params, params_non_trainable=params_non_trainable, macs=macs, floats_out=floats_out,
-                             peak_floats_out=max(numbers[6::8]))
+                             peak_floats_out=peak)
         return self
 
     @property
     def rows(self) -> list[LayerRow]:
         if self._rows is None:
             assert self._pending is not None  # made by `checked`
-            numbers, layout, fast = self._pending
+            numbers, source, layout, fast = self._pending
+            if source is not None:
+                numbers = source.expand(numbers)
             rows = []
             for i, (leaf, template) in enumerate(zip(layout.leaves, layout.templates)):
                 n, layer = numbers[8 * i:8 * i + 8], leaf.layer

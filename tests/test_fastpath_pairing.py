@@ -34,24 +34,28 @@ def recorded(net, alpha=Fraction(3, 4)):
 
 
 def test_every_field_is_decided_by_a_compared_pair():
-    """Each field j of the rows: the closed forms return the name a_j there, the recording b_j.
-    The fields compared hold every pair (a, b) but those of two equal literals: so equal compared
-    fields mean equal rows."""
+    """Each field j of the rows: the closed forms give it as the name (or literal) a_j, the
+    recording as b_j. The numbers compared hold every pair (a, b) but those of two equal literals:
+    so equal compared numbers mean equal rows."""
     net = compiled_network()
     ref, variant = recorded(net)
     fast = net._fast
     net.evaluate({"alpha": Fraction(3, 4) + Fraction(7, 1000)})  # a fresh replay: its pairing is made
-    layout, function, pairing = fast.pairings[variant.function]
+    layout, function, pairing = fast.pairings[variant]
     assert layout is fast.fixed and function is fast.function
-    ours, theirs = fast.function.outputs, variant.function.outputs
-    width = compiled.WIDTH
-    assert len(theirs) == width * len(layout.names) == 85 * width  # MobileNet-CIFAR's 85 layers
-    compared = {(ours[layout.positions[j]], theirs[j]) for j in pairing.theirs(range(len(theirs)))}
+    ours, theirs = fast.function.outputs, variant.outputs
+    ours_returned, theirs_returned = fast.function.returned, variant.returned
+    compared = set(zip([ours_returned[i] for i in pairing.ours(range(len(ours_returned)))],
+                       [theirs_returned[k] for k in pairing.theirs(range(len(theirs_returned)))]))
+    assert len(theirs) == compiled.WIDTH * len(layout.names) == 85 * compiled.WIDTH  # MobileNet-CIFAR's 85 layers
     for j, b in enumerate(theirs):
         a = ours[layout.positions[j]]
         both_literal = a.strip("()-").isdigit() and b.strip("()-").isdigit() and int(a.strip("()")) == int(b.strip("()"))
         assert (a, b) in compared or both_literal, j
-    assert pairing.count < len(theirs) // 4  # some 72 of 680
+    assert pairing.count == len(compared) < len(theirs) // 4  # some 72 of 680
+    # each function returns each of its distinct numbers once: some 80, not 680
+    assert len(theirs_returned) == len(set(theirs)) < len(theirs) // 4
+    assert len(ours_returned) == len(set(ours[:len(ours) - 4])) + 4
 
 
 def test_a_fresh_replay_gives_the_walks_rows_through_the_pairing():
@@ -76,8 +80,7 @@ def test_a_wrong_line_in_a_recording_is_caught_by_the_pairing():
     wrong = variant.code.replace(line, line + " + 1", 1)
     namespace: dict = {}
     exec(compile(wrong, "<wrong replay>", "exec"), namespace)  # noqa: S102 - the test's own code
-    namespace["replay"].outputs = variant.function.outputs
-    variant.function = namespace["replay"]
+    variant.function = variant.described = namespace["replay"]  # the same outputs: the pairing holds
     with pytest.raises(CheckError, match=r"layer \d+ '[a-z0-9_]+' \(\w+\): \w+ symbolic \d+ != reference"):
         net.evaluate({"alpha": Fraction(3, 4) + Fraction(8, 1000)})
 
@@ -101,8 +104,9 @@ def test_a_kept_row_of_a_recording_forged_in_a_computed_field_is_caught():
         net.evaluate(values)
     key = ref.key(net.values(values))
     (names, numbers, totals), source = ref.memo[key]
-    assert source is variant.function  # kept with the recording that returned them
-    ref.memo[key] = ((names, (*numbers[:5], numbers[5] + 1, *numbers[6:]), totals), source)  # conv1's MACs
+    assert source is variant  # kept with the recording that returned them
+    k = variant.returned.index(variant.outputs[5])  # where the recording returns conv1's MACs
+    ref.memo[key] = ((names, (*numbers[:k], numbers[k] + 1, *numbers[k + 1:]), totals), source)
     with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): macs symbolic \d+ != reference"):
         net.evaluate(values)
 
@@ -116,7 +120,7 @@ def test_a_closed_form_total_that_differs_is_caught_through_the_pairing():
     def more_params(*args):  # the params total one more; the same described fields
         out = honest(*args)
         return (*out[:-4], out[-4] + 1, *out[-3:])
-    more_params.outputs = honest.outputs
+    more_params.outputs, more_params.returned = honest.outputs, honest.returned
     fast.function = more_params
     with pytest.raises(CheckError, match="total params: closed form"):
         net.evaluate({"alpha": Fraction(3, 4) + Fraction(2, 1000)})

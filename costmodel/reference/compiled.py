@@ -141,7 +141,7 @@ class Specialised:
         self.raw = sorted(raw)
         self.symbols = list(spec.symbols)
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
-        self.memo: dict = {}  # key -> (rows, the recording's function that returned them, or None: walked)
+        self.memo: dict = {}  # key -> (answer, the recording (_Variant) that returned it, or None: walked)
         self.replays = Replays(self, traceable=not raw and not names_in_channels)
         self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
         # How many times each key (by its hash) was replayed. A replay costs about what a kept row
@@ -150,7 +150,7 @@ class Specialised:
         # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
         self.seen: dict = {}
         self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
-        self.source = None  # the recording's function that returned the last rows (now or when kept), else None
+        self.source = None  # the recording (_Variant) that returned the last answer (now or when kept), else None
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -182,6 +182,12 @@ class Specialised:
     def rows(self, values: dict, split: tuple | None = None) -> tuple:
         """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError.
         `split`: as for `key`."""
+        found = self.answer(values, split)
+        return found if self.source is None else self.source.full(found)
+
+    def answer(self, values: dict, split: tuple | None = None) -> tuple:
+        """`rows`, with the numbers as `self.source` returned them when they come from a recording
+        (each distinct number once: its `expand` makes the rows); None there: the flat rows."""
         key = self.key(values, split)
         self.kept = False
         self.source = None
@@ -226,11 +232,25 @@ CHECKED = 2  # configurations after the traced one at which a replay is also wal
 
 class _Variant:
     """One recorded walk: the layer names, the generated function of the channel counts (None
-    when a guard fails) and how many of its next answers are still to be walked and compared."""
+    when a guard fails) and how many of its next answers are still to be walked and compared.
 
-    def __init__(self, names: tuple, function, code: str):
+    The function returns each distinct number of the rows once (`returned`, in the order first
+    met), with the four totals: `expand` makes the rows' flat tuple of them, WIDTH numbers per
+    layer (`outputs` says what each is), when they are read."""
+
+    def __init__(self, names: tuple, function, code: str, outputs: list):
         self.names, self.function, self.code, self.unchecked = names, function, code, CHECKED
+        self.described = function  # the function that `outputs` and `returned` describe
+        self.outputs = tuple(outputs)  # per number of the rows: a generated name or an integer literal
+        self.returned = tuple(dict.fromkeys(outputs))  # each distinct one once: what the function returns
+        at = {code: i for i, code in enumerate(self.returned)}
+        self.expand = _picker([at[code] for code in outputs])
+        self.peak = _picker(sorted({at[code] for code in outputs[6::WIDTH]}))  # the distinct floats out
         self.walk: Any = None  # set by `_record`; dropped once probed
+
+    def full(self, found: tuple) -> tuple:
+        """(names, returned numbers, totals) as the rows: (names, flat numbers, totals)."""
+        return found[0], self.expand(found[1]), found[2]
 
 
 class Replays:
@@ -253,7 +273,7 @@ class Replays:
         self.walks: dict = {}  # fixed numbers -> walks with no recording to answer them
         self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
         self.replayed = 0  # answers replayed
-        self.source = None  # the recording's function that gave the last answer, None if the walk's
+        self.source = None  # the recording (_Variant) that gave the last answer, None if the walk's
 
     def rows(self, key: tuple, values: dict):
         """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
@@ -268,9 +288,9 @@ class Replays:
                 out = None
             if out is None:
                 continue
-            found = (variant.names, *out)  # the rows' numbers and their four sums
+            found = (variant.names, *out)  # the rows' distinct numbers and their four sums
             self.replayed += 1
-            self.source = variant.function
+            self.source = variant
             if variant.unchecked:
                 return self._checked(variant, variants, key, values, found)
             return found
@@ -285,7 +305,7 @@ class Replays:
             variants.remove(variant)
             self.drift.append((self.fixed_of(key), self.channels_of(key), "the walk refuses"))
             raise
-        if walked != found:
+        if walked != variant.full(found):
             variants.remove(variant)
             self.drift.append((self.fixed_of(key), self.channels_of(key), "numbers differ"))
             self.source = None
@@ -319,7 +339,7 @@ class Replays:
         except (traced.Untraceable, SpecError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError):
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
-        if out is None or (variant.names, *out) != walked:
+        if out is None or variant.full((variant.names, *out)) != walked:
             self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
@@ -332,7 +352,7 @@ class Replays:
         variants.append(variant)
 
     @staticmethod
-    def _probed(variant, channels: tuple) -> bool:
+    def _probed(variant: _Variant, channels: tuple) -> bool:
         """Whether the recording agrees, at channel counts of no configuration, with the same walk
         run on plain ints there: a number the trace fixed silently (read by C code, not recorded)
         differs. Where a guard fails there is nothing to compare; where the walk refuses, a guard
@@ -347,7 +367,7 @@ class Replays:
             numbers = tuple(variant.walk(list(channels)))
         except (SpecError, ArithmeticError):
             return False
-        return out == (numbers, sums(numbers))
+        return variant.expand(out[0]) == numbers and out[1] == sums(numbers)
 
     def _record(self, values: dict, channels: tuple) -> _Variant:
         """The reference's walk at these values with the channel counts traced (traced.py)."""
@@ -384,12 +404,13 @@ class Replays:
             return numbers
 
         numbers, trace = traced.record(walk, list(channels))
-        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH)  # as `sums`
+        codes = traced.codes_of(trace, numbers)
+        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH,  # as `sums`
+                                    returned=list(dict.fromkeys(codes)))  # as _Variant.returned
         code = generated_only(text, ["replay", "if", "not", "None"])
         namespace: dict = {}
         exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
-        namespace["replay"].outputs = tuple(trace.operand(x) for x in numbers)  # what each number is (fastpath)
-        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code, codes)
         variant.walk = walk  # the walk as recorded, for `_probed` (plain ints in, the rows' numbers out)
         return variant
 
