@@ -10,14 +10,17 @@ configuration, evaluates only them into a key (generated code, `read_all`, held 
 reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the rows, in turn:
 
 - the memo: a key whose rows were kept returns the same rows (alpha 0.30 and 0.31 give the same
-  channel counts everywhere, so the same rows). A walk's rows are kept; a replay's once its key
-  has been replayed REMEMBER_AFTER times (kept rows cost the collector a read of each number);
+  channel counts everywhere, so the same rows), with the recording that returned them. A walk's
+  rows are kept; a replay's once its key has been replayed REMEMBER_AFTER times (kept rows cost
+  the collector a read of each number; the bound, MAX_ENTRIES_FIELDS, counts the numbers kept);
 - a replay (`Replays`, traced.py): any other key whose fixed numbers (every read but the channel
   counts) were seen is answered by a recording of the reference's own walk: the walk run once
   with the channel counts as traced ints through the layers' own rules (RULES), each arithmetic
   operation a line of straight-line Python over exact ints, each comparison a guard; the four
-  totals gathered into one sum each (MobileNet-CIFAR: about 60 lines, 40 guards, a tuple of 680
-  numbers: some 20 us at a load of 5, where the walk takes 2.4 ms);
+  totals gathered into one sum each; it returns each distinct number of the rows once (`answer`,
+  with the recording as `source`; its `expand` makes the flat rows, `rows` gives those).
+  MobileNet-CIFAR: about 60 lines, 40 guards, some 60 distinct numbers for the rows' 680: 5 us
+  on a quiet machine, where the walk takes 1 to 2.4 ms;
 - the walk, `propagate` itself: when there is no key (a value cannot be read: the walk refuses
   it, located, as it always does), no recording of these fixed numbers yet (the second walk of a
   value, RECORD_AFTER, is recorded: a value walked once, as a finely swept resolution's, may

@@ -9,7 +9,8 @@ files) as an int that records what is done with it. Every `+ - * // %` on a trac
 line of generated code; every comparison and truth test on one (a rule's `if cin % groups`, the
 walk's size bound, `max` of a shape) records its outcome as a guard. The result is one function of
 the traced channel counts: each guard as early as its operands are known, the lines the rows
-need, then the rows' numbers and the four totals (each one sum, a traced int's multiples gathered).
+need, then the rows' numbers (or, `returned`, each distinct one once) and the four totals (each
+one sum, a traced int's multiples gathered).
 
 Everything else of the key is fixed in that function (the non-channel argument values, repeat
 counts, the input): a function serves one value of those numbers (`Specialised` keeps them apart)
