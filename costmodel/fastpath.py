@@ -103,6 +103,10 @@ class _Printer:
             return name
         if e.is_Symbol:
             raise Unsupported(f"symbol {e} is not an argument")
+        if e.is_Mul and e.args[0].is_Number and len(e.args) > 2:
+            # k * x * y as k * (x * y): x * y is one node, shared by every multiple of it (the same
+            # two multiplications, or one where x * y is printed already)
+            return self._emit(f"{self(e.args[0])} * {self(sympy.Mul(*e.args[1:]))}")
         if type(e) in (sympy.floor, sy.RoundFloor, sympy.ceiling, sy.RoundCeil, sy.RoundNearest):
             args = []
         else:

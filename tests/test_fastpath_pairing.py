@@ -210,3 +210,43 @@ def test_a_spec_with_options_or_a_preset_takes_the_general_path():
     preset = next(iter(net.spec.presets))
     assert quickly(net.spec, {}) == slowly(net.spec, {})
     assert net.values({}, preset) == resolve_values(net.spec, types.MappingProxyType({}), preset)
+
+
+# --- the generated code's own economies ----------------------------------------------------------
+
+
+def test_guards_on_one_traced_int_merge_into_its_bounds():
+    """`x <= 0` false, `x < 1` false, `x > 8` true, `x > 4` true and `x > 2**40` false are, on ints,
+    9 <= x <= 2**40: one test. Held to the guards themselves on every int from -3 to 40, and at
+    the bounds."""
+    from costmodel.reference import traced
+    trace = traced._Trace()
+    x = traced.Traced(12, "a0", trace)
+    y = traced.Traced(3, "a1", trace)
+    assert not x <= 0 and not x < 1 and x > 8 and x > 4 and not x > 2**40 and x >= 9 and x != y and (-2) < y
+    [bound_x, bound_y] = [g for g in traced._merged(trace.guards) if g[1] != "a0 != a1"]
+    assert bound_x[1:] == (f"9 <= a0 <= {2**40}", True, ("a0",)) and bound_y[1:] == ("(-1) <= a1", True, ("a1",))
+    assert [g[1] for g in traced._merged(trace.guards)].count("a0 != a1") == 1  # two traced ints: as it was
+    for value in [*range(-3, 41), 2**40, 2**40 + 1]:
+        each = all(eval(code.replace("a0", repr(value))) == outcome  # noqa: S307 - the test's own text
+                   for _, code, outcome, operands in trace.guards if operands == ("a0", operands[1]) and
+                   traced._integer(operands[1]) is not None)
+        assert each == (9 <= value <= 2**40), value
+
+
+def test_a_multiple_of_a_product_shares_the_product():
+    """k * x * y is printed as k * (x * y): exact, the same numbers as sympy's, one line per multiple."""
+    import sympy
+    x, y, z = sympy.symbols("x y z", positive=True)
+    forms = [6 * x * y, -3 * x * y, sympy.Rational(1, 2) * x * y * z, 9 * x * y * z, x * y]
+    printer = fastpath._Printer([x, y, z])
+    function = printer.function(forms)
+    # x*y, then 6 and -3 times it; x*y*z, then 1/2 and 9 times it: six lines, one for each product
+    assert [line.split(" = ")[1] for line in printer.lines] == ["v0 * v1", "6 * t0", "(-3) * t0", "v0 * v1 * v2",
+                                                               printer.lines[4].split(" = ")[1], "9 * t3"]
+    assert printer.lines[4].endswith(" * t3")  # a Fraction constant times x*y*z
+    for vx, vy, vz in [(Fraction(1, 3), Fraction(7, 2), Fraction(5)), (Fraction(2), Fraction(3), Fraction(4, 9))]:
+        args = [vx, vy, vz, vx.numerator, vx.denominator, vy.numerator, vy.denominator, vz.numerator, vz.denominator]
+        exact = [f.subs({x: sympy.Rational(vx.numerator, vx.denominator), y: sympy.Rational(vy.numerator, vy.denominator),
+                         z: sympy.Rational(vz.numerator, vz.denominator)}) for f in forms]
+        assert list(function(*args)) == [Fraction(int(v.p), int(v.q)) for v in exact]

@@ -218,15 +218,16 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
             partial.append((f"s{len(partial)}", " + ".join(terms[:SUM_TERMS])))
             terms = [partial[-1][0], *terms[SUM_TERMS:]]
         sums.append(" + ".join(terms))
+    guards = _merged(trace.guards)
     needed = set(codes) | {term.split(" * ")[0] for terms in parts for term in terms}
-    for _, _, _, operands in trace.guards:
+    for _, _, _, operands in guards:
         needed.update(operands)
     for line_name, _, operands in reversed(trace.lines):
         if line_name in needed:
             needed.update(operands)
     defined_at = {line_name: position + 1 for position, (line_name, _, _) in enumerate(trace.lines)}
     after: dict = {}  # a line's position -> the guards that can be tested once it is computed
-    for guard in trace.guards:
+    for guard in guards:
         at = max((defined_at.get(operand, 0) for operand in guard[3]), default=0)
         after.setdefault(at, []).append(guard)
     body = [_guard_line(g) for g in after.get(0, [])]
@@ -241,6 +242,50 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
 
 
 SUM_TERMS = 64
+
+# x < k, x <= k, x > k, x >= k (x a traced int, k an integer) and their outcome -> the bounds they put
+# on x: (least, greatest), None for no bound
+_BOUNDS = {("<", True): lambda k: (None, k - 1), ("<", False): lambda k: (k, None),
+           ("<=", True): lambda k: (None, k), ("<=", False): lambda k: (k + 1, None),
+           (">", True): lambda k: (k + 1, None), (">", False): lambda k: (None, k),
+           (">=", True): lambda k: (k, None), (">=", False): lambda k: (None, k - 1)}
+
+
+def _merged(guards: list) -> list:
+    """The guards, those comparing one traced int with integer literals made one: the bounds they
+    put on it, as `least <= x <= greatest` (on ints the same condition: `x <= 0` false and `x < 1`
+    false are `1 <= x`). Its operand is that int alone, so it is tested where the guards it
+    replaces were. The others as they are."""
+    bounds: dict = {}  # x's code -> [least, greatest]
+    kept = []
+    for guard in guards:
+        _, code, outcome, (ca, cb) = guard
+        symbol = code[len(ca) + 1:len(code) - len(cb) - 1]
+        k = _integer(cb)
+        if (symbol, outcome) not in _BOUNDS or k is None or _integer(ca) is not None:
+            kept.append(guard)
+            continue
+        least, greatest = _BOUNDS[(symbol, outcome)](k)
+        found = bounds.setdefault(ca, [None, None])
+        if least is not None:
+            found[0] = least if found[0] is None else max(found[0], least)
+        if greatest is not None:
+            found[1] = greatest if found[1] is None else min(found[1], greatest)
+    for x, (least, greatest) in bounds.items():
+        text = " <= ".join([*([_literal(least)] if least is not None else []), x,
+                            *([_literal(greatest)] if greatest is not None else [])])
+        kept.append((0, text, True, (x,)))
+    return kept
+
+
+def _integer(code: str):
+    """The int of an integer literal as `operand` writes it ('16', '(-3)'), else None."""
+    text = code[1:-1] if code.startswith("(") else code
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _literal(k: int) -> str:
+    return repr(k) if k >= 0 else f"({k})"
 
 
 def _column_sum(trace: _Trace, column: list) -> list:
