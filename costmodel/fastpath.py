@@ -272,7 +272,8 @@ class FastPath:
         """A checked Evaluation, or None when the compiled side cannot evaluate here (the slow path
         then decides). Raises the reference's SpecError for a configuration that does not fit."""
         values = [resolved[name] for name in self.symbol_names]
-        args, split = [], []  # each value (an int when whole), then each one's numerator and denominator
+        args: list = []  # each value (an int when whole)
+        split: list = []  # then each one's numerator and denominator
         for v in values:
             n, d = v.numerator, v.denominator
             args.append(n if d == 1 else v)
