@@ -318,9 +318,10 @@ class FastPath:
 
     def _compare_paired(self, layout: _Layout, source, names: tuple, out: tuple, theirs: tuple,
                         their_totals: tuple) -> None:
-        """`_compare`, for rows that the recording `source` returned just now: only the fields in
-        which the two generated functions return a pair of numbers not met before (see _Pairing);
-        the totals all. Any difference: `_compare`, which compares every field and names it."""
+        """`_compare`, for rows that the recording `source` returned (now, or when the reference
+        kept them): only the fields in which the two generated functions return a pair of numbers
+        not met before (see _Pairing); the totals all. Any difference: `_compare`, which compares
+        every field and names it."""
         function = self.function
         found = self.pairings.get(source)
         if found is None or found[0] is not layout or found[1] is not function:

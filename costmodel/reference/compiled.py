@@ -106,7 +106,8 @@ def _repeats(nodes):
 
 class Specialised:
     """The reference for one spec, specialised: `rows(values)` is `propagate(spec, values)` as a
-    flat tuple (WIDTH numbers per layer), with the layer names and the four totals."""
+    flat tuple (WIDTH numbers per layer), with the layer names and the four totals; `answer` the
+    same with a recording's numbers as it returned them (`source` says which recording)."""
 
     def __init__(self, spec):
         from ..spec.model import leaves_written
