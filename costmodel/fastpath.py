@@ -42,7 +42,7 @@ from typing import Any
 from . import check
 from .errors import CheckError
 from .expr import make_divisible
-from .reference.compiled import WIDTH, Specialised, generated_only
+from .reference.compiled import WIDTH, Specialised, _picker, generated_only
 
 FAST_AFTER = 16  # the evaluation that compiles (a command evaluating a few presets never pays the compile)
 MAX_LAYERS = 3_000  # larger networks keep the slow path (compiling their closed forms costs more)
@@ -248,7 +248,7 @@ class FastPath:
         from .network import Evaluation  # network imports this module: not at the top
         self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
-        self.pairings: dict = {}  # a recording's function -> (layout, closed-form function, _Pairing or None)
+        self.pairings: dict = {}  # a recording (_Variant) -> (layout, closed-form function, _Pairing or None)
 
     def layout(self, resolved: dict) -> _Layout:
         if self.fixed is not None:
@@ -352,17 +352,17 @@ class FastPath:
 
 
 class _Pairing:
-    """Which fields decide the comparison of the closed forms with one recording's rows, in one layout.
+    """Which numbers decide the comparison of the closed forms with one recording's rows, in one layout.
 
-    Each generated function returns its numbers as a tuple of names and integer literals
-    (`outputs`, kept on the function): a name is one variable, so every field returned from it is
-    the same object. Two fields to which both functions give the same pair (ours, theirs) are
-    equal exactly when one of them is: MobileNet-CIFAR's 680 fields are some 80 such pairs (a
-    layer's output shape is the next one's input, a batch norm's volume its conv's). A field is
-    compared once per distinct pair; a pair of two literals is compared here, once (an unequal one
-    stays among the compared fields, so the comparison fails and `_compare` names it). Only for
-    the functions these names describe: any other (a test's tampered one) has no `outputs` and is
-    compared field by field."""
+    Each generated function returns each distinct number of its rows once and says, per field,
+    which of its names or integer literals that field is (`outputs`): the fields it gives one
+    name hold one number. Two fields to which both functions give the same pair (ours, theirs)
+    are equal exactly when one of them is: MobileNet-CIFAR's 680 fields are some 80 such pairs (a
+    layer's output shape is the next one's input, a batch norm's volume its conv's). Each distinct
+    pair is compared once; a pair of two literals here, once (an unequal one stays among the
+    compared, so the comparison fails and `_compare` names it). Only for the functions these
+    names describe: a closed-form function without `outputs`, or a recording's function that is
+    not the one compiled from its code (a test's tampered one), is compared field by field."""
 
     def __init__(self, names: tuple, ours: list, theirs: list):
         self.names = names  # the recording's tuple of layer names, found equal to the layout's
@@ -399,13 +399,6 @@ def _literal(code: str):
     text = code[1:-1] if code.startswith("(") else code
     digits = text[1:] if text.startswith("-") else text
     return int(text) if digits.isdigit() else None
-
-
-def _picker(positions: list):
-    """A function of a tuple giving its numbers at these positions, as a tuple."""
-    if len(positions) >= 2:
-        return operator.itemgetter(*positions)
-    return lambda numbers: tuple(numbers[i] for i in positions)
 
 
 def _fields(numbers: tuple) -> dict:
