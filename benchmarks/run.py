@@ -117,44 +117,58 @@ def peers_table(runs: int) -> None:
 
 def warm_throughput(seconds: float = 3.0) -> dict:
     """Checked configurations per second through the library API (Network.evaluate), MobileNet-CIFAR,
-    wall and CPU, for three workloads: `cycle`, 900 configurations visited again and again (300 widths
+    wall and CPU, for four workloads: `cycle`, 900 configurations visited again and again (300 widths
     x 3 depth multipliers, as a grid search or an optimiser revisits them: the reference's rows for
     channel counts seen before are remembered); `fresh`, every configuration new (a random width
     with a denominator of 100,000 and a depth multiplier of 1 to 3, drawn without replacement: no
     configuration twice), timed from the first evaluation after the one that compiles the fast path
     (the reference's recordings of its walk, per depth multiplier and guard outcome, are made inside
-    the timed loop); `fresh_later`, the same after 2,000 other new configurations. Each workload also gives how the reference answered in the timed loop:
-    (remembered rows, i.e. channel counts seen before; replayed recordings; walks)."""
+    the timed loop); `fresh_later`, the same after 2,000 other new configurations; `fresh_replayed`,
+    `fresh` with the reference keeping no replayed rows (REMEMBER_AFTER past any run), so that each
+    answer for channel counts not walked is its recording replayed, none remembered. Each workload
+    also gives how the reference answered in the timed loop: (remembered rows, i.e. channel counts
+    seen before; replayed recordings; walks)."""
+    from costmodel.reference import compiled
+    result = {}
+    kept_after = compiled.REMEMBER_AFTER
+    try:
+        for workload in ("cycle", "fresh", "fresh_later", "fresh_replayed"):
+            compiled.REMEMBER_AFTER = 10**9 if workload == "fresh_replayed" else kept_after
+            result[workload] = _warm_workload(workload, seconds)
+    finally:
+        compiled.REMEMBER_AFTER = kept_after
+    return result
+
+
+def _warm_workload(workload: str, seconds: float) -> tuple:
+    """(wall rate, CPU rate, (remembered, replayed, walked)) of one of warm_throughput's workloads."""
     import random
     from fractions import Fraction
     import costmodel
     from costmodel import fastpath
-    result = {}
-    for workload in ("cycle", "fresh", "fresh_later"):
-        net = costmodel.load_network(SPEC)
-        for _ in range(fastpath.FAST_AFTER):
-            net.evaluate()  # the FAST_AFTER-th evaluation compiles the fast path
-        ref = net._fast.reference
-        if workload == "cycle":
-            configurations = lambda n: {"alpha": Fraction(100 + n % 300, 400), "delta": 1 + n % 3}  # noqa: E731
-            for n in range(900):
-                net.evaluate(configurations(n))  # each seen once before the clock starts
-        else:
-            # 375,000 configurations, each drawn once: more than a run evaluates
-            order = random.Random(0).sample(range(125_000 * 3), 200_000)
-            configurations = lambda n: {"alpha": Fraction(25_000 + order[n] // 3, 100_000),  # noqa: E731
-                                        "delta": 1 + order[n] % 3}
-            if workload == "fresh_later":
-                for n in range(2_000):
-                    net.evaluate(configurations(len(order) - 1 - n))  # other new configurations
-        before = (ref.remembered, ref.replays.replayed, ref.walked)
-        count, c0, t0 = 0, time.process_time(), time.perf_counter()
-        while time.perf_counter() - t0 < seconds and count < 190_000:
-            net.evaluate(configurations(count))
-            count += 1
-        answers = tuple(n - b for n, b in zip((ref.remembered, ref.replays.replayed, ref.walked), before))
-        result[workload] = (count / (time.perf_counter() - t0), count / (time.process_time() - c0), answers)
-    return result
+    net = costmodel.load_network(SPEC)
+    for _ in range(fastpath.FAST_AFTER):
+        net.evaluate()  # the FAST_AFTER-th evaluation compiles the fast path
+    ref = net._fast.reference
+    if workload == "cycle":
+        configurations = lambda n: {"alpha": Fraction(100 + n % 300, 400), "delta": 1 + n % 3}  # noqa: E731
+        for n in range(900):
+            net.evaluate(configurations(n))  # each seen once before the clock starts
+    else:
+        # 375,000 configurations, each drawn once: more than a run evaluates
+        order = random.Random(0).sample(range(125_000 * 3), 200_000)
+        configurations = lambda n: {"alpha": Fraction(25_000 + order[n] // 3, 100_000),  # noqa: E731
+                                    "delta": 1 + order[n] % 3}
+        if workload == "fresh_later":
+            for n in range(2_000):
+                net.evaluate(configurations(len(order) - 1 - n))  # other new configurations
+    before = (ref.remembered, ref.replays.replayed, ref.walked)
+    count, c0, t0 = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds and count < 190_000:
+        net.evaluate(configurations(count))
+        count += 1
+    answers = tuple(n - b for n, b in zip((ref.remembered, ref.replays.replayed, ref.walked), before))
+    return count / (time.perf_counter() - t0), count / (time.process_time() - c0), answers
 
 
 def repeated_spec(count: int) -> str:
@@ -472,7 +486,8 @@ def main() -> int:
     rates = warm_throughput(2.0 if args.quick else 3.0)
     print("   library API, warm (Network.evaluate, checked configurations of MobileNet-CIFAR per second; target >= 10,000):")
     for workload, label in (("cycle", "900 configurations revisited"), ("fresh", "every configuration new"),
-                            ("fresh_later", "the same after 2,000 others")):
+                            ("fresh_later", "the same after 2,000 others"),
+                            ("fresh_replayed", "every one new, none remembered")):
         wall, cpu, (remembered, replayed, walked) = rates[workload]
         torch_ratio = f", {wall * torch_per_config:,.0f}x the warm torch counter" if torch_per_config else ""
         print(f"     {label:30s} {wall:9,.0f} /s wall  {cpu:9,.0f} /s cpu   {wall / 10_000:5.2f}x the target{torch_ratio}")

@@ -17,14 +17,19 @@ layers compiles, once, two independent things and from then on runs both per con
   channel counts, straight-line ints and guards; held to the walk on its first answers), else
   `propagate` itself. It imports nothing from the symbolic side.
 
-Per configuration the two flat tuples (eight numbers per layer) are compared in one comparison,
-the layer names and count too, and the closed-form totals against the reference's sums; any
-difference raises CheckError naming the layer and the fields. (When the reference's rows are ones
-seen before, the closed forms are compared with those found equal to them then: equal numbers
-again, without re-arranging them per layer.) A configuration the reference
-refuses is refused by `propagate` itself, so with the same message. Rows (LayerRow) are made
-when first read. Anything the printer does not know, or a configuration where the compiled
-side cannot evaluate (a division by zero), goes the slow way, which decides as it always has.
+Both generated functions return each distinct number of the rows once (MobileNet-CIFAR: 60 to 80
+of the 680 fields, eight per layer; a tuple of 680 costs some 5 us to build) and say, per field,
+which of their names or integer literals it is (`outputs`). Per configuration the two are compared
+field by field, the layer names and count too, and the closed-form totals against the
+reference's sums; any difference raises CheckError naming the layer and the fields. For rows a
+recording returned (`_Pairing`): two fields to which the two functions give the same pair of
+names are equal exactly when one of them is, so each distinct pair is compared once (some 72
+comparisons; a pair of two equal literals at the pairing's making). For the walk's rows every
+field is compared (and when those rows are ones seen before, the closed forms are compared with
+those found equal to them then). A configuration the reference refuses is refused by `propagate`
+itself, so with the same message. Rows (LayerRow) are made, from the reference's numbers, when
+first read. Anything the printer does not know, or a configuration where the compiled side
+cannot evaluate (a division by zero), goes the slow way, which decides as it always has.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from typing import Any
 from . import check
 from .errors import CheckError
 from .expr import make_divisible
-from .reference.compiled import WIDTH, Specialised, generated_only
+from .reference.compiled import WIDTH, Specialised, _picker, generated_only
 
 FAST_AFTER = 16  # the evaluation that compiles (a command evaluating a few presets never pays the compile)
 MAX_LAYERS = 3_000  # larger networks keep the slow path (compiling their closed forms costs more)
@@ -98,6 +103,10 @@ class _Printer:
             return name
         if e.is_Symbol:
             raise Unsupported(f"symbol {e} is not an argument")
+        if e.is_Mul and e.args[0].is_Number and len(e.args) > 2:
+            # k * x * y as k * (x * y): x * y is one node, shared by every multiple of it (the same
+            # two multiplications, or one where x * y is printed already)
+            return self._emit(f"{self(e.args[0])} * {self(sympy.Mul(*e.args[1:]))}")
         if type(e) in (sympy.floor, sy.RoundFloor, sympy.ceiling, sy.RoundCeil, sy.RoundNearest):
             args = []
         else:
@@ -161,13 +170,25 @@ class _Printer:
         self.pairs[e] = found
         return found
 
-    def function(self, outputs: list):
+    def function(self, outputs: list, last: int | None = None):
+        """The function of the outputs. With `last` (a count), it returns each distinct one of the
+        outputs before the last `last` once (in the order first met), then those last ones: its
+        `expand` makes all the outputs of that (a tuple of 680 numbers costs some 5 us to build,
+        its 80 distinct ones a tenth of that). `outputs` (per output: a generated name or an
+        integer literal) and `returned` describe it."""
         names = [self(e) for e in outputs]
+        returned = names if last is None else [*dict.fromkeys(names[:len(names) - last]), *names[len(names) - last:]]
         body = "\n".join(self.lines) or "    pass"
-        code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(names)},)\n",
+        code = generated_only(f"def compiled({self.arguments}):\n{body}\n    return ({', '.join(returned)},)\n",
                               [*self.namespace, "compiled"])
         exec(compile(code, "<costmodel closed forms>", "exec"), self.namespace)  # noqa: S102 - generated, checked
-        return self.namespace["compiled"]
+        function = self.namespace["compiled"]
+        function.outputs, function.returned = tuple(names), tuple(returned)
+        if last is not None:
+            at = {name: i for i, name in enumerate(returned[:len(returned) - last])}
+            head = [at[name] for name in names[:len(names) - last]]
+            function.expand = operator.itemgetter(*head, *range(len(returned) - last, len(returned)))
+        return function
 
 
 class _Layout:
@@ -178,7 +199,8 @@ class _Layout:
         self.leaves = list(unrolled.leaves())
         self.templates = [index[id(network._template_cost(leaf))] for leaf in self.leaves]
         self.names = tuple(leaf.layer.name for leaf in self.leaves)
-        self.take = operator.itemgetter(*[WIDTH * t + j for t in self.templates for j in range(WIDTH)])
+        self.positions = [WIDTH * t + j for t in self.templates for j in range(WIDTH)]  # in the compiled output
+        self.take = operator.itemgetter(*self.positions)
 
 
 class FastPath:
@@ -214,17 +236,23 @@ class FastPath:
             outputs += [*cost.shape, cost.params, cost.params_non_trainable, cost.macs, cost.floats_out, cost.floats_in]
         if fixed is not None:
             fixed.take = operator.itemgetter(slice(0, len(outputs)))
+            fixed.positions = list(range(len(outputs)))
             self.layouts[()] = fixed
+        self.fixed = fixed  # the one layout when no repeat count is symbolic
         outputs += [network.total(metric) for metric in TOTALS]
-        self.function = printer.function(outputs)
+        self.function = printer.function(outputs, last=len(TOTALS))
+        self.expand = self.function.expand  # the compiled function's numbers -> every output (rows, totals)
         self.categories = [cost.category({}) if not any(_free(v) for v in cost.args.values()) else None
                            for cost in costs]
         self.reference = Specialised(spec)
         from .network import Evaluation  # network imports this module: not at the top
         self.evaluation_class = Evaluation
         self.agreed: dict = {}  # id(reference rows) -> (those rows, layout, closed forms found equal to them)
+        self.pairings: dict = {}  # a recording (_Variant) -> (layout, closed-form function, _Pairing or None)
 
     def layout(self, resolved: dict) -> _Layout:
+        if self.fixed is not None:
+            return self.fixed
         net = self.network
         if not self.repeats:
             key = ()
@@ -243,36 +271,67 @@ class FastPath:
     def evaluate(self, resolved: dict, preset):
         """A checked Evaluation, or None when the compiled side cannot evaluate here (the slow path
         then decides). Raises the reference's SpecError for a configuration that does not fit."""
-        names, theirs, their_totals = self.reference.rows(resolved)  # refuses what propagate refuses
-        layout = self.layout(resolved)
         values = [resolved[name] for name in self.symbol_names]
-        args = [v.numerator if v.denominator == 1 else v for v in values]
+        args: list = []  # each value (an int when whole)
+        split: list = []  # then each one's numerator and denominator
         for v in values:
-            args += (v.numerator, v.denominator)
+            n, d = v.numerator, v.denominator
+            args.append(n if d == 1 else v)
+            split += (n, d)
+        # refuses what propagate refuses; from a recording (source), each distinct number once
+        names, theirs, their_totals = self.reference.answer(resolved, (*values, *split))
+        source = self.reference.source
+        layout = self.layout(resolved)
         try:
-            out = self.function(*args)
+            out = self.function(*args, *split)
         except (ArithmeticError, ValueError, TypeError):
             return None
-        agreed = self.agreed.get(id(theirs))
-        if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
-            self._compare(layout, names, out, theirs, their_totals)
-            if self.reference.kept:  # rows the reference keeps come back as the same tuple
-                if len(self.agreed) > 4096:
-                    self.agreed.clear()
-                self.agreed[id(theirs)] = (theirs, layout, out)
+        if source is not None:  # rows a recording returned (now, or when they were kept): as its code pairs them with ours
+            self._compare_paired(layout, source, names, out, theirs, their_totals)
+        else:  # the walk's rows
+            agreed = self.agreed.get(id(theirs))
+            if agreed is None or agreed[0] is not theirs or agreed[1] is not layout or agreed[2] != out:
+                self._compare(layout, names, out, theirs, their_totals)
+                if self.reference.kept:  # rows the reference keeps come back as the same tuple
+                    if len(self.agreed) > 4096:
+                        self.agreed.clear()
+                    self.agreed[id(theirs)] = (theirs, layout, out)
         # else: these closed forms equal, number for number, ones already found equal to these rows
-        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset)
+        return self.evaluation_class.checked(self.network, resolved, theirs, their_totals, layout, self, preset, source)
 
-    def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple) -> None:
+    def _compare(self, layout: _Layout, names: tuple, out: tuple, theirs: tuple, their_totals: tuple,
+                 source=None) -> None:
         """The closed forms against the reference's rows, field by field for every layer, and the
-        closed-form totals against the reference's sums: CheckError at the first difference."""
-        ours = layout.take(out)
+        closed-form totals against the reference's sums: CheckError at the first difference.
+        `out` is what the compiled function returned; `theirs` the flat rows, or with `source`
+        what that recording returned."""
+        full = self.expand(out)
+        ours = layout.take(full)
+        if source is not None:
+            theirs = source.expand(theirs)
         if ours != theirs or names != layout.names:
             self._disagree(layout, names, ours, theirs)
-        closed = out[-len(TOTALS):]
+        closed = full[-len(TOTALS):]
         if closed != their_totals:
             metric, a, b = next((m, a, b) for m, a, b in zip(TOTALS, closed, their_totals) if a != b)
             raise CheckError(f"total {metric}: closed form {a} != sum of the reference's layers {b}")
+
+    def _compare_paired(self, layout: _Layout, source, names: tuple, out: tuple, theirs: tuple,
+                        their_totals: tuple) -> None:
+        """`_compare`, for rows that the recording `source` returned (now, or when the reference
+        kept them): only the fields in which the two generated functions return a pair of numbers
+        not met before (see _Pairing); the totals all. Any difference: `_compare`, which compares
+        every field and names it."""
+        function = self.function
+        found = self.pairings.get(source)
+        if found is None or found[0] is not layout or found[1] is not function:
+            if len(self.pairings) > 256:
+                self.pairings.clear()
+            found = self.pairings[source] = (layout, function, _Pairing.of(function, layout, source, names))
+        pairing = found[2]
+        if pairing is None or source.function is not source.described or names is not pairing.names or \
+                pairing.ours(out) != pairing.theirs(theirs) or out[-len(TOTALS):] != their_totals:
+            self._compare(layout, names, out, theirs, their_totals, source)
 
     def _disagree(self, layout: _Layout, names: tuple, ours: tuple, theirs: tuple):
         if len(names) != len(layout.names):
@@ -290,6 +349,56 @@ class FastPath:
         if found is None:
             found = self.costs[template].category(self.network.substitutions(resolved))
         return found
+
+
+class _Pairing:
+    """Which numbers decide the comparison of the closed forms with one recording's rows, in one layout.
+
+    Each generated function returns each distinct number of its rows once and says, per field,
+    which of its names or integer literals that field is (`outputs`): the fields it gives one
+    name hold one number. Two fields to which both functions give the same pair (ours, theirs)
+    are equal exactly when one of them is: MobileNet-CIFAR's 680 fields are some 80 such pairs (a
+    layer's output shape is the next one's input, a batch norm's volume its conv's). Each distinct
+    pair is compared once; a pair of two literals here, once (an unequal one stays among the
+    compared, so the comparison fails and `_compare` names it). Only for the functions these
+    names describe: a closed-form function without `outputs`, or a recording's function that is
+    not the one compiled from its code (a test's tampered one), is compared field by field."""
+
+    def __init__(self, names: tuple, ours: list, theirs: list):
+        self.names = names  # the recording's tuple of layer names, found equal to the layout's
+        self.ours, self.theirs = _picker(ours), _picker(theirs)
+        self.count = len(theirs)
+
+    @classmethod
+    def of(cls, function, layout: _Layout, source, names: tuple) -> "_Pairing | None":
+        """The pairing of the compiled function's numbers with the recording `source`'s (a
+        compiled._Variant) in this layout; None when either function is not the one described."""
+        ours_codes, ours_returned = getattr(function, "outputs", None), getattr(function, "returned", None)
+        theirs_codes = source.outputs
+        if ours_codes is None or ours_returned is None or source.function is not source.described or \
+                names != layout.names or len(theirs_codes) != len(layout.positions):
+            return None
+        ours_at = {code: i for i, code in enumerate(ours_returned[:len(ours_returned) - len(TOTALS)])}
+        theirs_at = {code: i for i, code in enumerate(source.returned)}
+        pairs: set = set()
+        ours, theirs = [], []
+        for j, (position, b) in enumerate(zip(layout.positions, theirs_codes)):
+            a = ours_codes[position]
+            if (a, b) in pairs:
+                continue  # the same two numbers as a field already compared
+            pairs.add((a, b))
+            if _literal(a) is not None and _literal(a) == _literal(b):
+                continue  # two equal integer literals: equal whatever the values
+            ours.append(ours_at[a])  # where each function returns that field's number
+            theirs.append(theirs_at[b])
+        return cls(names, ours, theirs)
+
+
+def _literal(code: str):
+    """The int an integer literal of generated code is ('16', '(-3)'), else None (a name)."""
+    text = code[1:-1] if code.startswith("(") else code
+    digits = text[1:] if text.startswith("-") else text
+    return int(text) if digits.isdigit() else None
 
 
 def _fields(numbers: tuple) -> dict:

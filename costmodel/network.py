@@ -298,6 +298,13 @@ class Network:
         the reference propagator unless `verify=False`. The numbers come from the layer formulas on plain
         numbers; `closed_forms=True` takes them from the closed forms instead (substituted), which also
         checks the closed-form totals, repeat counts inside, against the sum of the rows."""
+        fast = self._fast
+        if fast and type(values) is dict and verify and not closed_forms and preset is None and not self.spec.options:
+            resolved = _plain_values(self.spec, values)  # the warm loop's call, resolved as resolve_values does
+            if resolved is not None:
+                evaluation = fast.evaluate(resolved, None)
+                if evaluation is not None:
+                    return evaluation
         configured = self.for_values(values, preset)
         if configured is not self:  # an option chooses another tree
             return configured.evaluate(values, verify=verify, preset=preset, closed_forms=closed_forms)
@@ -531,23 +538,28 @@ class Evaluation:
 
     @classmethod
     def checked(cls, network: Network, values: dict, numbers: tuple, totals: tuple, layout, fast,
-                preset: str | None = None) -> "Evaluation":
-        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat, and
-        `totals` their sums, both already agreed by the two sides; the rows are made when first read."""
+                preset: str | None = None, source=None) -> "Evaluation":
+        """An evaluation from the fast path (fastpath.py): `numbers` are the rows' fields, flat (or,
+        with `source`, the reference's recording that returned them, its distinct numbers: its
+        `expand` makes the rows), and `totals` their sums, all already agreed by the two sides;
+        the rows are made when first read."""
         self = cls.__new__(cls)
         self.network, self.values, self.preset, self.unrolled = network, values, preset, layout.unrolled
         self._rows = None
-        self._pending = (numbers, layout, fast)
+        self._pending = (numbers, source, layout, fast)
         params, params_non_trainable, macs, floats_out = totals
+        peak = max(numbers[6::8]) if source is None else max(source.peak(numbers))  # of the distinct floats out
         self.totals = Totals(params=params, params_non_trainable=params_non_trainable, macs=macs, floats_out=floats_out,
-                             peak_floats_out=max(numbers[6::8]))
+                             peak_floats_out=peak)
         return self
 
     @property
     def rows(self) -> list[LayerRow]:
         if self._rows is None:
             assert self._pending is not None  # made by `checked`
-            numbers, layout, fast = self._pending
+            numbers, source, layout, fast = self._pending
+            if source is not None:
+                numbers = source.expand(numbers)
             rows = []
             for i, (leaf, template) in enumerate(zip(layout.leaves, layout.templates)):
                 n, layer = numbers[8 * i:8 * i + 8], leaf.layer
@@ -658,6 +670,10 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
     type TypeError."""
     from collections.abc import Mapping
 
+    if preset is None and type(overrides) is dict and not spec.options:
+        plain = _plain_values(spec, overrides)
+        if plain is not None:
+            return plain
     if type(overrides) is not dict and not isinstance(overrides, Mapping):
         raise TypeError(f"values: expected a mapping of symbol name to number, got {type(overrides).__name__}")
     chosen = option_values(spec, overrides, preset)
@@ -683,6 +699,30 @@ def resolve_values(spec: NetworkSpec, overrides: Mapping[str, Any], preset: str 
         if spec.symbols[name].integer and value.denominator != 1:
             raise SpecError(f"{name} is an integer symbol, got {value}", file=spec.file)
         values[name] = value
+    return values
+
+
+def _plain_values(spec: NetworkSpec, overrides: dict) -> dict[str, Fraction] | None:
+    """`resolve_values` for the common call of a warm loop: no preset, no options, each value an
+    int or a Fraction of a declared symbol, in range and positive (an integer symbol's whole), as
+    integer comparisons (a Fraction's own comparisons are Python code). None for anything else:
+    `resolve_values` then decides, and refuses what it refuses."""
+    symbols = spec.symbols
+    values = {name: s.default for name, s in symbols.items()}
+    for name, raw in overrides.items():
+        kind = type(raw)
+        if kind is int:
+            if not 0 < raw <= MAX_SYMBOL_VALUE or name not in symbols:
+                return None
+            values[name] = Fraction(raw)
+        elif kind is Fraction:
+            n, d = raw.numerator, raw.denominator  # d > 0: a Fraction keeps its sign in n
+            if not 0 < n <= MAX_SYMBOL_VALUE * d or d.bit_length() > 64 or name not in symbols or \
+                    (d != 1 and symbols[name].integer):
+                return None
+            values[name] = raw  # a Fraction is immutable: the same value
+        else:
+            return None
     return values
 
 

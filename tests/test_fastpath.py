@@ -99,9 +99,11 @@ def test_a_tampered_closed_form_side_is_caught():
     net = compiled_network("mobilenet_cifar")
     honest = net._fast.function
 
-    def one_mac_more(*args):  # layer 1's MACs (field 5 of the first distinct layer) plus one
+    macs = honest.returned.index(honest.outputs[5])  # where it returns layer 1's MACs (field 5 of the first layer)
+
+    def one_mac_more(*args):  # that number plus one
         out = list(honest(*args))
-        out[5] += 1
+        out[macs] += 1
         return tuple(out)
     net.evaluate({"alpha": Fraction(1, 2)})  # agreed once, honestly: the same rows come back below
     net._fast.function = one_mac_more
@@ -125,8 +127,9 @@ def test_a_tampered_remembered_reference_row_is_caught():
         net.evaluate(values)  # replayed, then its rows remembered
     ref = net._fast.reference
     key = ref.key(net.values(values))
-    names, numbers, totals = ref.memo[key]
-    ref.memo[key] = (names, (numbers[0] + 1, *numbers[1:]), totals)  # layer 1's height
+    (names, numbers, totals), source = ref.memo[key]
+    assert source is None  # walked (the second walk at these fixed numbers, recorded after it)
+    ref.memo[key] = ((names, (numbers[0] + 1, *numbers[1:]), totals), source)  # layer 1's height
     with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): shape symbolic"):
         net.evaluate(values)
 

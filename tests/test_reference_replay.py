@@ -51,6 +51,7 @@ def test_the_replay_gives_the_walks_rows_on_every_shipped_spec(name):
             if key is not None:  # the recording itself, past the memo and its first checks
                 got = ref.replays.rows(key, values) if ref.replays.variants.get(ref.replays.fixed_of(key)) else None
                 if got is not None:
+                    got = ref.replays.source.full(got)  # its distinct numbers made the rows
                     replayed += 1
                     assert got == expected, (preset, values)
         assert ref.replays.drift == [], (preset, ref.replays.drift)
@@ -143,7 +144,8 @@ def test_a_wrong_recording_past_its_checks_is_caught_by_the_other_side():
     [variant] = ref.replays.variants[ref.replays.fixed_of(ref.key(net.values({"alpha": Fraction(3, 4)})))]
     assert variant.unchecked == 0
     honest = variant.function
-    variant.function = lambda *a: (lambda n, t: ((*n[:5], n[5] + 1, *n[6:]), t))(*honest(*a))  # conv1's MACs + 1
+    k = variant.returned.index(variant.outputs[5])  # where it returns conv1's MACs (field 5 of the first row)
+    variant.function = lambda *a: (lambda n, t: ((*n[:k], n[k] + 1, *n[k + 1:]), t))(*honest(*a))  # + 1
     with pytest.raises(CheckError, match=r"layer 1 'conv1' \(conv\): macs symbolic \d+ != reference"):
         net.evaluate({"alpha": Fraction(3, 4) + Fraction(9, 1000)})
 
@@ -202,9 +204,11 @@ def test_replayed_rows_are_kept_when_their_key_comes_back():
     for _ in range(compiled.REMEMBER_AFTER):
         ref.rows(values)
         assert key not in ref.memo and not ref.kept  # replayed, not kept (the collector would walk them)
-    rows = ref.rows(values)
-    assert ref.memo[key] is rows and ref.kept
-    assert ref.rows(values) is rows and ref.remembered == 1
+    answer = ref.answer(values)
+    assert ref.memo[key] == (answer, ref.source) and ref.memo[key][0] is answer and ref.kept
+    assert ref.source is next(iter(ref.replays.variants.values()))[0]  # kept with the recording
+    assert ref.answer(values) is answer and ref.remembered == 1
+    assert ref.rows(values) == ref.source.full(answer) == compiled.flat(propagate(spec, values))
 
 
 def test_a_number_the_trace_fixed_silently_is_caught_before_any_answer(monkeypatch):
@@ -215,11 +219,12 @@ def test_a_number_the_trace_fixed_silently_is_caught_before_any_answer(monkeypat
 
     def fixing(self, values, channels):
         variant = real(self, values, channels)
-        honest, fixed = variant.function, variant.function(*channels)[0][2]  # conv1's channels, as recorded
+        k = variant.returned.index(variant.outputs[2])  # where it returns conv1's channels (field 2)
+        honest, fixed = variant.function, variant.function(*channels)[0][k]  # as recorded
 
         def forged(*a):
             out = honest(*a)
-            return None if out is None else ((*out[0][:2], fixed, *out[0][3:]), out[1])
+            return None if out is None else ((*out[0][:k], fixed, *out[0][k + 1:]), out[1])
         variant.function = forged
         return variant
     monkeypatch.setattr(compiled.Replays, "_record", fixing)

@@ -10,14 +10,18 @@ configuration, evaluates only them into a key (generated code, `read_all`, held 
 reference's own `evaluate` and `_channels` by `key_slowly`). Three ways to the rows, in turn:
 
 - the memo: a key whose rows were kept returns the same rows (alpha 0.30 and 0.31 give the same
-  channel counts everywhere, so the same rows). A walk's rows are kept; a replay's once its key
-  has been replayed REMEMBER_AFTER times (kept rows cost the collector a read of each number);
+  channel counts everywhere, so the same rows), with the recording that returned them. A walk's
+  rows are kept; a replay's once its key has been replayed REMEMBER_AFTER times (kept rows cost
+  the collector a read of each number; the bound, MAX_ENTRIES_FIELDS, counts the numbers kept);
 - a replay (`Replays`, traced.py): any other key whose fixed numbers (every read but the channel
   counts) were seen is answered by a recording of the reference's own walk: the walk run once
   with the channel counts as traced ints through the layers' own rules (RULES), each arithmetic
   operation a line of straight-line Python over exact ints, each comparison a guard; the four
-  totals gathered into one sum each (MobileNet-CIFAR: about 60 lines, 40 guards, a tuple of 680
-  numbers: some 20 us at a load of 5, where the walk takes 2.4 ms);
+  totals gathered into one sum each; it returns each distinct number of the rows once (`answer`,
+  with the recording as `source`; its `expand` makes the flat rows, `rows` gives those).
+  MobileNet-CIFAR: about 60 lines, 7 to 13 tests (its guards on one traced int merged into
+  bounds), some 60 distinct numbers for the rows' 680: 3 to 5 us
+  on a quiet machine, where the walk takes 1 to 2.4 ms;
 - the walk, `propagate` itself: when there is no key (a value cannot be read: the walk refuses
   it, located, as it always does), no recording of these fixed numbers yet (the second walk of a
   value, RECORD_AFTER, is recorded: a value walked once, as a finely swept resolution's, may
@@ -103,7 +107,8 @@ def _repeats(nodes):
 
 class Specialised:
     """The reference for one spec, specialised: `rows(values)` is `propagate(spec, values)` as a
-    flat tuple (WIDTH numbers per layer), with the layer names and the four totals."""
+    flat tuple (WIDTH numbers per layer), with the layer names and the four totals; `answer` the
+    same with a recording's numbers as it returned them (`source` says which recording)."""
 
     def __init__(self, spec):
         from ..spec.model import leaves_written
@@ -141,7 +146,7 @@ class Specialised:
         self.raw = sorted(raw)
         self.symbols = list(spec.symbols)
         self.read_all = _KeyPrinter(self.symbols).function(self.reads, self.raw)
-        self.memo: dict = {}
+        self.memo: dict = {}  # key -> (answer, the recording (_Variant) that returned it, or None: walked)
         self.replays = Replays(self, traceable=not raw and not names_in_channels)
         self.remembered = self.walked = 0  # answers from the memo, from the walk (the replays count theirs)
         # How many times each key (by its hash) was replayed. A replay costs about what a kept row
@@ -150,6 +155,7 @@ class Specialised:
         # configuration when every key is kept. A key replayed REMEMBER_AFTER times is kept.
         self.seen: dict = {}
         self.kept = False  # whether the last rows returned are the memo's (kept: worth agreeing on)
+        self.source = None  # the recording (_Variant) that returned the last answer (now or when kept), else None
 
     @staticmethod
     def _read(kind, node, rounding, values):
@@ -157,14 +163,17 @@ class Specialised:
             return _channels(node, values, rounding, "channels")
         return evaluate(node, values)
 
-    def key(self, values: dict):
+    def key(self, values: dict, split: tuple | None = None):
         """The numbers the rows depend on at these values; None when one cannot be read (then
-        `propagate` decides, and refuses as it always does)."""
+        `propagate` decides, and refuses as it always does). `split`, when given, is the values
+        in the order of the spec's symbols, then each one's numerator and denominator."""
         if not self.constant:
             return None
         try:
-            given = [values[name] for name in self.symbols]
-            return self.read_all(*given, *(part for v in given for part in (v.numerator, v.denominator)))
+            if split is None:
+                given = [values[name] for name in self.symbols]
+                split = (*given, *(part for v in given for part in (v.numerator, v.denominator)))
+            return self.read_all(*split)
         except (SpecError, ZeroDivisionError, OverflowError, ValueError, KeyError):
             return None
 
@@ -175,17 +184,26 @@ class Specialised:
         return (*(read(kind, node, rounding, values) for kind, node, rounding in self.reads),
                 *(values[name] for name in self.raw))
 
-    def rows(self, values: dict) -> tuple:
-        """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError."""
-        key = self.key(values)
+    def rows(self, values: dict, split: tuple | None = None) -> tuple:
+        """(names, flat numbers, totals) of `propagate(spec, values)`; raises its SpecError.
+        `split`: as for `key`."""
+        found = self.answer(values, split)
+        return found if self.source is None else self.source.full(found)
+
+    def answer(self, values: dict, split: tuple | None = None) -> tuple:
+        """`rows`, with the numbers as `self.source` returned them when they come from a recording
+        (each distinct number once: its `expand` makes the rows); None there: the flat rows."""
+        key = self.key(values, split)
         self.kept = False
+        self.source = None
         if key is None:
             self.walked += 1
             return flat(propagate(self.spec, values))
-        found = self.memo.get(key)
-        if found is not None:
+        kept = self.memo.get(key)
+        if kept is not None:
             self.remembered += 1
             self.kept = True
+            found, self.source = kept  # and the recording that returned them (None: the walk's)
             return found
         found = self.replays.rows(key, values)  # the recorded walk, when its guards hold
         if found is None:
@@ -193,6 +211,7 @@ class Specialised:
             found = flat(propagate(self.spec, values))
             self.replays.learn(key, values, found)
         else:  # replayed rows are kept once their key has been replayed REMEMBER_AFTER times
+            self.source = self.replays.source
             h = hash(key)  # counted by hash: a collision only keeps some rows sooner
             seen = self.seen.get(h, 0)
             if seen < REMEMBER_AFTER:
@@ -202,7 +221,7 @@ class Specialised:
                 return found
         if len(self.memo) * max(1, len(found[1])) > MAX_ENTRIES_FIELDS:
             self.memo.clear()
-        self.memo[key] = found
+        self.memo[key] = (found, self.source)
         self.kept = True
         return found
 
@@ -218,11 +237,25 @@ CHECKED = 2  # configurations after the traced one at which a replay is also wal
 
 class _Variant:
     """One recorded walk: the layer names, the generated function of the channel counts (None
-    when a guard fails) and how many of its next answers are still to be walked and compared."""
+    when a guard fails) and how many of its next answers are still to be walked and compared.
 
-    def __init__(self, names: tuple, function, code: str):
+    The function returns each distinct number of the rows once (`returned`, in the order first
+    met), with the four totals: `expand` makes the rows' flat tuple of them, WIDTH numbers per
+    layer (`outputs` says what each is), when they are read."""
+
+    def __init__(self, names: tuple, function, code: str, outputs: list):
         self.names, self.function, self.code, self.unchecked = names, function, code, CHECKED
+        self.described = function  # the function that `outputs` and `returned` describe
+        self.outputs = tuple(outputs)  # per number of the rows: a generated name or an integer literal
+        self.returned = tuple(dict.fromkeys(outputs))  # each distinct one once: what the function returns
+        at = {name: i for i, name in enumerate(self.returned)}
+        self.expand = _picker([at[name] for name in outputs])
+        self.peak = _picker(sorted({at[name] for name in outputs[6::WIDTH]}))  # the distinct floats out
         self.walk: Any = None  # set by `_record`; dropped once probed
+
+    def full(self, found: tuple) -> tuple:
+        """(names, returned numbers, totals) as the rows: (names, flat numbers, totals)."""
+        return found[0], self.expand(found[1]), found[2]
 
 
 class Replays:
@@ -245,6 +278,7 @@ class Replays:
         self.walks: dict = {}  # fixed numbers -> walks with no recording to answer them
         self.drift: list = []  # (fixed numbers, channel counts, what differed): empty unless a replay is wrong
         self.replayed = 0  # answers replayed
+        self.source = None  # the recording (_Variant) that gave the last answer, None if the walk's
 
     def rows(self, key: tuple, values: dict):
         """(names, numbers, totals) replayed for this key, or None (no recording whose guards hold)."""
@@ -259,8 +293,9 @@ class Replays:
                 out = None
             if out is None:
                 continue
-            found = (variant.names, *out)  # the rows' numbers and their four sums
+            found = (variant.names, *out)  # the rows' distinct numbers and their four sums
             self.replayed += 1
+            self.source = variant
             if variant.unchecked:
                 return self._checked(variant, variants, key, values, found)
             return found
@@ -275,9 +310,10 @@ class Replays:
             variants.remove(variant)
             self.drift.append((self.fixed_of(key), self.channels_of(key), "the walk refuses"))
             raise
-        if walked != found:
+        if walked != variant.full(found):
             variants.remove(variant)
             self.drift.append((self.fixed_of(key), self.channels_of(key), "numbers differ"))
+            self.source = None
             return walked
         variant.unchecked -= 1
         return found
@@ -308,7 +344,7 @@ class Replays:
         except (traced.Untraceable, SpecError, ArithmeticError, TypeError, ValueError, KeyError, RecursionError):
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
-        if out is None or (variant.names, *out) != walked:
+        if out is None or variant.full((variant.names, *out)) != walked:
             self.drift.append((fixed, channels, "the recording differs from the walk it recorded"))
             self.failed[fixed] = self.failed.get(fixed, 0) + 1
             return
@@ -321,7 +357,7 @@ class Replays:
         variants.append(variant)
 
     @staticmethod
-    def _probed(variant, channels: tuple) -> bool:
+    def _probed(variant: _Variant, channels: tuple) -> bool:
         """Whether the recording agrees, at channel counts of no configuration, with the same walk
         run on plain ints there: a number the trace fixed silently (read by C code, not recorded)
         differs. Where a guard fails there is nothing to compare; where the walk refuses, a guard
@@ -336,7 +372,7 @@ class Replays:
             numbers = tuple(variant.walk(list(channels)))
         except (SpecError, ArithmeticError):
             return False
-        return out == (numbers, sums(numbers))
+        return variant.expand(out[0]) == numbers and out[1] == sums(numbers)
 
     def _record(self, values: dict, channels: tuple) -> _Variant:
         """The reference's walk at these values with the channel counts traced (traced.py)."""
@@ -373,11 +409,13 @@ class Replays:
             return numbers
 
         numbers, trace = traced.record(walk, list(channels))
-        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH)  # as `sums`
+        codes = traced.codes_of(trace, numbers)
+        text = traced.function_text(trace, numbers, len(channels), columns=(3, 4, 5, 6), width=WIDTH,  # as `sums`
+                                    returned=list(dict.fromkeys(codes)))  # as _Variant.returned
         code = generated_only(text, ["replay", "if", "not", "None"])
         namespace: dict = {}
         exec(compile(code, "<reference replay>", "exec"), namespace)  # noqa: S102 - generated, checked
-        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code)
+        variant = _Variant(tuple(layer.name for layer in layers), namespace["replay"], code, codes)
         variant.walk = walk  # the walk as recorded, for `_probed` (plain ints in, the rows' numbers out)
         return variant
 
@@ -408,44 +446,11 @@ def _make_divisible(v, *rest):
     return Fraction(_divisible(v, *(_whole(a, "make_divisible: divisor and min_value") for a in rest)))
 
 
-def _counted(c: int) -> int:
-    if c < 1:
-        raise ValueError(f"channel count {c} below 1")  # `propagate` says which, located
-    return c
-
-
-def _floor_pair(n: int, d: int) -> int:
-    """`_rounded(n/d, 'floor')` over ints: a positive value floored, at least 1 (else ValueError)."""
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted(n // d)
-
-
-def _ceil_pair(n: int, d: int) -> int:
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted(-(-n // d))
-
-
-def _none_pair(n: int, d: int) -> int:
-    """`_rounded(n/d, 'none')` over ints: a positive whole value, else ValueError."""
-    if n <= 0 or n % d:
-        raise ValueError("not a positive whole channel count")  # `propagate` says which, located
-    return _counted(n // d)
-
-
-def _nearest_pair(n: int, d: int) -> int:
-    if n <= 0:
-        raise ValueError("not a positive channel count")
-    return _counted((2 * n + d) // (2 * d))  # halves round up
-
-
 def _whole_or_fraction(v: Fraction):
     return v.numerator if v.denominator == 1 else v
 
 
-_KEY_HELPERS = {"_w": _whole_or_fraction, "_floor_pair": _floor_pair, "_none_pair": _none_pair, "_ceil_pair": _ceil_pair, "_nearest_pair": _nearest_pair,
-                "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
+_KEY_HELPERS = {"_w": _whole_or_fraction, "_floordiv": _floordiv, "_power": _power, "_md": _make_divisible, "_rounded": _rounded,
                 "_F": Fraction, "_floor": math.floor, "_ceil": math.ceil, "_min": min, "_max": max}
 
 
@@ -526,10 +531,22 @@ class _KeyPrinter:
         code = self(node)
         return f"{code}.numerator", f"{code}.denominator"
 
+    # A channel count n/d rounded in integer arithmetic (d > 0), as `_rounded` rounds it. Each is
+    # then held to at least 1, which also refuses n <= 0 (a rounded count of a value <= 0 is <= 0);
+    # 'none' needs d to divide n too. A count that fails makes the key None (`propagate` refuses).
+    ROUNDED = {"floor": "{n} // {d}", "ceil": "-(-{n} // {d})", "nearest": "(2 * {n} + {d}) // (2 * {d})"}  # halves up
+
     def channels(self, node, rounding: str) -> str:
         if rounding in ("floor", "ceil", "nearest", "none"):
             n, d = self.pair(node)
-            return f"_{rounding}_pair({n}, {d})"
+            k = len(self.counts)
+            if rounding == "none":
+                self.lines += [f"    m{k} = {n}", f"    e{k} = {d}", f"    c{k} = m{k} // e{k}"]
+                self.counts.append(f"c{k} < 1 or m{k} % e{k}")
+            else:
+                self.lines.append(f"    c{k} = {self.ROUNDED[rounding].format(n=n, d=d)}")
+                self.counts.append(f"c{k} < 1")
+            return f"c{k}"
         return f"_rounded({self(node)}, {self.constant(rounding)}, 'channels')"
 
     def value(self, node) -> str:
@@ -541,11 +558,15 @@ class _KeyPrinter:
         return f"_w({self(node)})"
 
     def function(self, reads: list, raw: list):
+        self.lines: list = []
+        self.counts: list = []  # the tests each rounded channel count must pass
         parts = [self.channels(node, rounding) if kind == "channels" else self.value(node) for kind, node, rounding in reads]
         parts += [self.value(Name(name)) for name in raw]
         arguments = ", ".join([f"a{i}" for i in range(len(self.index))] + [f"n{i}, d{i}" for i in range(len(self.index))])
-        code = generated_only(f"def read_all({arguments}):\n    return ({', '.join(parts)},)\n",
-                              [*self.namespace, "read_all", "if", "else"], strings=("'channels'",))
+        refused = [f"    if {' or '.join(self.counts)}:", "        return None"] if self.counts else []
+        body = "\n".join([*self.lines, *refused, f"    return ({', '.join(parts)},)"])
+        code = generated_only(f"def read_all({arguments}):\n{body}\n",
+                              [*self.namespace, "read_all", "if", "else", "or", "None"], strings=("'channels'",))
         exec(compile(code, "<reference key>", "exec"), self.namespace)  # noqa: S102 - generated, checked
         return self.namespace["read_all"]
 

@@ -9,7 +9,8 @@ files) as an int that records what is done with it. Every `+ - * // %` on a trac
 line of generated code; every comparison and truth test on one (a rule's `if cin % groups`, the
 walk's size bound, `max` of a shape) records its outcome as a guard. The result is one function of
 the traced channel counts: each guard as early as its operands are known, the lines the rows
-need, then the rows' numbers and the four totals (each one sum, a traced int's multiples gathered).
+need, then the rows' numbers (or, `returned`, each distinct one once) and the four totals (each
+one sum, a traced int's multiples gathered).
 
 Everything else of the key is fixed in that function (the non-channel argument values, repeat
 counts, the input): a function serves one value of those numbers (`Specialised` keeps them apart)
@@ -191,13 +192,24 @@ def record(walk, channels: list):
     return walk([Traced(c, f"a{i}", trace) for i, c in enumerate(channels)]), trace
 
 
+def codes_of(trace: _Trace, outputs: list) -> list:
+    """What each output is in the recording's code: a line's or an argument's name, or an integer literal."""
+    return [trace.operand(x) for x in outputs]
+
+
 def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple = (), width: int = 1,
-                  name: str = "replay") -> str:
+                  name: str = "replay", returned: list | None = None) -> str:
     """The recording as Python: the lines that the guards and outputs need, each guard as early as
     its operands are known (a failed one returns None: a variant that does not apply fails at its
     first lines), then the outputs as one tuple and, for each of `columns`, the sum of that column
-    of the outputs (`width` to a row) as a second one."""
-    codes = [trace.operand(x) for x in outputs]
+    of the outputs (`width` to a row) as a second one. `returned`: the codes (of `codes_of`) to
+    return in place of the outputs, e.g. each distinct one once (a tuple of 680 numbers costs
+    some 5 us to build; its 80 distinct ones a tenth of that)."""
+    codes = codes_of(trace, outputs)
+    if returned is not None:
+        if set(returned) != set(codes):
+            raise ValueError("the codes returned must be the outputs' codes")
+        codes = list(returned)
     parts = [_column_sum(trace, outputs[j::width]) for j in columns]
     partial: list = []  # a long sum in lines of SUM_TERMS terms (the compiler recurses once per `+`)
     sums: list = []
@@ -206,15 +218,16 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
             partial.append((f"s{len(partial)}", " + ".join(terms[:SUM_TERMS])))
             terms = [partial[-1][0], *terms[SUM_TERMS:]]
         sums.append(" + ".join(terms))
+    guards = _merged(trace.guards)
     needed = set(codes) | {term.split(" * ")[0] for terms in parts for term in terms}
-    for _, _, _, operands in trace.guards:
+    for _, _, _, operands in guards:
         needed.update(operands)
     for line_name, _, operands in reversed(trace.lines):
         if line_name in needed:
             needed.update(operands)
     defined_at = {line_name: position + 1 for position, (line_name, _, _) in enumerate(trace.lines)}
     after: dict = {}  # a line's position -> the guards that can be tested once it is computed
-    for guard in trace.guards:
+    for guard in guards:
         at = max((defined_at.get(operand, 0) for operand in guard[3]), default=0)
         after.setdefault(at, []).append(guard)
     body = [_guard_line(g) for g in after.get(0, [])]
@@ -229,6 +242,50 @@ def function_text(trace: _Trace, outputs: list, arguments: int, columns: tuple =
 
 
 SUM_TERMS = 64
+
+# x < k, x <= k, x > k, x >= k (x a traced int, k an integer) and their outcome -> the bounds they put
+# on x: (least, greatest), None for no bound
+_BOUNDS = {("<", True): lambda k: (None, k - 1), ("<", False): lambda k: (k, None),
+           ("<=", True): lambda k: (None, k), ("<=", False): lambda k: (k + 1, None),
+           (">", True): lambda k: (k + 1, None), (">", False): lambda k: (None, k),
+           (">=", True): lambda k: (k, None), (">=", False): lambda k: (None, k - 1)}
+
+
+def _merged(guards: list) -> list:
+    """The guards, those comparing one traced int with integer literals made one: the bounds they
+    put on it, as `least <= x <= greatest` (on ints the same condition: `x <= 0` false and `x < 1`
+    false are `1 <= x`). Its operand is that int alone, so it is tested where the guards it
+    replaces were. The others as they are."""
+    bounds: dict = {}  # x's code -> [least, greatest]
+    kept = []
+    for guard in guards:
+        _, code, outcome, (ca, cb) = guard
+        symbol = code[len(ca) + 1:len(code) - len(cb) - 1]
+        k = _integer(cb)
+        if (symbol, outcome) not in _BOUNDS or k is None or _integer(ca) is not None:
+            kept.append(guard)
+            continue
+        least, greatest = _BOUNDS[(symbol, outcome)](k)
+        found = bounds.setdefault(ca, [None, None])
+        if least is not None:
+            found[0] = least if found[0] is None else max(found[0], least)
+        if greatest is not None:
+            found[1] = greatest if found[1] is None else min(found[1], greatest)
+    for x, (least, greatest) in bounds.items():
+        text = " <= ".join([*([_literal(least)] if least is not None else []), x,
+                            *([_literal(greatest)] if greatest is not None else [])])
+        kept.append((0, text, True, (x,)))
+    return kept
+
+
+def _integer(code: str):
+    """The int of an integer literal as `operand` writes it ('16', '(-3)'), else None."""
+    text = code[1:-1] if code.startswith("(") else code
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _literal(k: int) -> str:
+    return repr(k) if k >= 0 else f"({k})"
 
 
 def _column_sum(trace: _Trace, column: list) -> list:
@@ -258,4 +315,4 @@ def replaced(args: dict, channel_args, counts: dict) -> dict:
     return {**args, **{arg: Num(counts[arg]) for arg in channel_args}}
 
 
-__all__ = ["Untraceable", "Traced", "record", "function_text", "replaced"]
+__all__ = ["Untraceable", "Traced", "record", "codes_of", "function_text", "replaced"]
