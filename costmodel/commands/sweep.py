@@ -156,15 +156,21 @@ def _joined(parts: list, sweep):
 
 def _write_file(sweep, path: str, fmt: str, front: list):
     """Stream the rows to a temporary file beside `path`, renamed into place once every row is
-    written and the checked rows agree: a refused sweep leaves no file."""
+    written and the checked rows agree: a refused sweep leaves no file. Written with direct I/O
+    where it works and keeps up (`outputs/directfile.py`), else through the page cache."""
     directory = os.path.dirname(os.path.abspath(path))
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sweep-", suffix=".part")
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
     try:
-        with os.fdopen(handle, "wb") as f:
+        from ..outputs.directfile import DirectFile
+        try:
+            f = DirectFile(handle)  # around the page cache where the file system allows (see directfile.py)
             collected = _write(sweep, f, fmt, front, collect=False)
+            f.finish()
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
