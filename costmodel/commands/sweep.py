@@ -269,19 +269,33 @@ class _SymbolTexts:
     """A symbol's values as the rows show them (`_symbol_text`), as cells taken by index: from one
     table of every value, or, for an axis longer than TABLE_VALUES, a table of the values a block
     spans (blocks are consecutive in the grid, so each spans a short run of a long axis): a long
-    axis is never held as text."""
+    axis is never held as text. An integer symbol's range (a Progression over 1) is written as
+    its integers, start + index * step, with no table at all."""
 
     def __init__(self, sweep, name: str, fmt: str):
         from ..outputs import rowtext
+        from ..analyses.grid import Progression
         self.rowtext, self.sweep, self.name, self.fmt = rowtext, sweep, name, fmt
         self.values = sweep.values[name]
-        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES else (0, 0)
+        self.progression = isinstance(self.values, Progression)
+        self.integers = self.progression and sweep.net.spec.symbols[name].integer and self.values.reduced()[2] == 1
+        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES and not self.integers else (0, 0)
         self.table = self._table(*self.span) if self.span[1] else None
 
     def _table(self, start: int, stop: int):
+        if self.progression:
+            decimal = self.values.decimals(start, stop)
+            if decimal is not None:  # short decimals (0.000123): their digits, without a float
+                return self.rowtext.Table.of(self.rowtext.decimals(*decimal, csv=self.fmt == "csv"))
+            texts = self.values.floats(start, stop).tolist()  # the floats nearest the values, then their texts
+            return self.rowtext.Table([(_float_text(x) if self.fmt == "csv" else repr(x)).encode() for x in texts])
         return self.rowtext.Table([_symbol_text(self.sweep, self.name, v, self.fmt) for v in self.values[start:stop]])
 
     def cells(self, index):
+        if self.integers:
+            first, step, _ = self.values.reduced()
+            return self.rowtext.integers(first + index * step if abs(first) + abs(step) * len(self.values) < 2 ** 62
+                                         else [first + int(i) * step for i in index.tolist()])
         if len(index) and not self.span[0] <= int(index.min()) <= int(index.max()) < self.span[1]:
             self.span = (int(index.min()), int(index.max()) + 1)
             self.table = self._table(*self.span)
