@@ -162,11 +162,11 @@ def test_a_stream_over_ten_million_values_does_not_hold_them():
 
 
 @pytest.mark.parametrize("axis, message", [
-    ("delta=0:5:1", "specs/mobilenet_cifar.yaml: delta must be positive, got 0"),  # the first value, from the ends
-    ("delta=2:9:1/2", "specs/mobilenet_cifar.yaml: delta is an integer symbol, got 5/2"),  # the second, by the list's check
+    ("delta=0:5:1", "SPEC: delta must be positive, got 0"),  # the first value, from the ends
+    ("delta=2:9:1/2", "SPEC: delta is an integer symbol, got 5/2"),  # the second, by the list's check
     ("alpha=0.5:1000000.5:1", "--range alpha stop must be at most 1,000,000 in size, got '1000000.5'"),  # no value beyond
     ("alpha=0.0000001:1.0000001:0.0000001", "--range alpha: 10,000,001 values, more than 10,000,000"),
 ])
 def test_a_bad_range_is_one_located_line(cli, tmp_path, axis, message):
     status, _, err = cli(["sweep", str(SPEC), "--range", axis, "--out", str(tmp_path / "s.csv")])
-    assert status == 2 and err.splitlines() == [f"costmodel: {message}"] and not (tmp_path / "s.csv").exists()
+    assert status == 2 and err.splitlines() == [f"costmodel: {message.replace('SPEC', str(SPEC))}"] and not (tmp_path / "s.csv").exists()
