@@ -42,6 +42,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    if "numpy" not in sys.modules:  # this process's numpy: no BLAS thread (costmodel multiplies no matrices)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ..analyses import explore
     from .. import load_network
 
