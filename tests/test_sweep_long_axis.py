@@ -170,3 +170,26 @@ def test_a_stream_over_ten_million_values_does_not_hold_them():
 def test_a_bad_range_is_one_located_line(cli, tmp_path, axis, message):
     status, _, err = cli(["sweep", str(SPEC), "--range", axis, "--out", str(tmp_path / "s.csv")])
     assert status == 2 and err.splitlines() == [f"costmodel: {message.replace('SPEC', str(SPEC))}"] and not (tmp_path / "s.csv").exists()
+
+
+# --- a rounding node's table in int64 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind, n, m", [("floor", 0, 0), ("ceil", 0, 0), ("nearest", 0, 0), ("divisible", 8, 8),
+                                        ("divisible", 3, 1)])
+@pytest.mark.parametrize("size", [10 ** 3, 3 * 10 ** 4, 10 ** 8])  # 3 * 10**4: within 10x of the int64 bound
+def test_a_node_table_in_int64_is_the_table_in_python_ints(kind, n, m, size, monkeypatch):
+    from costmodel.analyses.grid import Polynomial, Rounding
+    rng = np.random.default_rng(size + n)
+    # 3*a**2*b/7 - 5*a/3 + 11/2 + b**2: rational coefficients of both signs
+    argument = Polynomial([((2, 1), Fraction(3, 7)), ((1, 0), Fraction(-5, 3)), ((0, 0), Fraction(11, 2)),
+                           ((0, 2), Fraction(1))])
+    node = Rounding([0, 1], kind, argument, n, m)
+    a = [Fraction(int(v), 4) for v in rng.integers(1, size, 30)]
+    b = [Fraction(int(v), 3) for v in rng.integers(1, size, 20)]
+    fast = node.table([a, b])
+    monkeypatch.setattr(Rounding, "_fits_int64", lambda self, *args: False)
+    exact = node.table([a, b])
+    assert exact.dtype == object and fast.tolist() == exact.tolist()
+    # the bound of |numerator| times divisible's 10 * den: about (size)**3 * 3 * 10 * 10**3 against 2**63
+    assert (fast.dtype == np.int64) == (size < 10 ** 5)
