@@ -176,7 +176,7 @@ def test_a_reused_matrix_gives_each_blocks_own_text():
         for values, expected in part:
             if rowtext.lines([rowtext.integers(v) for v in values], literals) != expected:
                 errors.append(expected[:20])
-    threads = [threading.Thread(target=render, args=(order * 3,)) for order in (blocks, blocks[::-1])]
+    threads = [threading.Thread(target=render, args=(blocks[i::2] * 3,)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
