@@ -157,29 +157,3 @@ def test_the_pareto_front_is_exact_beyond_two_to_the_53():
     top = np.array([2**63 - 1, 2**63 - 2], dtype=np.int64)  # int64's largest value: the exact comparison
     assert explore.pareto_front(np.array([1, 2]), top).tolist() == [True, True]
     assert explore.pareto_front(np.array([1.0, 2.0]), np.array([2.0, 1.0])).tolist() == [True, True]
-
-
-def test_a_reused_matrix_gives_each_blocks_own_text():
-    # lines() keeps a block's matrix for the next block of the same layout (its literal words in place):
-    # blocks of two layouts alternate, from two threads at once, each must be its own values' text
-    import threading
-    rng = np.random.default_rng(7)
-    literals = [b'{"a":', b',"params_with_statistics":', b"}\n"]
-    blocks = []
-    for k in range(8):
-        width = 10 ** (3 + 6 * (k % 2))  # two layouts: up to 4 and up to 10 digits
-        values = [rng.integers(0, width, 1000), rng.integers(0, width, 1000)]
-        blocks.append((values, python_text([[b"%d" % v for v in c.tolist()] for c in values], literals)))
-    errors = []
-
-    def render(part):
-        for values, expected in part:
-            if rowtext.lines([rowtext.integers(v) for v in values], literals) != expected:
-                errors.append(expected[:20])
-    threads = [threading.Thread(target=render, args=(blocks[i::2] * 3,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert sum(len(f) for f in rowtext._frames.values()) <= rowtext.FRAMES_KEPT

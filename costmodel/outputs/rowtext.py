@@ -15,8 +15,6 @@ The words are little-endian ("<u8"): the first byte of a text is a word's lowest
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 WORD = np.dtype("<u8")  # 8 bytes of text, the first one lowest
@@ -162,67 +160,30 @@ def _slot(literal: bytes, width: int) -> tuple[int, np.ndarray]:
 
 
 SLICE_ROWS = 2048  # rows laid out at once: their words stay in the processor's cache while each slot is written
-FRAMES_KEPT = 4  # matrices kept for the next blocks (two render threads, a layout or two)
-
-
-class _Frame:
-    """A block's matrix for one layout (rows, and per slot its literal and cell words): the words
-    that hold only literals are written once, when the frame is made; each block writes the cells'
-    words (OR the literal's end where it reaches into their blank bytes) over the same matrix."""
-
-    def __init__(self, rows: int, slots: list, tail: bytes):
-        constant = []  # (first word, words) of literal-only words
-        self.cells = []  # per cell: (first word, its words, the literal's end OR-ed into them, or None)
-        at = 0
-        for literal, width, own in slots:
-            count, words = _slot(literal, width)
-            if count > own:  # the literal alone
-                constant.append((at, words[:count - own]))
-            overlap = words[count - own:]  # the literal's end in the text's blank bytes, if it reaches
-            self.cells.append((at + count - own, own, overlap if overlap.any() else None))
-            at += count
-        if tail:
-            constant.append((at, np.frombuffer(tail.ljust(8 * ((len(tail) + 7) // 8), b"\0"), dtype=WORD)))
-            at += len(constant[-1][1])
-        self.buffer = bytearray(8 * at * rows)
-        self.matrix = np.frombuffer(self.buffer, dtype=WORD).reshape(rows, at)
-        for first, words in constant:
-            self.matrix[:, first:first + len(words)] = words
-
-    def text(self, cells: list[Cells]) -> bytearray:
-        rows = len(self.matrix)
-        for start in range(0, rows, SLICE_ROWS):  # a slice of rows at a time: its words stay in cache
-            block = self.matrix[start:start + SLICE_ROWS]
-            for (first, own, overlap), cell in zip(self.cells, cells):
-                words = cell.words[start:start + SLICE_ROWS]
-                if overlap is None:
-                    block[:, first:first + own] = words
-                else:
-                    np.bitwise_or(words, overlap, out=block[:, first:first + own])
-        return self.buffer.translate(None, b"\0")  # the padding dropped: text never holds a zero byte
-
-
-_frames: dict = {}  # layout -> frames not in use (each render thread takes one, then gives it back)
-_frames_lock = threading.Lock()
 
 
 def lines(cells: list[Cells], literals: list[bytes]) -> bytearray:
     """The block's text: literals[0] cells[0] literals[1] cells[1] ... literals[-1] on every row
-    (len(literals) == len(cells) + 1). The matrix of a layout seen in a block before is reused
-    (`_Frame`): its literal words are in place, only the cells are written."""
+    (len(literals) == len(cells) + 1)."""
     if not cells or not len(cells[0]):
         return bytearray()
-    layout = (len(cells[0]), tuple((literal, cell.width, cell.words.shape[1]) for literal, cell in zip(literals, cells)),
-              literals[-1])
-    with _frames_lock:
-        free = _frames.get(layout)
-        frame = free.pop() if free else None
-    if frame is None:
-        frame = _Frame(layout[0], list(layout[1]), layout[2])
-    try:
-        return frame.text(cells)
-    finally:
-        with _frames_lock:
-            if sum(len(f) for f in _frames.values()) >= FRAMES_KEPT:
-                _frames.clear()  # another grid's layouts: keep the newest only
-            _frames.setdefault(layout, []).append(frame)
+    rows = len(cells[0])
+    pieces = []  # the row's words, left to right: arrays of rows x n words (a literal alone: broadcast)
+    for literal, cell in zip(literals, cells):
+        count, constant = _slot(literal, cell.width)
+        own = cell.words.shape[1]  # the cell's words: the slot's last ones
+        if count > own:  # the literal alone
+            pieces.append(np.broadcast_to(constant[:count - own], (rows, count - own)))
+        overlap = constant[count - own:]  # the literal's end in the text's blank bytes, if it reaches
+        pieces.append(cell.words | overlap if overlap.any() else cell.words)
+    tail = literals[-1]
+    if tail:
+        tail_words = np.frombuffer(tail.ljust(8 * ((len(tail) + 7) // 8), b"\0"), dtype=WORD)
+        pieces.append(np.broadcast_to(tail_words, (rows, len(tail_words))))
+    width = sum(p.shape[1] for p in pieces)
+    buffer = bytearray(8 * width * rows)
+    matrix = np.frombuffer(buffer, dtype=WORD).reshape(rows, width)
+    for start in range(0, rows, SLICE_ROWS):  # a slice of rows at a time: its words stay in cache
+        stop = start + SLICE_ROWS
+        np.concatenate([p[start:stop] for p in pieces], axis=1, out=matrix[start:stop])
+    return buffer.translate(None, b"\0")  # the padding dropped: text never holds a zero byte
