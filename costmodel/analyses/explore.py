@@ -117,7 +117,7 @@ def _values(raw, name: str) -> Sequence[Fraction]:
 
 
 def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = False,
-          command: str = "sweep") -> dict[str, list[Fraction]]:
+          command: str = "sweep") -> dict[str, Sequence[Fraction]]:
     """Every symbol of the spec with its list of values (defaults for the ones not given),
     each value validated as `report --set` would (declared, positive, integer if declared so).
     With `options`, also every option (compare builds each option's tree); without, an option

@@ -32,30 +32,30 @@ DATA_KIND = "sweep-grid-1"  # the form of Evaluator.data(); bump when it changes
 
 
 class Progression(Sequence):
-    """The exact values (first + k * step) / scale for k = 0 ... count - 1 (integers; scale > 0),
+    """The exact values (first + k * step) / scale for k = 0 ... length - 1 (integers; scale > 0),
     never held as a list: a `--range` axis of any length. A sequence of Fractions (indexing,
     slicing to another Progression, iteration, equality with a list); `numerators(start, stop)`
     and `floats(start, stop)` give a span of it as arrays, without a Fraction per value."""
 
-    __slots__ = ("first", "step", "scale", "count")
+    __slots__ = ("first", "step", "scale", "length")
 
-    def __init__(self, first: int, step: int, scale: int, count: int):
-        if scale < 1 or count < 0:
-            raise ValueError("a progression needs a positive scale and a count >= 0")
-        self.first, self.step, self.scale, self.count = int(first), int(step), int(scale), int(count)
+    def __init__(self, first: int, step: int, scale: int, length: int):
+        if scale < 1 or length < 0:
+            raise ValueError("a progression needs a positive scale and a length >= 0")
+        self.first, self.step, self.scale, self.length = int(first), int(step), int(scale), int(length)
 
     def __len__(self) -> int:
-        return self.count
+        return self.length
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            span = range(self.count)[key]
+            span = range(self.length)[key]
             return Progression(self.first + span.start * self.step, span.step * self.step, self.scale, len(span))
-        k = range(self.count)[key]  # IndexError beyond either end, negative indices from the end
+        k = range(self.length)[key]  # IndexError beyond either end, negative indices from the end
         return Fraction(self.first + k * self.step, self.scale)
 
     def __iter__(self):
-        for k in range(self.count):
+        for k in range(self.length):
             yield Fraction(self.first + k * self.step, self.scale)
 
     def __eq__(self, other):
@@ -66,12 +66,12 @@ class Progression(Sequence):
     __hash__ = None  # type: ignore[assignment]  # a sequence compared by value, as a list
 
     def __repr__(self) -> str:
-        return f"Progression(({self.first} + k * {self.step}) / {self.scale}, k < {self.count})"
+        return f"Progression(({self.first} + k * {self.step}) / {self.scale}, k < {self.length})"
 
     def reduced(self) -> tuple[int, int, int]:
         """(first, step, scale) over the values' least common denominator (what `Scaled` of the
         same values as a list takes): the gcd of first, step and scale divided out."""
-        g = math.gcd(self.first, self.step if self.count > 1 else 0, self.scale)
+        g = math.gcd(self.first, self.step if self.length > 1 else 0, self.scale)
         return self.first // g, self.step // g, self.scale // g
 
     def numerators(self, start: int, stop: int, reduced: bool = True) -> np.ndarray:

@@ -48,7 +48,7 @@ def run(args) -> int:
     from .. import load_network
 
     net = load_network(args.spec)
-    axes = {}
+    axes: dict = {}
     for name, text in args.ranges:
         axes[name] = explore.parse_range(text, f"--range {name}")
     for name, text in args.grid:
@@ -288,7 +288,8 @@ class _SymbolTexts:
         if self.progression:
             decimal = self.values.decimals(start, stop)
             if decimal is not None:  # short decimals (0.000123): their digits, without a float
-                return self.rowtext.Table.of(self.rowtext.decimals(*decimal, csv=self.fmt == "csv"))
+                numerators, exponent = decimal
+                return self.rowtext.Table.of(self.rowtext.decimals(numerators, exponent, csv=self.fmt == "csv"))
             texts = self.values.floats(start, stop).tolist()  # the floats nearest the values, then their texts
             return self.rowtext.Table([(_float_text(x) if self.fmt == "csv" else repr(x)).encode() for x in texts])
         return self.rowtext.Table([_symbol_text(self.sweep, self.name, v, self.fmt) for v in self.values[start:stop]])
