@@ -47,7 +47,7 @@ def test_the_file_holds_every_piece_in_order(tmp_path, small_stage, seed):
 
 
 def direct_here(directory) -> bool:
-    """Whether this file system takes O_DIRECT (tmpfs does not: then every write is buffered)."""
+    """Whether this file system takes O_DIRECT (where it does not, every write is buffered)."""
     fd = os.open(directory / "probe", os.O_WRONLY | os.O_CREAT)
     try:
         return directfile._set_direct(fd, True)

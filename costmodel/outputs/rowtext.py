@@ -10,6 +10,8 @@ blanked by a mask per word; texts (a symbol's values, false/true) are words of a
 by index. The matrix's bytes without its zero bytes (`bytes.translate`, one pass in C) are the
 block's text: no text holds a zero byte. Exact: the digits come from integer division of int64
 values; Python ints beyond int64 (dtype object) and negative ones are written by `str`, one by one.
+Short decimals (a long `--range` of a real symbol: 0.000123) are integer digits with a point put
+in (`decimals`), Python's float repr of them without making a float.
 The words are little-endian ("<u8"): the first byte of a text is a word's lowest.
 """
 
