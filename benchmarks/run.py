@@ -375,7 +375,8 @@ def timed_child(argv: list[str], env: dict, system: bool = False) -> tuple:
 
 def sweep_end_to_end(runs: int, large: bool = True) -> None:
     """Section 4: `costmodel sweep` from process start to file written, CSV and JSON Lines (and
-    the start-up alone: one configuration)."""
+    the start-up alone: one configuration; one axis of 10**6 values; with `large`, 10**7
+    configurations, as two axes and as one)."""
     import tempfile
     work = Path(tempfile.mkdtemp(prefix="costmodel-sweep-bench-"))
     env = {**os.environ, "COSTMODEL_CACHE_DIR": str(work / "cache")}

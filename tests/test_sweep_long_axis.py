@@ -193,3 +193,11 @@ def test_a_node_table_in_int64_is_the_table_in_python_ints(kind, n, m, size, mon
     assert exact.dtype == object and fast.tolist() == exact.tolist()
     # the bound of |numerator| times divisible's 10 * den: about (size)**3 * 3 * 10 * 10**3 against 2**63
     assert (fast.dtype == np.int64) == (size < 10 ** 5)
+
+
+def test_a_python_range_is_an_axis_as_its_list():
+    # explore.sweep's axes may be a range (a Progression over 1, not listed): the rows of the list
+    for axis, listed in ((range(5, 0, -1), [5, 4, 3, 2, 1]), (range(1, 9, 3), [1, 4, 7])):
+        got = explore.sweep(SPEC, {"delta": axis, "alpha": [0.5, 1]})
+        assert got.tolist() == explore.sweep(SPEC, {"delta": listed, "alpha": [0.5, 1]}).tolist()
+        assert len(got) == 2 * len(listed)
