@@ -389,7 +389,8 @@ def timed_child(argv: list[str], env: dict, system: bool = False) -> tuple:
 
 def sweep_end_to_end(runs: int, large: bool = True) -> None:
     """Section 4: `costmodel sweep` from process start to file written, CSV and JSON Lines (and
-    the start-up alone: one configuration)."""
+    the start-up alone: one configuration; one axis of 10**6 values; with `large`, 10**7
+    configurations, as two axes and as one)."""
     import tempfile
     work = Path(tempfile.mkdtemp(prefix="costmodel-sweep-bench-"))
     env = {**os.environ, "COSTMODEL_CACHE_DIR": str(work / "cache")}
@@ -401,11 +402,12 @@ def sweep_end_to_end(runs: int, large: bool = True) -> None:
     subprocess.run([*base, "--grid", "alpha=1", "--out", str(work / "warm.csv")], cwd=ROOT, env=env, check=True,
                    capture_output=True)  # the spec seen once: its compiled closed forms in the cache
     cases = [("CSV", "s.csv", []), ("JSON Lines", "s.jsonl", []), ("CSV, first time (--no-cache)", "s.csv", ["--no-cache"]),
-             ("start-up alone (1 configuration)", "one.csv", [])]
+             ("one axis of 10**6 values, JSON Lines", "a.jsonl", []), ("start-up alone (1 configuration)", "one.csv", [])]
+    one_axis = ["--range", "alpha=0.000001:1:0.000001"]  # 10**6 values of alpha, never listed (31,249 do not fit)
     results: dict = {label: [] for label, _, _ in cases}
     for _ in range(runs):  # the cases alternate, so that a change of load touches each alike
         for label, out, extra in cases:
-            axes = ["--grid", "alpha=1"] if out == "one.csv" else grid
+            axes = ["--grid", "alpha=1"] if out == "one.csv" else one_axis if out == "a.jsonl" else grid
             argv = [*base[:3], *extra, *base[3:], *axes, "--out", str(work / out)]
             results[label].append(timed_child(argv, env, system=True))
     for label, out, _ in cases:
@@ -415,13 +417,17 @@ def sweep_end_to_end(runs: int, large: bool = True) -> None:
         rss = max(r[2] for r in results[label])
         size = (work / out).stat().st_size / 2 ** 20
         rate = "" if out == "one.csv" else f" = {count / wall:11,.0f} /s"
-        print(f"   {label:<34} wall {wall:6.3f} s{rate:<15}   cpu {cpu:6.3f} s (system {system:5.3f} s)"
+        print(f"   {label:<38} wall {wall:6.3f} s{rate:<15}   cpu {cpu:6.3f} s (system {system:5.3f} s)"
               f"   peak RSS {rss:6.1f} MiB   ({size:,.0f} MiB written)")
     if large:
         argv = [*base, "--range", "alpha=0.0001:1:0.0001", "--range", "delta=1:1000:1", "--out", str(work / "l.jsonl")]
         wall, cpu, rss = timed_child(argv, env)
         print(f"   10,000,000 configurations to JSON Lines: wall {wall:.1f} s = {10 ** 7 / wall:,.0f} /s, cpu {cpu:.1f} s, "
               f"peak RSS {rss:.1f} MiB (constant memory: about that of 10**6)")
+        argv = [*base, "--range", "alpha=0.0000001:1:0.0000001", "--out", str(work / "l.jsonl")]
+        wall, cpu, rss = timed_child(argv, env)
+        print(f"   one axis of 10,000,000 values to JSON Lines: wall {wall:.1f} s = {10 ** 7 / wall:,.0f} /s, cpu {cpu:.1f} s, "
+              f"peak RSS {rss:.1f} MiB (target <= 500 MiB)")
     import shutil
     shutil.rmtree(work, ignore_errors=True)
 

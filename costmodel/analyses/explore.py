@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -26,6 +26,7 @@ from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
 from ..network import Network, resolve_values
 from ..spec import MAX_SYMBOL_VALUE, NetworkSpec, check_choice, parse_value
+from .grid import Progression
 
 METRICS = ("macs", "flops", "params", "params_non_trainable", "params_with_statistics", "floats_out",
            "peak_floats_out")
@@ -64,8 +65,9 @@ def _mapping(value, parameter: str, expected: str = "symbol name to values") -> 
     return dict(value)
 
 
-def parse_range(text: str, name: str = "range") -> list[Fraction]:
-    """'START:STOP:STEP', STOP included when on the grid; exact (0.1:1.0:0.05 -> 2/20 ... 20/20)."""
+def parse_range(text: str, name: str = "range") -> Progression:
+    """'START:STOP:STEP', STOP included when on the grid; exact (0.1:1.0:0.05 -> 2/20 ... 20/20),
+    never a list: a Progression (a sequence of Fractions, evaluated block by block)."""
     parts = text.split(":")
     if len(parts) != 3:
         raise SpecError(f"{name}: expected START:STOP:STEP, got {text!r}")
@@ -79,7 +81,7 @@ def parse_range(text: str, name: str = "range") -> list[Fraction]:
         raise SpecError(f"{name}: {count:,} values, more than {MAX_RANGE_VALUES:,}")
     scale = math.lcm(start.denominator, step.denominator)  # start + k*step = (a + k*b) / scale, exactly
     a, b = start.numerator * (scale // start.denominator), step.numerator * (scale // step.denominator)
-    return [Fraction(a + k * b, scale) for k in range(count)]
+    return Progression(a, b, scale, count)
 
 
 def parse_list(text: str, name: str = "grid") -> list[Fraction]:
@@ -99,10 +101,14 @@ def exact(value, what: str = "value") -> Fraction:
     return parse_value(value, what, program=True)
 
 
-def _values(raw, name: str) -> list[Fraction]:
+def _values(raw, name: str) -> Sequence[Fraction]:
     what = f"value of {name}"
     if isinstance(raw, str):
         return parse_range(raw, name) if ":" in raw else parse_list(raw, name)
+    if isinstance(raw, Progression):
+        return raw
+    if isinstance(raw, range):  # integers start + k * step, not listed
+        return Progression(raw.start, raw.step, 1, len(raw))
     if isinstance(raw, np.ndarray) and raw.ndim != 1:
         raise TypeError(f"values of {name}: expected a 1-D array, got {raw.ndim} dimensions")
     if isinstance(raw, (list, tuple, np.ndarray, range)):
@@ -111,7 +117,7 @@ def _values(raw, name: str) -> list[Fraction]:
 
 
 def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = False,
-          command: str = "sweep") -> dict[str, list[Fraction]]:
+          command: str = "sweep") -> dict[str, Sequence[Fraction]]:
     """Every symbol of the spec with its list of values (defaults for the ones not given),
     each value validated as `report --set` would (declared, positive, integer if declared so).
     With `options`, also every option (compare builds each option's tree); without, an option
@@ -131,6 +137,9 @@ def _axes(spec: NetworkSpec, axes: dict, fixed: dict | None, *, options: bool = 
         if not _distinct(values):
             raise SpecError(f"{name}: repeated values", file=spec.file)
         integer = name in spec.symbols and spec.symbols[name].integer
+        if not (options and name in spec.options) and name in spec.symbols and _plain_progression(values, integer):
+            resolve_values(spec, {name: values[0]})  # the name checked once; every value is plain
+            continue
         for i, v in enumerate(values):
             if options and name in spec.options:
                 try:
@@ -154,8 +163,21 @@ def _plain(value, integer: bool) -> bool:
         and (not integer or denominator == 1)
 
 
-def _distinct(values: list) -> bool:
-    """No value twice: at once for increasing values (a range's), else by a set."""
+def _plain_progression(values, integer: bool) -> bool:
+    """Whether every value of a Progression is `_plain`, from its ends: the values lie between
+    them; each value's reduced denominator divides the common one; integers when that is 1."""
+    if not isinstance(values, Progression) or not len(values):
+        return False
+    scale = values.reduced()[2]
+    return _plain(values[0], integer) and _plain(values[-1], integer) and scale.bit_length() <= 64 \
+        and (not integer or scale == 1)
+
+
+def _distinct(values) -> bool:
+    """No value twice: at once for a Progression of a nonzero step, or increasing values (a
+    range's), else by a set."""
+    if isinstance(values, Progression):
+        return len(values) < 2 or values.step != 0
     if all(type(v) is Fraction for v in values) and \
             all(a.numerator * b.denominator < b.numerator * a.denominator for a, b in zip(values, values[1:])):
         return True
@@ -374,7 +396,7 @@ class Stream:
         self.shape = [len(values[n]) for n in self.symbols]
         self.total = math.prod(self.shape)
         self.kept = self.divide_by_zero = self.verified = 0
-        self.floats = {n: np.array([float(v) for v in values[n]], dtype=np.float64) for n in self.symbols}
+        self._floats: dict = {}  # symbol -> its values as floats (a list's; a Progression's made by span)
 
     def chunks(self):
         front = self._front() if self.pareto else None
@@ -410,13 +432,24 @@ class Stream:
         for part in parts:
             rows = result[at:at + len(part)]
             for n in self.symbols:
-                rows[n] = self.floats[n][part.index[n]]
+                rows[n] = self.floats_at(n, part.index[n])
             for m in METRICS:
                 rows[m] = part.columns[m]
             if self.pareto:
                 rows["pareto"] = part.pareto
             at += len(part)
         return result
+
+    def floats_at(self, name: str, index: np.ndarray) -> np.ndarray:
+        """float(value) of symbol `name` at each index (each the float nearest the exact value)."""
+        values = self.values[name]
+        if isinstance(values, Progression):  # the span the indices cover, not the whole axis
+            low = int(index.min()) if len(index) else 0
+            high = int(index.max()) + 1 if len(index) else 0
+            return values.floats(low, high)[index - low]
+        if name not in self._floats:
+            self._floats[name] = np.array([float(v) for v in values], dtype=np.float64)
+        return self._floats[name][index]
 
     def _front(self) -> np.ndarray:
         """The flat indices of the Pareto front, in one pass over the chunks: the front of the

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -30,22 +31,149 @@ ROUNDINGS = ("floor", "ceil", "nearest", "divisible")
 DATA_KIND = "sweep-grid-1"  # the form of Evaluator.data(); bump when it changes
 
 
+class Progression(Sequence):
+    """The exact values (first + k * step) / scale for k = 0 ... length - 1 (integers; scale > 0),
+    never held as a list: a `--range` axis of any length. A sequence of Fractions (indexing,
+    slicing to another Progression, iteration, equality with a list); `numerators(start, stop)`
+    and `floats(start, stop)` give a span of it as arrays, without a Fraction per value."""
+
+    __slots__ = ("first", "step", "scale", "length")
+
+    def __init__(self, first: int, step: int, scale: int, length: int):
+        if scale < 1 or length < 0:
+            raise ValueError("a progression needs a positive scale and a length >= 0")
+        self.first, self.step, self.scale, self.length = int(first), int(step), int(scale), int(length)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            span = range(self.length)[key]
+            return Progression(self.first + span.start * self.step, span.step * self.step, self.scale, len(span))
+        k = range(self.length)[key]  # IndexError beyond either end, negative indices from the end
+        return Fraction(self.first + k * self.step, self.scale)
+
+    def __iter__(self):
+        for k in range(self.length):
+            yield Fraction(self.first + k * self.step, self.scale)
+
+    def __eq__(self, other):
+        if isinstance(other, (Progression, list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # a sequence compared by value, as a list
+
+    def __repr__(self) -> str:
+        return f"Progression(({self.first} + k * {self.step}) / {self.scale}, k < {self.length})"
+
+    def reduced(self) -> tuple[int, int, int]:
+        """(first, step, scale) over the values' least common denominator (what `Scaled` of the
+        same values as a list takes): the gcd of first, step and scale divided out."""
+        g = math.gcd(self.first, self.step if self.length > 1 else 0, self.scale)
+        return self.first // g, self.step // g, self.scale // g
+
+    def numerators(self, start: int, stop: int, reduced: bool = True) -> np.ndarray:
+        """first + k * step for k in [start, stop) (over the least common denominator when
+        `reduced`): int64 when every one and each product fits, else Python ints (dtype object)."""
+        first, step, _ = self.reduced() if reduced else (self.first, self.step, self.scale)
+        stop = max(start, stop)
+        ends = (first + start * step, first + (stop - 1) * step)
+        if max(abs(first), *(abs(e) for e in ends), abs(step) * stop) < 2 ** 62:
+            return first + np.arange(start, stop, dtype=np.int64) * np.int64(step)
+        return objects([first + k * step for k in range(start, stop)])
+
+    def decimals(self, start: int, stop: int) -> tuple[np.ndarray, int] | None:
+        """The values k in [start, stop) as decimals M / 10**d (M int64, M in [10**(d - 4), 10**15):
+        `rowtext.decimals` writes them as Python's float repr), or None when one is not such a
+        decimal (a denominator with a prime factor other than 2 and 5, a value below 1e-4, more
+        than 15 digits)."""
+        first, step, scale = self.reduced()
+        twos, fives = _multiplicity(scale, 2), _multiplicity(scale, 5)
+        if scale != 2 ** twos * 5 ** fives or stop <= start:
+            return None
+        exponent = max(twos, fives)
+        times = 10 ** exponent // scale  # M = numerator * times
+        ends = sorted(((first + start * step) * times, (first + (stop - 1) * step) * times))
+        if ends[0] < 10 ** max(0, exponent - 4) or ends[1] >= 10 ** 15:
+            return None
+        return self.numerators(start, stop) * np.int64(times), exponent
+
+    def floats(self, start: int, stop: int) -> np.ndarray:
+        """float(value) for k in [start, stop), each the float nearest the exact value (a quotient
+        of two integers below 2**53 is correctly rounded by float64 division; else Python's int
+        division, also correctly rounded)."""
+        first, step, scale = self.reduced()
+        numerators = self.numerators(start, stop)
+        if numerators.dtype != object and scale < 2 ** 53 and \
+                (not len(numerators) or int(np.abs(numerators).max()) < 2 ** 53):
+            return numerators.astype(np.float64) / float(scale)
+        return np.array([n / scale for n in numerators.tolist()], dtype=np.float64)
+
+
+def _multiplicity(n: int, p: int) -> int:
+    """How many times the prime p divides n (n >= 1)."""
+    count = 0
+    while n % p == 0:
+        n, count = n // p, count + 1
+    return count
+
+
 class Scaled:
-    """One symbol's exact values as integers over a common denominator: value_i = ints[i] / scale."""
+    """One symbol's exact values as integers over a common denominator: value_i = ints[i] / scale
+    (`int64` the same as int64, or None when one does not fit; `largest` the largest |ints|)."""
 
     def __init__(self, values):
+        if isinstance(values, Progression):
+            self._progression = values
+            _, _, self.scale = values.reduced()
+            self._set(values.numerators(0, len(values)))
+            return
+        self._progression = None
         fractions = [v if type(v) is Fraction else Fraction(v) for v in values]
         self.scale = math.lcm(*(f.denominator for f in fractions))
-        self.ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
-        self.int64 = self.ints.astype(np.int64) if all(-2 ** 63 < v < 2 ** 63 for v in self.ints) else None
-        self.largest = max((abs(v) for v in self.ints), default=0)
+        self._ints = np.array([f.numerator * (self.scale // f.denominator) for f in fractions], dtype=object)
+        self.int64 = self._ints.astype(np.int64) if all(-2 ** 63 < v < 2 ** 63 for v in self._ints) else None
+        self.largest = max((abs(v) for v in self._ints), default=0)
+
+    @classmethod
+    def axis(cls, values) -> "Scaled":
+        """The scaled form of a grid's axis, for `part`: a Progression's numerators are made only
+        block by block (its parts), a list's at once."""
+        if isinstance(values, Progression):
+            whole = object.__new__(cls)
+            whole._progression = values
+            _, _, whole.scale = values.reduced()
+            return whole
+        return cls(values)
+
+    def _set(self, numerators: np.ndarray) -> None:
+        """ints, int64 and largest from the numerators of a progression (int64 or object)."""
+        if numerators.dtype == object:
+            self._ints, self.int64 = numerators, None
+            self.largest = max((abs(v) for v in numerators.tolist()), default=0)
+        else:
+            self._ints, self.int64 = None, numerators  # the Python ints made when asked for
+            self.largest = max(abs(int(numerators.min())), abs(int(numerators.max()))) if len(numerators) else 0
+
+    @property
+    def ints(self) -> np.ndarray:
+        """The numerators as Python ints (dtype object)."""
+        if self._ints is None:
+            self._ints = self.int64.astype(object)  # type: ignore[union-attr]
+        return self._ints
 
     def part(self, start: int, stop: int) -> "Scaled":
         """Values start:stop, over the same denominator."""
         part = object.__new__(Scaled)
-        part.scale, part.ints = self.scale, self.ints[start:stop]
+        part._progression, part.scale = None, self.scale
+        if self._progression is not None:
+            part._set(self._progression.numerators(start, stop))
+            return part
+        part._ints = self.ints[start:stop]
         part.int64 = None if self.int64 is None else self.int64[start:stop]
-        part.largest = max((abs(v) for v in part.ints), default=0)
+        part.largest = max((abs(v) for v in part._ints), default=0)
         return part
 
 
@@ -184,18 +312,21 @@ class Rounding:
         return cls(symbols, data["kind"], Polynomial.from_data(data["argument"], len(symbols)), n, m)
 
     def table(self, lists: list, scaled: list | None = None) -> np.ndarray:
-        """The node at every combination of its symbols' values (an object array, one axis each);
-        `scaled`: the same values as `Scaled`, if at hand."""
+        """The node at every combination of its symbols' values (one axis each): int64 where a
+        bound shows that no step can overflow (`_fits_int64`), else Python ints (dtype object);
+        `scaled`: the same values as `Scaled`, if at hand. (A node of `cells`: its object array.)"""
         if self.cells is not None:
             return self.cells(lists)
         scaled = scaled or [Scaled(v) for v in lists]
         coefficients, den = self.argument.numerator([s.scale for s in scaled])
+        narrow = self._fits_int64(coefficients, den, scaled)
         axes = []
         for i, s in enumerate(scaled):
             shape = [1] * len(scaled)
-            shape[i] = len(s.ints)
-            axes.append(s.ints.reshape(shape))
-        num = np.zeros([len(s.ints) for s in scaled], dtype=object)  # the argument is num / den exactly, den > 0
+            shape[i] = len(s.int64 if narrow else s.ints)
+            axes.append((s.int64 if narrow else s.ints).reshape(shape))
+        # the argument is num / den exactly, den > 0
+        num = np.zeros([len(x) for x in (s.int64 if narrow else s.ints for s in scaled)], dtype=np.int64 if narrow else object)
         for (monomial, _), k in zip(self.argument.terms, coefficients):
             term = k
             for x, e in zip(axes, monomial):
@@ -213,7 +344,18 @@ class Rounding:
             new = (2 * num + n * den) // (2 * den) // n * n
             new = np.where(new < m, m, new)
             out = np.where(10 * new * den < 9 * num, new + n, new)
-        return np.asarray(out, dtype=object)
+        return np.asarray(out, dtype=np.int64 if narrow else object)
+
+    def _fits_int64(self, coefficients: list, den: int, scaled: list) -> bool:
+        """Whether every step of `table` stays inside int64 on these values: |num| is at most B, the
+        sum over terms of |k| times each variable's largest |value| (at least 1) to its power; the
+        largest intermediate is divisible's 10 * new * den, new at most B + n + m, beside 2 * num + n * den."""
+        if any(s.int64 is None for s in scaled):
+            return False
+        largest = [max(1, s.largest) for s in scaled]
+        bound = sum(abs(k) * math.prod(x ** e for x, e in zip(largest, monomial))
+                    for (monomial, _), k in zip(self.argument.terms, coefficients))
+        return 10 * (bound + self.n + self.m + 1) * den + 2 * bound + self.n * den < 2 ** 63
 
 
 def _int64(table: np.ndarray) -> np.ndarray | None:
@@ -244,6 +386,8 @@ class Evaluator:
     def __init__(self, symbols: list, nodes: list, outputs: dict):
         self.symbols, self.nodes, self.outputs = list(symbols), list(nodes), dict(outputs)
         self.names = list(outputs)
+        # a closed form evaluated cell by cell reads the node tables as Python ints
+        self._exact_outputs = any(not isinstance(o, Polynomial) for o in self.outputs.values())
 
     # --- the data the sweep cache stores -------------------------------------------------------
 
@@ -296,7 +440,7 @@ class Evaluator:
             yield [], result, undefined
             return
         tables: dict = {}  # node -> (the index ranges of its symbols' values, its tables), within this grid
-        scaled = [Scaled(values[s]) for s in self.symbols]  # one common denominator per axis: the same in every block
+        scaled = [Scaled.axis(values[s]) for s in self.symbols]  # one common denominator per axis: the same in every block
         split = next(k for k in range(len(shape)) if math.prod(shape[k + 1:]) <= rows)  # axes after it: whole
         step = max(1, rows // math.prod(shape[split + 1:]))
         for prefix in itertools.product(*(range(n) for n in shape[:split])):
@@ -316,9 +460,10 @@ class Evaluator:
         table = node.table(lists, [scaled[i] for i in node.symbols]).reshape([len(v) for v in lists] or [1])
         table = table.reshape([shape[i] if i in node.symbols else 1 for i in range(len(shape))])
         if node.cells is None:  # a rounding of a polynomial: Python ints, never NaN; int64 when each fits
-            fast = _int64(table)
+            fast = table if table.dtype == np.int64 else _int64(table)
             if fast is not None:
-                return table, fast, _largest(fast), np.zeros(fast.shape, dtype=bool)
+                exact = table.astype(object) if self._exact_outputs and table.dtype != object else table
+                return exact, fast, _largest(fast), np.zeros(fast.shape, dtype=bool)
         nan = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)(table).astype(bool)
         clean = np.where(nan, 0, table).astype(object) if nan.any() else table
         whole = all(type(v) is int and -2 ** 63 < v < 2 ** 63 for v in clean.flat)

@@ -42,11 +42,13 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    if "numpy" not in sys.modules:  # this process's numpy: no BLAS thread (costmodel multiplies no matrices)
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from ..analyses import explore
     from .. import load_network
 
     net = load_network(args.spec)
-    axes = {}
+    axes: dict = {}
     for name, text in args.ranges:
         axes[name] = explore.parse_range(text, f"--range {name}")
     for name, text in args.grid:
@@ -156,15 +158,21 @@ def _joined(parts: list, sweep):
 
 def _write_file(sweep, path: str, fmt: str, front: list):
     """Stream the rows to a temporary file beside `path`, renamed into place once every row is
-    written and the checked rows agree: a refused sweep leaves no file."""
+    written and the checked rows agree: a refused sweep leaves no file. Written with direct I/O
+    where it works and keeps up (`outputs/directfile.py`), else through the page cache."""
     directory = os.path.dirname(os.path.abspath(path))
     try:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".sweep-", suffix=".part")
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
     try:
-        with os.fdopen(handle, "wb") as f:
+        from ..outputs.directfile import DirectFile
+        try:
+            f = DirectFile(handle)  # around the page cache where the file system allows (see directfile.py)
             collected = _write(sweep, f, fmt, front, collect=False)
+            f.finish()
+        finally:
+            os.close(handle)
         os.replace(temporary, path)
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
@@ -263,19 +271,34 @@ class _SymbolTexts:
     """A symbol's values as the rows show them (`_symbol_text`), as cells taken by index: from one
     table of every value, or, for an axis longer than TABLE_VALUES, a table of the values a block
     spans (blocks are consecutive in the grid, so each spans a short run of a long axis): a long
-    axis is never held as text."""
+    axis is never held as text. An integer symbol's range (a Progression over 1) is written as
+    its integers, start + index * step, with no table at all."""
 
     def __init__(self, sweep, name: str, fmt: str):
         from ..outputs import rowtext
+        from ..analyses.grid import Progression
         self.rowtext, self.sweep, self.name, self.fmt = rowtext, sweep, name, fmt
         self.values = sweep.values[name]
-        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES else (0, 0)
+        self.progression = isinstance(self.values, Progression)
+        self.integers = self.progression and sweep.net.spec.symbols[name].integer and self.values.reduced()[2] == 1
+        self.span = (0, len(self.values)) if len(self.values) <= TABLE_VALUES and not self.integers else (0, 0)
         self.table = self._table(*self.span) if self.span[1] else None
 
     def _table(self, start: int, stop: int):
+        if self.progression:
+            decimal = self.values.decimals(start, stop)
+            if decimal is not None:  # short decimals (0.000123): their digits, without a float
+                numerators, exponent = decimal
+                return self.rowtext.Table.of(self.rowtext.decimals(numerators, exponent, csv=self.fmt == "csv"))
+            texts = self.values.floats(start, stop).tolist()  # the floats nearest the values, then their texts
+            return self.rowtext.Table([(_float_text(x) if self.fmt == "csv" else repr(x)).encode() for x in texts])
         return self.rowtext.Table([_symbol_text(self.sweep, self.name, v, self.fmt) for v in self.values[start:stop]])
 
     def cells(self, index):
+        if self.integers:
+            first, step, _ = self.values.reduced()
+            return self.rowtext.integers(first + index * step if abs(first) + abs(step) * len(self.values) < 2 ** 62
+                                         else [first + int(i) * step for i in index.tolist()])
         if len(index) and not self.span[0] <= int(index.min()) <= int(index.max()) < self.span[1]:
             self.span = (int(index.min()), int(index.max()) + 1)
             self.table = self._table(*self.span)

@@ -10,6 +10,8 @@ blanked by a mask per word; texts (a symbol's values, false/true) are words of a
 by index. The matrix's bytes without its zero bytes (`bytes.translate`, one pass in C) are the
 block's text: no text holds a zero byte. Exact: the digits come from integer division of int64
 values; Python ints beyond int64 (dtype object) and negative ones are written by `str`, one by one.
+Short decimals (a long `--range` of a real symbol: 0.000123) are integer digits with a point put
+in (`decimals`), Python's float repr of them without making a float.
 The words are little-endian ("<u8"): the first byte of a text is a word's lowest.
 """
 
@@ -40,16 +42,22 @@ class Cells:
         return len(self.words)
 
 
-def integers(values: np.ndarray) -> Cells:
-    """Decimal text of exact integers (int64, or Python ints in an object array)."""
+def integers(values: np.ndarray, minimum: np.ndarray | None = None) -> Cells:
+    """Decimal text of exact integers (int64, or Python ints in an object array); with `minimum`
+    (int64, at most 19), each row's text at least that many digits, zeros before (7, 3 -> 007)."""
     values = np.asarray(values)
     if values.dtype == object or (values.size and values.min() < 0):
+        if minimum is not None:
+            raise ValueError("a minimum of digits for int64 values >= 0 only")
         return texts([str(v).encode() for v in values.tolist()], np.arange(len(values)))
     values = values.astype(np.int64, copy=False)
     largest = int(values.max()) if values.size else 0
     width = len(str(largest))
-    count = (width + 7) // 8
     digits = np.searchsorted(_POWERS[:width - 1], values, side="right") + 1
+    if minimum is not None and values.size:
+        width = max(width, int(minimum.max()))
+        digits = np.maximum(digits, minimum)
+    count = (width + 7) // 8
     parts = []
     rest = values
     for w in range(count - 1, -1, -1):  # eight digits at a time, lowest first
@@ -64,6 +72,54 @@ def integers(values: np.ndarray) -> Cells:
         parts.append(word)
     words = parts[0][:, None] if count == 1 else np.stack(parts[::-1], axis=1)
     return Cells(words, width)
+
+
+# the decimal point put into an n-word text (n = 1 ... 3) before its byte p (p = 1 ... 8 n; p = 8 n + 1:
+# no point): _BELOW[n][p] the masks of the bytes before p, word by word; _POINT[n][p] the point's bytes
+_BELOW = [np.array([[(1 << 8 * min(8, max(0, p - 8 * k))) - 1 if p <= 8 * n else 0 for k in range(n)]
+                    for p in range(8 * n + 2)], dtype=WORD) for n in range(4)]
+_POINT = [np.array([[ord(".") << 8 * (p - 1 - 8 * k) if p <= 8 * n and 0 <= p - 1 - 8 * k < 8 else 0
+                     for k in range(n)] for p in range(8 * n + 2)], dtype=WORD) for n in range(4)]
+
+
+def decimals(numerators: np.ndarray, exponent: int, csv: bool) -> Cells:
+    """The text Python's float repr gives the exact decimal numerators / 10**exponent (int64 in
+    [10**(exponent - 4), 10**15): at least 1e-4, at most 15 significant digits, so the shortest
+    text that reads back as its float is the decimal itself, positional): digits, a point, the
+    fraction without its trailing zeros, at least one (0.032, 1.0, 12.5). With `csv`, a whole
+    value without its point (1), as the CSV of a sweep writes it. The digits are `integers`'
+    with a minimum count (the fraction's, plus the 0 of 0.5), the point put in by shifting the
+    bytes before it one place."""
+    values = np.asarray(numerators, dtype=np.int64)
+    if exponent == 0:  # whole values: 7 is "7.0" (CSV: "7")
+        if csv:
+            return integers(values)
+        values, exponent = values * 10, 1
+    kept = values.copy()  # the numerators without the fraction's trailing zeros
+    zeros = np.zeros(len(values), dtype=np.int64)
+    rows = np.arange(len(values))
+    for _ in range(exponent - 1):  # at most exponent - 1 dropped: one digit after the point stays
+        rows = rows[kept[rows] % 10 == 0]
+        if not len(rows):
+            break
+        kept[rows] //= 10
+        zeros[rows] += 1
+    fraction = exponent - zeros  # digits after the point, >= 1
+    whole = csv & (fraction == 1) & (kept % 10 == 0)  # CSV: 2.0 written 2
+    if whole.any():
+        kept = np.where(whole, kept // 10, kept)
+        fraction = np.where(whole, 0, fraction)
+    cells = integers(kept, fraction + 1)  # at least one digit before the point
+    words, width = cells.words, cells.width + 1
+    n = words.shape[1]
+    if width > 8 * n:  # the point needs a word more
+        words, n = np.concatenate([np.zeros((len(words), 1), dtype=WORD), words], axis=1), n + 1
+    cut = np.where(whole, 8 * n + 1, 8 * n - fraction)  # the first byte after the point (no point: 8 n + 1)
+    below = np.take(_BELOW[n], cut, axis=0)
+    low = words & below
+    moved = low >> np.uint64(8)  # the bytes before the point one place earlier
+    moved[:, :-1] |= low[:, 1:] << np.uint64(56)
+    return Cells((words & ~below) | moved | np.take(_POINT[n], cut, axis=0), width)
 
 
 def _words_of(texts: list[bytes], width: int) -> np.ndarray:
@@ -81,6 +137,13 @@ class Table:
             raise ValueError("a text holds a zero byte")
         self.width = max((len(t) for t in texts), default=0)
         self.words = _words_of(texts, self.width)
+
+    @classmethod
+    def of(cls, cells: Cells) -> "Table":
+        """The texts of `cells`, to take by index."""
+        table = object.__new__(cls)
+        table.words, table.width = cells.words, cells.width
+        return table
 
     def cells(self, index: np.ndarray) -> Cells:
         return Cells(np.take(self.words, index, axis=0), self.width)
