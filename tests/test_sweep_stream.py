@@ -261,3 +261,18 @@ def test_streamed_blocks_equal_the_grid_in_one_piece(mobilenet):
         assert chunk.columns["flops"].tolist() == (2 * whole["macs"][at]).tolist()
         seen += len(chunk)
     assert seen == stream.kept == (50 - 1) * 3 * 2  # alpha = 1/50: floor(32/50) = 0 channels
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_out_file_gets_the_permissions_open_would_give(cli, tmp_path, umask):
+    """The rows go to a temporary file (mkstemp: 0600) renamed into place; the file a user gets is
+    read-write for whom the umask allows, 0666 & ~umask, as any file the shell would create."""
+    import os
+    import stat
+    out = tmp_path / "s.csv"
+    old = os.umask(umask)
+    try:
+        assert cli(["sweep", str(SPEC), "--grid", "alpha=1/2,1", "--out", str(out)])[0] == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # 0644 under 022, 0600 under 077

@@ -166,6 +166,7 @@ def _write_file(sweep, path: str, fmt: str, front: list):
     except OSError as e:
         raise SpecError(f"cannot write {path}: {e.strerror or e}") from None
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # as open() would create it (mkstemp makes it 0600)
         from ..outputs.directfile import DirectFile
         try:
             f = DirectFile(handle)  # around the page cache where the file system allows (see directfile.py)
@@ -180,6 +181,12 @@ def _write_file(sweep, path: str, fmt: str, front: list):
         if os.path.exists(temporary):
             os.unlink(temporary)
     return collected
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: set back at once
+    os.umask(mask)
+    return mask
 
 
 def _write(sweep, out, fmt: str, front: list, collect: bool):
