@@ -245,19 +245,17 @@ def repeated_deep_spec(layers: int) -> str:
 
 def cold_report(path: Path, runs: int) -> tuple[float, float, int]:
     """Median wall and CPU seconds, and the largest peak RSS (bytes), of `costmodel report PATH`
-    in a fresh process (no cache)."""
-    walls, cpus, peak = [], [], 0
+    in a fresh process (no cache). The process is started by a small one (`timed_child`): Linux
+    carries the peak RSS of the process that forked a child across its exec, so a child started
+    from this one (large by section 2) would report this one's."""
+    walls, cpus, peak = [], [], 0.0
     for _ in range(runs):
-        t0 = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "costmodel", "--no-cache", "report", str(path)], cwd=ROOT,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-        walls.append(time.perf_counter() - t0)
-        if status != 0:
-            raise RuntimeError(f"costmodel report {path} failed: {child.stderr.read().decode()[:300]}")
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        peak = max(peak, usage.ru_maxrss * 1024)  # kilobytes on Linux
-    return statistics.median(walls), statistics.median(cpus), peak
+        wall, cpu, rss = timed_child([sys.executable, "-m", "costmodel", "--no-cache", "report", str(path)],
+                                     dict(os.environ))
+        walls.append(wall)
+        cpus.append(cpu)
+        peak = max(peak, rss)
+    return statistics.median(walls), statistics.median(cpus), int(peak * 2 ** 20)
 
 
 def scale(runs: int) -> None:

@@ -18,10 +18,12 @@ Off: COSTMODEL_NO_CACHE=1, or `--no-cache` on the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 KIND = "formulas-1"  # bump when the stored text's form changes
@@ -42,22 +44,39 @@ def key(spec, kind: str = KIND) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _canonical(value) -> str:
-    """A text that depends on the value only (not on hash seeds or memory addresses)."""
-    import dataclasses
-    from fractions import Fraction
-    if dataclasses.is_dataclass(value):
-        inner = ",".join(f"{f.name}={_canonical(getattr(value, f.name))}" for f in dataclasses.fields(value))
-        return f"{type(value).__name__}({inner})"
-    if isinstance(value, dict):
-        return "{" + ",".join(sorted(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items())) + "}"
-    if isinstance(value, (set, frozenset)):
-        return "set(" + ",".join(sorted(_canonical(v) for v in value)) + ")"
-    if isinstance(value, (list, tuple)):
-        return "(" + ",".join(_canonical(v) for v in value) + ")"
-    if isinstance(value, (str, int, float, bool, Fraction)) or value is None:
+def _canonical(value, memo: dict | None = None) -> str:
+    """A text that depends on the value only (not on hash seeds or memory addresses). `memo`
+    (id -> text) keeps the text of each container and dataclass met, for the one walk that holds
+    them alive: a spec's tree shares its argument dicts and block templates."""
+    memo = {} if memo is None else memo
+    found = memo.get(id(value))
+    if found is not None:
+        return found[1]
+    kind = type(value)
+    if kind in _ATOMS or value is None:
         return repr(value)
-    raise TypeError(f"no canonical text for {type(value).__name__}")
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        inner = ",".join(f"{name}={_canonical(getattr(value, name), memo)}" for name in names)
+        text = f"{kind.__name__}({inner})"
+    elif isinstance(value, dict):
+        text = "{" + ",".join(sorted(f"{_canonical(k, memo)}:{_canonical(v, memo)}" for k, v in value.items())) + "}"
+    elif isinstance(value, (set, frozenset)):
+        text = "set(" + ",".join(sorted(_canonical(v, memo) for v in value)) + ")"
+    elif isinstance(value, (list, tuple)):
+        text = "(" + ",".join(_canonical(v, memo) for v in value) + ")"
+    elif isinstance(value, (str, int, float, bool, Fraction)):
+        return repr(value)
+    else:
+        raise TypeError(f"no canonical text for {kind.__name__}")
+    memo[id(value)] = (value, text)  # the value too: its id is not reused while the memo lives
+    return text
+
+
+_ATOMS = frozenset({str, int, float, bool, Fraction})
+_FIELDS: dict = {}  # dataclass type -> its field names
 
 
 def _checksum(value) -> str:

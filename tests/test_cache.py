@@ -85,3 +85,15 @@ def test_the_key_follows_the_spec_not_the_process(tmp_path):
                            f"print(cache.key(costmodel.load({str(ROOT / SPEC)!r})))"],
                           capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
     assert done.stdout.strip() == a  # the same in another process with another hash seed
+
+
+def test_the_canonical_text_of_a_shared_value_is_its_text_each_time():
+    """The key's walk keeps each container's text by id (a spec's tree shares argument dicts): a
+    dict met twice is written twice, as two equal copies are; sets and dicts sorted, so no hash
+    seed shows."""
+    from fractions import Fraction
+    from costmodel.cache import _canonical
+    shared = {"b": Fraction(1, 2), "a": (1, "x")}
+    assert _canonical((shared, shared)) == _canonical((dict(shared), dict(shared))) == \
+        "({'a':(1,'x'),'b':Fraction(1, 2)},{'a':(1,'x'),'b':Fraction(1, 2)})"
+    assert _canonical(frozenset({"y", "x"})) == "set('x','y')"

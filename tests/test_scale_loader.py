@@ -1,5 +1,6 @@
-"""Large specs load through libyaml's C parser (spec/source.py, _CLoader) with the pure loader's
-values, marks and refusals; anything surprising goes back to the pure loader, which decides."""
+"""Specs load through libyaml's C parser (spec/source.py, _CLoader) with the pure loader's values,
+marks and refusals; anything surprising (a YAML error, a tab, aliases beyond the caps, deep
+nesting) goes back to the pure loader, which decides."""
 
 from pathlib import Path
 
@@ -11,14 +12,6 @@ from costmodel import SpecError
 from costmodel.spec import source
 
 HOSTILE = Path(__file__).parent / "hostile"
-PADDING = "#" * (source.PURE_LOADER_BYTES + 10) + "\n"  # a comment: the same document, a large file
-
-
-def padded(text: str) -> str:
-    """The same document in a large file, every line where it was: the first line ends in a long comment."""
-    first, rest = text.split("\n", 1)
-    return first + "  " + PADDING + rest
-
 needs_libyaml = pytest.mark.skipif(source._CParser is None, reason="PyYAML was built without libyaml")
 
 
@@ -28,31 +21,37 @@ def refusal(text: str) -> str:
     return str(info.value)
 
 
+def pure_refusal(text: str, monkeypatch) -> str:
+    """The refusal of the pure-Python loader alone (as without libyaml)."""
+    with monkeypatch.context() as m:
+        m.setattr(source, "_CParser", None)
+        return refusal(text)
+
+
 @needs_libyaml
 @pytest.mark.parametrize("value, message", [
     ("010", "leading zero"), ("1:30", "sexagesimal"), ("yes", "a boolean in YAML 1.1"), ("no", "boolean"),
     ("1_000", "digit separators"), ("0b101", "binary"), ("1:30.5", "sexagesimal"), ("off", "boolean"),
 ])
-def test_yaml_11_ambiguities_are_refused_the_same_through_libyaml(value, message):
+def test_yaml_11_ambiguities_are_refused_the_same_through_libyaml(value, message, monkeypatch):
     text = f"input: [32, 32, 3]\nlayers:\n  - {{type: conv, filters: {value}, kernel: 3}}\n"
-    small, large = refusal(text), refusal(padded(text))
-    assert small == large and message in large and "x.yaml:3:" in large
+    fast, pure = refusal(text), pure_refusal(text, monkeypatch)
+    assert fast == pure and message in fast and "x.yaml:3:" in fast
 
 
 @needs_libyaml
 @pytest.mark.parametrize("stem", ["yaml_billion_laughs", "yaml_too_many_aliases", "yaml_nesting", "yaml_duplicate_key",
                                   "yaml_python_tag", "yaml_malformed", "yaml_key_not_scalar", "yaml_timestamp",
                                   "yaml_huge_int", "struct_too_many_layers", "struct_repeat_huge"])
-def test_hostile_yaml_is_refused_the_same_when_the_file_is_large(stem):
+def test_hostile_yaml_is_refused_the_same_through_libyaml(stem, monkeypatch):
     text = (HOSTILE / f"{stem}.yaml").read_text()
-    assert refusal(padded(text)) == refusal(text)
+    assert refusal(text) == pure_refusal(text, monkeypatch)
 
 
 @needs_libyaml
 def test_a_large_spec_loads_through_libyaml_with_the_same_marks(monkeypatch):
     layers = "".join(f"  - {{type: pointwise, name: pw{i}, filters: 8}}\n" for i in range(3000))
     text = "input: [8, 8, 8]\nlayers:\n" + layers
-    assert len(text) > source.PURE_LOADER_BYTES
     calls = []
     monkeypatch.setattr(source, "_load_fast", lambda t, real=source._load_fast: calls.append(1) or real(t))
     fast = source.read_text(text, "x.yaml")
@@ -65,7 +64,7 @@ def test_a_large_spec_loads_through_libyaml_with_the_same_marks(monkeypatch):
 
 
 def test_deep_nesting_never_reaches_the_c_composer():
-    deep = "a: " + "[" * 100_000 + "]" * 100_000 + "\n" + PADDING  # would recurse 100,000 times in C
+    deep = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"  # would recurse 100,000 times in C
     assert not source._plainly_nested(deep)
     assert "YAML nested deeper than 64 levels" in refusal(deep)
 
@@ -128,9 +127,9 @@ def test_shared_nodes_go_through_construct_document(text, shared):
     ("a: 1\na: 2\n", "duplicate key 'a'"),
     ("? [1, 2]\n: x\n", "a mapping key must be a plain scalar"),
 ])
-def test_the_direct_build_refuses_as_the_constructors_do(text, message):
-    small, large = refusal(text), refusal(padded(text))
-    assert small == large and message in large
+def test_the_direct_build_refuses_as_the_constructors_do(text, message, monkeypatch):
+    fast, pure = refusal(text), pure_refusal(text, monkeypatch)
+    assert fast == pure and message in fast
 
 
 @needs_libyaml
@@ -140,9 +139,9 @@ def test_the_direct_build_refuses_as_the_constructors_do(text, message):
 ])
 def test_the_node_cap_holds_without_aliases_too(text, monkeypatch):
     monkeypatch.setattr(source._Loader, "MAX_EXPANDED_NODES", 50)
-    assert source._load_fast(padded(text)) is None  # the pure loader decides: it refuses
+    assert source._load_fast(text) is None  # the pure loader decides: it refuses
     with pytest.raises(SpecError, match="more than 50 nodes"):
-        source.read_text(padded(text), "x.yaml")
+        source.read_text(text, "x.yaml")
 
 
 @needs_libyaml
@@ -173,8 +172,20 @@ def test_the_event_build_leaves_the_unusual_to_the_composer(text):
 
 
 @needs_libyaml
-def test_a_second_document_in_a_large_file_is_refused_as_the_pure_loader_refuses():
-    text = padded("a: 1\n") + "---\nb: 2\n"
+def test_a_second_document_is_refused_as_the_pure_loader_refuses():
+    text = "a: 1\n---\nb: 2\n"
     assert source._load_fast(text) is None
     with pytest.raises(SpecError, match="malformed YAML"):
         source.read_text(text, "x.yaml")
+
+
+@needs_libyaml
+def test_a_tab_and_a_lone_surrogate_are_the_pure_loaders_to_refuse(monkeypatch):
+    """libyaml reads `a:<TAB>1` as {a: 1} where PyYAML's scanner refuses the tab, and a lone
+    surrogate (a str from Python, not a file's UTF-8) makes it raise UnicodeEncodeError: a text
+    with either is read by the pure loader alone, so it is refused as it always was, located."""
+    assert source._load_fast("a:\t1\n") == {"a": 1}
+    tab = "input: [8, 8, 3]\nlayers:\n  - {type: conv, filters:\t8, kernel: 3}\n"
+    assert refusal(tab) == pure_refusal(tab, monkeypatch) and "x.yaml:3:" in refusal(tab)
+    surrogate = "input: [8, 8, 3]\nname: \ud800\nlayers: []\n"
+    assert refusal(surrogate) == pure_refusal(surrogate, monkeypatch)

@@ -23,7 +23,6 @@ from ..errors import SpecError
 
 MAX_FILE_BYTES = 16_000_000  # a 100,000-layer spec written out, one layer a line, is about 5 MB
 MAX_YAML_DEPTH = 64  # nested mappings and lists
-PURE_LOADER_BYTES = 50_000  # larger files go through libyaml's C parser when it is installed
 
 class Map(dict):
     """A YAML mapping that remembers where it and each of its values start (1-based)."""
@@ -473,8 +472,11 @@ def read_text(text: str, file: str):
 
 def _read_text(text: str, file: str):
     try:
-        if len(text) > PURE_LOADER_BYTES:  # a small file loads as fast either way
-            data = _load_fast(text)
+        if "\t" not in text:  # libyaml takes a tab where PyYAML's scanner refuses one: PyYAML decides
+            try:
+                data = _load_fast(text)  # about 8x faster than the pure loader, on a 2 kB spec too
+            except UnicodeEncodeError:  # a lone surrogate (a str given from Python): PyYAML refuses it
+                data = None
             if data is not None:
                 return data
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
