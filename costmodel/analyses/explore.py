@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import CheckError, SpecError
 from ..expr import ExprError, constant_value, exact_number, parse
-from ..network import Network, resolve_values
+from ..network import Network, options_text, resolve_values
 from ..spec import MAX_SYMBOL_VALUE, NetworkSpec, check_choice, parse_value
 from .grid import Progression
 
@@ -683,8 +683,7 @@ def solve(source, symbol: str, budgets: dict, *, fixed: dict | None = None) -> d
         raise SpecError(f"unknown symbol {symbol!r} (declared symbols: {', '.join(spec.symbols) or 'none'})",
                         file=spec.file)
     if symbol not in spec.read_symbols:
-        from .. import network as nw
-        tree = f" built for {nw.options_text(spec)}" if spec.options else ""
+        tree = f" built for {options_text(spec)}" if spec.options else ""
         raise SpecError(f"solve: no cost of this network{tree} depends on {symbol} (its layers do not read it): "
                         f"there is nothing to solve for", file=spec.file)
     if not budgets:
